@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+#
+# Shared helpers for the runner scripts.  Sourced, never run: every caller
+# sets `set -euo pipefail` and TV_NAME (its name, for messages) first.
+
+TV_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TV_REPO_DIR=$(cd "$TV_SCRIPTS_DIR/.." && pwd)
+
+# The final line of every run (include/hv/status.h); group 1 is the status.
+TV_END_RE=' end: status=([0-9]+) \('
+
+tv_die() {
+	echo "$TV_NAME: error: $*" >&2
+	exit 1
+}
+
+tv_note() {
+	echo "$TV_NAME: $*" >&2
+}
+
+# Name of a status from include/hv/status.h, for messages.
+tv_status_name() {
+	case "$1" in
+	0) echo "ok" ;;
+	1) echo "no VT-x" ;;
+	2) echo "config error" ;;
+	3) echo "VMM exception" ;;
+	4) echo "VMX failure" ;;
+	5) echo "guest failure" ;;
+	6) echo "boot failure" ;;
+	7) echo "panic" ;;
+	124) echo "timeout" ;;
+	125) echo "no end line" ;;
+	*) echo "unknown" ;;
+	esac
+}
+
+# Print the number of end lines in LOG.
+tv_count_end_lines() {
+	grep -a -c -E "$TV_END_RE" "$1" 2>/dev/null || true
+}
+
+# Print N from LOG's end line (the last one if there are several); fail
+# when there is none.
+tv_end_status() {
+	local line
+	line=$(grep -a -E "$TV_END_RE" "$1" 2>/dev/null | tail -n 1) || return 1
+	[[ $line =~ $TV_END_RE ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
+# Print the last N (default 40) lines of a serial log without the
+# firmware's terminal escape sequences and carriage returns.
+tv_clean() {
+	sed -u -e 's/\x1b\[[0-9;?=]*[A-Za-z]//g' -e 's/\x1b[()][A-Za-z0-9]//g' -e 's/\r//g'
+}
+
+tv_tail() {
+	local n=${2:-40}
+	echo "----- last $n lines of $1 -----" >&2
+	tail -n "$n" "$1" 2>/dev/null | tv_clean | awk 1 >&2 || true
+	echo "----- end of $1 -----" >&2
+}
+
+# tv_stream_start LOG: copy LOG to stdout as it grows (unless TV_STREAM=0).
+# tv_stream_stop ends it once the last bytes are out.
+tv_stream_pid=
+tv_stream_tailpid_file=
+tv_stream_start() {
+	[[ ${TV_STREAM:-1} == 0 ]] && return 0
+	tv_stream_tailpid_file=$(mktemp)
+	local pidf=$tv_stream_tailpid_file
+	{
+		tail -n +1 -s 0.2 -f "$1" 2>/dev/null &
+		echo $! >"$pidf"
+		wait
+	} | tv_clean &
+	tv_stream_pid=$!
+}
+
+tv_stream_stop() {
+	[[ -n $tv_stream_pid ]] || return 0
+	local tpid=
+	sleep 0.4	# tail polls every 0.2 s: let it print the last bytes
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		tpid=$(cat "$tv_stream_tailpid_file" 2>/dev/null || true)
+		[[ -n $tpid ]] && break
+		sleep 0.1
+	done
+	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null || true
+	wait "$tv_stream_pid" 2>/dev/null || true
+	rm -f "$tv_stream_tailpid_file"
+	tv_stream_pid=
+}
+
+# tv_watch PID LOG TIMEOUT_S: wait for the emulator PID to exit.  Stop it
+# (by calling tv_kill_emulator) when LOG has its end line and PID has not
+# exited TV_END_GRACE (default 5) seconds later, or when TIMEOUT_S passes.
+# Sets tv_timed_out=1 on timeout and tv_killed=1 when it stopped the run.
+tv_timed_out=0
+tv_killed=0
+tv_watch() {
+	local pid=$1 log=$2 timeout=$3 grace=${TV_END_GRACE:-5}
+	local start=$SECONDS end_seen=
+	tv_timed_out=0
+	tv_killed=0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [[ -z $end_seen ]] && grep -a -q -E "$TV_END_RE" "$log" 2>/dev/null; then
+			end_seen=$SECONDS
+		fi
+		if [[ -n $end_seen ]] && ((SECONDS - end_seen >= grace)); then
+			tv_note "end line seen but the emulator did not exit within ${grace}s: stopping it"
+			tv_killed=1
+			tv_kill_emulator
+			return 0
+		fi
+		if ((SECONDS - start >= timeout)); then
+			tv_timed_out=1
+			tv_killed=1
+			tv_kill_emulator
+			return 0
+		fi
+		sleep 0.2
+	done
+}
+
+# OVMF under its Debian names.  Sets tv_ovmf_code (the firmware or its code
+# part) and tv_ovmf_vars (the matching variable store, empty for the
+# combined OVMF.fd).  OVMF_FD overrides the search (a combined image).
+tv_find_ovmf() {
+	tv_ovmf_code=
+	tv_ovmf_vars=
+	if [[ -n ${OVMF_FD:-} ]]; then
+		[[ -r $OVMF_FD ]] || tv_die "OVMF firmware $OVMF_FD (from OVMF_FD) not found"
+		tv_ovmf_code=$OVMF_FD
+		return 0
+	fi
+	if [[ -r /usr/share/ovmf/OVMF.fd ]]; then
+		tv_ovmf_code=/usr/share/ovmf/OVMF.fd
+		return 0
+	fi
+	local c
+	for c in OVMF_CODE_4M OVMF_CODE; do
+		if [[ -r /usr/share/OVMF/$c.fd && -r /usr/share/OVMF/${c/CODE/VARS}.fd ]]; then
+			tv_ovmf_code=/usr/share/OVMF/$c.fd
+			tv_ovmf_vars=/usr/share/OVMF/${c/CODE/VARS}.fd
+			return 0
+		fi
+	done
+	tv_die "OVMF firmware not found (no /usr/share/ovmf/OVMF.fd or /usr/share/OVMF/OVMF_CODE*.fd): run scripts/deps.sh qemu"
+}
+
+# Print "PLATFORM REASON" for PLATFORM=auto: QEMU+KVM when it can nest VMX,
+# else Bochs when installed, else QEMU TCG.
+tv_pick_platform() {
+	local why=
+	if ! { : <>/dev/kvm; } 2>/dev/null; then
+		why="/dev/kvm cannot be opened"
+	elif ! grep -q -w vmx /proc/cpuinfo; then
+		why="host CPU has no vmx flag (not an Intel VT-x host)"
+	else
+		local nested
+		nested=$(cat /sys/module/kvm_intel/parameters/nested 2>/dev/null || echo missing)
+		case "$nested" in
+		Y | y | 1) echo "qemu KVM with nested VMX (kvm_intel nested=$nested)"; return 0 ;;
+		missing) why="kvm_intel is not loaded" ;;
+		*) why="kvm_intel nested=$nested" ;;
+		esac
+	fi
+	if command -v "${BOCHS:-bochs}" >/dev/null 2>&1; then
+		echo "bochs $why, so Bochs (software VMX)"
+	else
+		echo "qemu-tcg $why and Bochs is not installed, so QEMU TCG (no VMX: expect the no-VT-x report)"
+	fi
+}
