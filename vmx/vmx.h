@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/* Entering and leaving VMX root operation on the boot CPU. */
+#ifndef HV_VMX_VMX_H
+#define HV_VMX_VMX_H
+
+#include <hv/types.h>
+
+/*
+ * @brief Make IA32_FEATURE_CONTROL allow VMXON outside SMX: if the firmware
+ *        left it unlocked, set VMX-outside-SMX and lock it.
+ * @retval 0 VMXON allowed; -HV_EPERM locked off by firmware; -HV_EIO the MSR faulted.
+ */
+int vmx_setup_feature_control(void);
+
+/*
+ * @brief VMXON with a region sized and tagged from IA32_VMX_BASIC, after
+ *        honouring the CR0/CR4 fixed bits (SDM Vol. 3C, "Enabling and Entering
+ *        VMX Operation"; "Restrictions on VMX Operation").
+ * @return 0, or -HV_EIO with the cause logged.
+ */
+int vmx_on(void);
+/* @brief VMXOFF if VMXON succeeded; safe to call more than once. */
+void vmx_off(void);
+bool vmx_is_on(void);
+
+#endif /* HV_VMX_VMX_H */
