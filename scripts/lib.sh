@@ -127,10 +127,18 @@ tv_watch() {
 
 # OVMF under its Debian names.  Sets tv_ovmf_code (the firmware or its code
 # part) and tv_ovmf_vars (the matching variable store, empty for the
-# combined OVMF.fd).  OVMF_FD overrides the search (a combined image).
+# combined OVMF.fd).  OVMF_FD overrides the search (a combined image), as
+# do OVMF_CODE with OVMF_VARS (a split pair).
 tv_find_ovmf() {
 	tv_ovmf_code=
 	tv_ovmf_vars=
+	if [[ -n ${OVMF_CODE:-} || -n ${OVMF_VARS:-} ]]; then
+		[[ -r ${OVMF_CODE:-} && -r ${OVMF_VARS:-} ]] ||
+			tv_die "OVMF_CODE and OVMF_VARS must both name readable firmware files"
+		tv_ovmf_code=$OVMF_CODE
+		tv_ovmf_vars=$OVMF_VARS
+		return 0
+	fi
 	if [[ -n ${OVMF_FD:-} ]]; then
 		[[ -r $OVMF_FD ]] || tv_die "OVMF firmware $OVMF_FD (from OVMF_FD) not found"
 		tv_ovmf_code=$OVMF_FD
