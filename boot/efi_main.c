@@ -96,6 +96,14 @@ static void boot_echo_config_line(void *ctx, const char *line)
 	pr_info("config: %s\n", line);
 }
 
+static void boot_report_config_error(const struct config_error *err)
+{
+	char line[256];
+
+	(void)config_format_error(err, line, sizeof(line));
+	pr_err("config error: %s\n", line);
+}
+
 static int boot_read_config(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 {
 	static char text[BOOT_CONFIG_MAX + 1];
@@ -105,7 +113,7 @@ static int boot_read_config(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 	size_t olen;
 	int rc;
 
-	config_init(&boot_config);
+	config_init_defaults(&boot_config);
 	rc = efi_file_read_into(image, li, BOOT_CONFIG_PATH, text, BOOT_CONFIG_MAX, &len);
 	if (rc == -HV_ENOENT) {
 		pr_info("no %s: using the defaults\n", BOOT_CONFIG_PATH);
@@ -117,20 +125,20 @@ static int boot_read_config(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 		pr_info("read %s (%u bytes)\n", BOOT_CONFIG_PATH, (unsigned int)len);
 		rc = config_parse_file(&boot_config, text, (size_t)len, &err);
 		if (rc) {
-			pr_err("config error: tickvisor.cfg:%u: %s\n", err.line, err.message);
+			boot_report_config_error(&err);
 			return rc;
 		}
 	}
 	olen = boot_load_options(li, opts, sizeof(opts));
 	if (olen) {
 		pr_info("load options: %s\n", opts);
-		rc = config_parse_options(&boot_config, opts, olen, &err);
+		rc = config_parse_load_options(&boot_config, opts, &err);
 		if (rc) {
-			pr_err("config error: load options: %s\n", err.message);
+			boot_report_config_error(&err);
 			return rc;
 		}
 	}
-	log_set_level(boot_config.log_level);
+	log_set_level(boot_config.log);
 	pr_info("effective configuration:\n");
 	config_dump(&boot_config, boot_echo_config_line, NULL);
 	return 0;
@@ -202,9 +210,13 @@ static void boot_summarize_memmap(UINTN size, UINTN desc_size, bool log_each)
 static int boot_alloc_pool(void)
 {
 	EFI_PHYSICAL_ADDRESS addr = 0;
-	uint64_t bytes = BOOT_POOL_VMM_BYTES + config_guest_ram_bytes(&boot_config);
+	uint64_t guest_ram = 0, bytes;
 	EFI_STATUS st;
 
+	/* Guests run one after another: the largest one's RAM is reused by each. */
+	for (unsigned int g = 0; g < boot_config.nr_guests; g++)
+		guest_ram = HV_MAX(guest_ram, boot_config.guests[g].mem_bytes);
+	bytes = BOOT_POOL_VMM_BYTES + guest_ram;
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
 			       bytes >> 12, &addr);
 	if (EFI_ERROR(st)) {

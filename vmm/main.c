@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The VMM after ExitBootServices: own stack and CPU tables, ACPI, the
+ * capability report, host timers, VMX root, then the guests, then the end.
+ */
+#define pr_prefix "vmm: "
+
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/status.h>
+#include <x86/cpu.h>
+
+#include "../boot/acpi.h"
+#include "../boot/boot.h"
+#include "../timer/hw_hpet.h"
+#include "../timer/hw_tsc.h"
+#include "../vmx/caps_read.h"
+#include "../vmx/vmx.h"
+#include "config.h"
+#include "cpu.h"
+#include "log.h"
+#include "pool.h"
+#include "power.h"
+
+#define VMM_STACK_BYTES	(64U * 1024U)
+
+static struct acpi_info vmm_acpi;
+static struct hpet_info vmm_hpet;
+static struct tsc_info vmm_tsc;
+
+static const char vmm_vtx_remedy[] =
+	"remedy: on an Intel host, load kvm_intel with nested=1 (e.g. "
+	"`echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm.conf` and reload it) "
+	"and run QEMU with -enable-kvm -cpu host,+vmx (`make run PLATFORM=qemu`); on bare "
+	"metal, enable Intel VT-x (Virtualization Technology) in the firmware setup; "
+	"anywhere, `make run PLATFORM=bochs` emulates VT-x in software";
+
+static HV_NORETURN void vmm_no_vtx(const char *why)
+{
+	pr_err("VT-x not available: %s\n", why);
+	pr_err("%s\n", vmm_vtx_remedy);
+	vmm_end(TV_STATUS_NO_VTX, "VT-x not available");
+}
+
+static void vmm_bring_up_vmx(const struct caps_summary *caps)
+{
+	int rc;
+
+	if (!caps->has_vmx)
+		vmm_no_vtx(caps->is_amd ? "this is an AMD CPU (CPUID.1:ECX.VMX[5] = 0); "
+			   "tickvisor needs Intel VT-x" :
+			   "CPUID.1:ECX.VMX[bit 5] = 0: the CPU, or the hypervisor below us, "
+			   "offers no VMX");
+	rc = vmx_setup_feature_control();
+	if (rc == -HV_EPERM)
+		vmm_no_vtx("IA32_FEATURE_CONTROL is locked with VMX disabled by the firmware");
+	if (rc)
+		vmm_no_vtx("IA32_FEATURE_CONTROL cannot be set up");
+	power_set_cleanup(vmx_off);
+	if (vmx_on())
+		vmm_end(TV_STATUS_VMX_FAIL, "VMXON failed");
+}
+
+static HV_NORETURN void vmm_main_on_stack(void *arg)
+{
+	struct boot_info *bi = arg;
+	const struct tv_config *cfg = bi->config;
+	struct caps_summary caps;
+
+	cpu_set_image(bi->image_base, bi->image_size);
+	if (cpu_tables_init(bi->memmap.max_phys_addr))
+		vmm_end(TV_STATUS_BOOT, "cannot build the VMM's CPU tables");
+	acpi_discover(bi->rsdp, &vmm_acpi);
+	power_set_acpi(&vmm_acpi);
+	power_set_halt(cfg->halt);
+
+	caps_collect_and_report(&caps);
+
+	if (hpet_init(vmm_acpi.has_hpet ? vmm_acpi.hpet_base : 0, &vmm_hpet))
+		pr_warn("no usable HPET: the host fallback queue cannot use HPET comparators, "
+			"and TSC calibration falls back to the PIT\n");
+	if (tsc_calibrate(caps.cpuid_tsc_khz, caps.cpuid_tsc_source, &vmm_hpet, &vmm_tsc) == 0)
+		log_set_tsc_khz(vmm_tsc.khz);
+
+	if (cfg->vmx == TV_VMX_OFF) {
+		pr_info("vmx=off: capability report only, VMX not entered\n");
+		vmm_end(TV_STATUS_OK, "report only (vmx=off)");
+	}
+	vmm_bring_up_vmx(&caps);
+	vmx_off();
+	vmm_end(TV_STATUS_OK, "VMX root entered and left cleanly");
+}
+
+HV_NORETURN void vmm_main(struct boot_info *bi)
+{
+	uint64_t stack;
+
+	pool_init(bi->pool_base, bi->pool_bytes);
+	stack = pool_alloc(VMM_STACK_BYTES, 4096);
+	if (!stack)
+		vmm_end(TV_STATUS_BOOT, "no memory for the VMM stack");
+	cpu_set_stack(stack, stack + VMM_STACK_BYTES);
+	vmm_call_on_stack(stack + VMM_STACK_BYTES, vmm_main_on_stack, bi);
+}
