@@ -31,7 +31,7 @@ static inline void place_node(struct tqueue *q, uint32_t slot,
 static void sift_up(struct tqueue *q, uint32_t slot, const struct tqueue_node *n)
 {
 	while (slot > 0) {
-		uint32_t parent = (slot - 1U) / 2U;
+		uint32_t parent = (slot - 1U) / TQUEUE_ARITY;
 
 		if (!node_is_before(n, &q->heap[parent]))
 			break;
@@ -47,14 +47,16 @@ static void sift_down(struct tqueue *q, uint32_t slot, const struct tqueue_node 
 	uint32_t count = q->count;
 
 	for (;;) {
-		/* 64-bit so that 2 * slot + 1 cannot wrap near the capacity limit. */
-		uint64_t child = 2ULL * slot + 1ULL;
+		/* 64-bit so that the child index cannot wrap near the capacity limit. */
+		uint64_t first = (uint64_t)TQUEUE_ARITY * slot + 1ULL;
+		uint64_t end = HV_MIN(first + TQUEUE_ARITY, (uint64_t)count);
+		uint64_t child = first;
 
-		if (child >= count)
+		if (first >= count)
 			break;
-		if (child + 1U < count &&
-		    node_is_before(&q->heap[child + 1U], &q->heap[child]))
-			child++;
+		for (uint64_t c = first + 1U; c < end; c++)
+			if (node_is_before(&q->heap[c], &q->heap[child]))
+				child = c;
 		if (!node_is_before(&q->heap[child], n))
 			break;
 		place_node(q, slot, &q->heap[child]);
@@ -66,7 +68,7 @@ static void sift_down(struct tqueue *q, uint32_t slot, const struct tqueue_node 
 /* Put `n` into the hole at `slot`, restoring heap order in either direction. */
 static void fill_hole(struct tqueue *q, uint32_t slot, const struct tqueue_node *n)
 {
-	if (slot > 0 && node_is_before(n, &q->heap[(slot - 1U) / 2U]))
+	if (slot > 0 && node_is_before(n, &q->heap[(slot - 1U) / TQUEUE_ARITY]))
 		sift_up(q, slot, n);
 	else
 		sift_down(q, slot, n);

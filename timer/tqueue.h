@@ -35,6 +35,13 @@
 /* The most ids (capacity) a queue may have: ids and slots are 32-bit. */
 #define TQUEUE_MAX_CAPACITY	0x7fffffffU
 
+/*
+ * Children per heap node.  Four rather than two: a node's children then
+ * share one or two cache lines and the heap is half as deep, which halves
+ * the cache misses of a pop at 1,000,000 entries (see `make bench-host`).
+ */
+#define TQUEUE_ARITY		4U
+
 /* One heap node; an array of `capacity` of them is caller-supplied storage. */
 struct tqueue_node {
 	uint64_t deadline;

@@ -47,7 +47,7 @@ static bool queue_is_consistent(const struct tqueue *q)
 		if (n->id >= q->capacity || q->timers[n->id].slot != i)
 			return false;
 		if (i > 0) {
-			const struct tqueue_node *p = &q->heap[(i - 1U) / 2U];
+			const struct tqueue_node *p = &q->heap[(i - 1U) / TQUEUE_ARITY];
 
 			if (p->deadline > n->deadline ||
 			    (p->deadline == n->deadline && p->seq >= n->seq))
