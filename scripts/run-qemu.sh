@@ -48,7 +48,7 @@ mkdir -p "$run"
 rm -f "$run/qemu.rc" "$run/qemu.err"
 
 args=(-machine q35 -m "${QEMU_MEM:-512M}" -smp "${QEMU_SMP:-1}"
-      -display none -no-reboot -monitor none
+      -display none -no-reboot -monitor none -nic none
       -serial "file:$log"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04
       -drive "format=raw,file=fat:rw:$esp")
