@@ -44,12 +44,14 @@ code_name() {
 }
 
 # run_one NAME IMAGE ARGS MODULES(comma list) MEM TIMEOUT EXPECTED_CODE
-# Sets RUN_RESULT and RUN_SUMMARY; returns 0 if the guest ended as expected.
+# Sets RUN_RESULT, RUN_STATUS (QEMU's exit status) and RUN_SUMMARY; returns 0
+# if the guest ended as expected.
 run_one() {
 	local name=$1 image=$2 args=$3 modules=$4 mem=$5 tmo=$6 expected=$7
 	local log=${LOG_FILE:-} rc code summary
 	local -a cmd
 
+	RUN_STATUS="-"
 	if [[ ! -f $image ]]; then
 		RUN_RESULT="ERROR (no image $image)"
 		RUN_SUMMARY="-"
@@ -67,6 +69,7 @@ run_one() {
 	echo "=== $name: ${cmd[*]}"
 	timeout --foreground -k 5 "$tmo" "${cmd[@]}" < /dev/null > "$log.qemu" 2>&1
 	rc=$?
+	RUN_STATUS=$rc
 
 	# The guest's output starts at its START line; firmware text before it
 	# (SeaBIOS) is dropped.
@@ -162,7 +165,7 @@ parse_cfg() {
 
 run_cfg() {
 	local cfg="" dir="$ROOT/build/guests" group="" name image modules mod i rc_all=0
-	local -a only=() names=() results=() summaries=() mods=()
+	local -a only=() names=() results=() statuses=() summaries=() mods=()
 	while (( $# )); do
 		case $1 in
 		--cfg) cfg=$2; shift 2 ;;
@@ -197,14 +200,16 @@ run_cfg() {
 			rc_all=1
 		names+=("$name")
 		results+=("${RUN_RESULT%% *}")
+		statuses+=("$RUN_STATUS")
 		summaries+=("$RUN_SUMMARY")
 		echo
 	done
 
 	echo "=== guests natively on QEMU TCG ($(basename "$cfg"))"
-	printf '%-16s %-8s %s\n' guest result summary
+	printf '%-16s %-8s %-7s %s\n' guest result status summary
 	for i in "${!names[@]}"; do
-		printf '%-16s %-8s %s\n' "${names[$i]}" "${results[$i]}" "${summaries[$i]}"
+		printf '%-16s %-8s %-7s %s\n' "${names[$i]}" "${results[$i]}" "${statuses[$i]}" \
+			"${summaries[$i]}"
 	done
 	(( ${#names[@]} )) || { echo "no guest selected"; rc_all=1; }
 	return $rc_all
