@@ -98,6 +98,7 @@ tv_stream_stop() {
 # (by calling tv_kill_emulator) when LOG has its end line and PID has not
 # exited TV_END_GRACE (default 5) seconds later, or when TIMEOUT_S passes.
 # Sets tv_timed_out=1 on timeout and tv_killed=1 when it stopped the run.
+# TV_STOP_RE (an extended regex): stop the run as soon as a line matches.
 tv_timed_out=0
 tv_killed=0
 tv_watch() {
@@ -106,6 +107,11 @@ tv_watch() {
 	tv_timed_out=0
 	tv_killed=0
 	while kill -0 "$pid" 2>/dev/null; do
+		if [[ -n ${TV_STOP_RE:-} ]] && grep -a -q -E "$TV_STOP_RE" "$log" 2>/dev/null; then
+			tv_killed=1
+			tv_kill_emulator
+			return 0
+		fi
 		if [[ -z $end_seen ]] && grep -a -q -E "$TV_END_RE" "$log" 2>/dev/null; then
 			end_seen=$SECONDS
 		fi

@@ -11,7 +11,8 @@
 #
 # Environment: QEMU_ACCEL=tcg (default) or kvm (-cpu host,+vmx); QEMU_MEM
 # (512M); QEMU_SMP (1); QEMU_EXTRA (more arguments, split on spaces);
-# QEMU_GDB=1 (gdb stub on :1234, CPU stopped until gdb continues);
+# QEMU_GDB_PORT (a gdb stub on that TCP port, the CPU stopped until gdb
+# continues); TV_STOP_RE (stop QEMU once a serial line matches it);
 # QEMU (the binary); OVMF_FD (a combined OVMF image); TV_STREAM=0 (do not
 # stream); TV_END_GRACE (5 s).
 #
@@ -64,7 +65,7 @@ if [[ -n $tv_ovmf_vars ]]; then
 else
 	args+=(-bios "$tv_ovmf_code")
 fi
-[[ ${QEMU_GDB:-0} == 1 ]] && args+=(-s -S)
+[[ -n ${QEMU_GDB_PORT:-} ]] && args+=(-gdb "tcp::$QEMU_GDB_PORT" -S)
 # shellcheck disable=SC2206
 [[ -n ${QEMU_EXTRA:-} ]] && args+=($QEMU_EXTRA)
 
