@@ -14,6 +14,9 @@ void guest_start(uint32_t magic, uint32_t info)
 	mb_init(magic, info);
 	/* Start on a fresh line: firmware may have left one unfinished. */
 	printf("\nSTART: %s cmdline \"%s\"\n", guest_name, mb_cmdline() ? mb_cmdline() : "");
+	if (magic != MB_BOOT_MAGIC)
+		printf("INFO: EAX was 0x%x, not the Multiboot magic: boot information ignored\n",
+		       magic);
 	guest_exit(main());
 }
 
