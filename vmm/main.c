@@ -43,12 +43,12 @@ static HV_NORETURN void vmm_no_vtx(const char *why)
 	vmm_end(TV_STATUS_NO_VTX, "VT-x not available");
 }
 
-static void vmm_bring_up_vmx(const struct caps_summary *caps)
+static void vmm_bring_up_vmx(const struct cpu_caps *caps)
 {
 	int rc;
 
 	if (!caps->has_vmx)
-		vmm_no_vtx(caps->is_amd ? "this is an AMD CPU (CPUID.1:ECX.VMX[5] = 0); "
+		vmm_no_vtx(!caps->is_intel ? "this is not an Intel CPU (CPUID.1:ECX.VMX[5] = 0); "
 			   "tickvisor needs Intel VT-x" :
 			   "CPUID.1:ECX.VMX[bit 5] = 0: the CPU, or the hypervisor below us, "
 			   "offers no VMX");
@@ -66,7 +66,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 {
 	struct boot_info *bi = arg;
 	const struct tv_config *cfg = bi->config;
-	struct caps_summary caps;
+	static struct cpu_caps caps;
 
 	cpu_set_image(bi->image_base, bi->image_size);
 	if (cpu_tables_init(bi->memmap.max_phys_addr))
@@ -80,7 +80,8 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	if (hpet_init(vmm_acpi.has_hpet ? vmm_acpi.hpet_base : 0, &vmm_hpet))
 		pr_warn("no usable HPET: the host fallback queue cannot use HPET comparators, "
 			"and TSC calibration falls back to the PIT\n");
-	if (tsc_calibrate(caps.cpuid_tsc_khz, caps.cpuid_tsc_source, &vmm_hpet, &vmm_tsc) == 0)
+	if (tsc_calibrate(caps.tsc_khz, caps.tsc_source == CAPS_TSC_CPUID_15 ? TSC_SRC_CPUID_15H :
+			  TSC_SRC_CPUID_16H, &vmm_hpet, &vmm_tsc) == 0)
 		log_set_tsc_khz(vmm_tsc.khz);
 
 	if (cfg->vmx == TV_VMX_OFF) {

@@ -10,10 +10,7 @@
 #define HV_X86_CPU_H
 
 #include <hv/types.h>
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
+#include <x86/cpuid.h>
 
 static inline void cpu_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {

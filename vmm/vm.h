@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * A VM and its (single, for now) vCPU.  Guests run one after another; each
+ * gets its own RAM from the pool, its own EPT and VMCS, and is torn down
+ * before the next one starts.
+ */
+#ifndef HV_VMM_VM_H
+#define HV_VMM_VM_H
+
+#include <hv/types.h>
+
+#include "vio.h"
+
+/* Guest GPRs as vmx/entry.asm saves and restores them: keep the offsets. */
+struct vm_guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+HV_STATIC_ASSERT(sizeof(struct vm_guest_regs) == 16 * 8, "layout used by vmx/entry.asm");
+
+enum vm_end {
+	VM_END_NONE = 0,
+	VM_END_DEBUG_EXIT,	/* the guest wrote to isa-debug-exit (port 0xf4) */
+	VM_END_HYPERCALL_EXIT,	/* TV_HC_EXIT */
+	VM_END_SHUTDOWN,	/* Bochs shutdown port, or a power-off request */
+	VM_END_STOPPED,		/* stopped by tickvisor: fault, isolation, unknown exit */
+	VM_END_TIMEOUT,		/* the guest's timeout= passed */
+	VM_END_REFUSED,		/* the image was refused before it ran */
+};
+
+struct vcpu {
+	struct vm_guest_regs regs;	/* first: vmx/entry.asm takes its address */
+	uint64_t vmcs_pa;
+	bool launched;
+	struct vm *vm;
+	uint64_t exits;
+	uint64_t exits_by_reason[64];
+};
+
+struct vm {
+	unsigned int index;
+	const char *name;		/* the guest's path on the ESP */
+	uint8_t *ram;			/* host pointer = host physical address of GPA 0 */
+	uint64_t ram_bytes;
+	uint64_t eptp;
+	uint64_t deadline_tsc;		/* host TSC when the timeout ends, 0: none */
+	struct vio_state io;
+	enum vm_end end;
+	uint32_t exit_value;		/* value written to port 0xf4, or the TV_HC_EXIT code */
+	uint32_t exit_status;		/* QEMU's process status for it: (value << 1) | 1 */
+	char end_why[160];
+	struct vcpu vcpu;
+};
+
+#endif /* HV_VMM_VM_H */

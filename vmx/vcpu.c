@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+#define pr_prefix "vmx: "
+
+#include "vcpu.h"
+
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <x86/cpu.h>
+#include <x86/msr.h>
+#include <x86/vmcs_fields.h>
+
+#include "../vmm/cpu.h"
+#include "../vmm/pool.h"
+#include "../vmm/string.h"
+#include "../vmm/vm.h"
+#include "caps.h"
+#include "vmx_insn.h"
+
+#define MULTIBOOT_BOOTLOADER_MAGIC	0x2badb002U
+#define GUEST_PAT_DEFAULT		0x0007040600070406ULL	/* the power-up PAT */
+#define AR_CODE32			0xc09bU	/* G D P S, type 11: execute/read, accessed */
+#define AR_DATA32			0xc093U	/* G D P S, type 3: read/write, accessed */
+#define AR_TSS32_BUSY			0x008bU	/* P, type 11: busy 32-bit TSS */
+#define AR_UNUSABLE			0x10000U
+#define PREEMPT_MAX			0xffffffffULL
+
+int vmx_enter_guest(struct vm_guest_regs *regs, uint64_t launched);
+void vmx_exit_point(void);
+
+/*
+ * A failing VMREAD or VMWRITE means our own VMCS handling is wrong: report it
+ * by name, and let the caller's next entry fail and stop the VM.
+ */
+static uint64_t vmcs_read(uint32_t field)
+{
+	uint64_t v = 0, err = 0;
+
+	if (vmx_vmread(field, &v) != VMX_OK) {
+		(void)vmx_vmread(VMCS_VM_INSTR_ERROR, &err);
+		pr_err_ratelimited("VMREAD %#x failed: %s\n", field,
+				   vmx_instr_error_name((uint32_t)err));
+	}
+	return v;
+}
+
+static void vmcs_write(uint32_t field, uint64_t val)
+{
+	uint64_t err = 0;
+
+	if (vmx_vmwrite(field, val) != VMX_OK) {
+		(void)vmx_vmread(VMCS_VM_INSTR_ERROR, &err);
+		pr_err_ratelimited("VMWRITE %#x = %#llx failed: %s\n", field,
+				   (unsigned long long)val, vmx_instr_error_name((uint32_t)err));
+	}
+}
+
+static int vmx_pick(const char *what, uint64_t cap, uint32_t need, uint32_t want,
+		    uint32_t *out)
+{
+	uint32_t missing = vmx_caps_adjust_controls(cap, need | want, out);
+
+	if (missing & need) {
+		pr_err("%s controls %#x are required but not supported (capability %#llx): "
+		       "guests cannot run\n", what, missing & need, (unsigned long long)cap);
+		return -HV_ENODEV;
+	}
+	if (missing)
+		pr_info("%s controls %#x not available: running without them\n", what, missing);
+	return 0;
+}
+
+int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
+{
+	const struct vmx_caps *vc = &caps->vmx;
+	uint32_t pin_want = PIN_NMI_EXITING | PIN_EXT_INTR_EXITING;
+	uint8_t *msr_bitmap;
+	int rc = 0;
+
+	hv_memset(s, 0, sizeof(*s));
+	s->has_preemption_timer = vc->has_preemption_timer && !vc->is_preemption_timer_broken;
+	s->preemption_timer_rate = vc->preemption_timer_rate;
+	if (s->has_preemption_timer)
+		pin_want |= PIN_PREEMPTION_TIMER;
+	if (vc->has_virtual_nmis)
+		pin_want |= PIN_VIRTUAL_NMIS;
+	rc |= vmx_pick("pin-based", vc->pinbased, 0, pin_want, &s->pin);
+	rc |= vmx_pick("processor-based", vc->procbased,
+		       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+		       PROC_SECONDARY_CONTROLS,
+		       PROC_TSC_OFFSETTING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, &s->proc);
+	rc |= vmx_pick("secondary processor-based", vc->procbased2,
+		       PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
+		       PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID, &s->proc2);
+	rc |= vmx_pick("VM-exit", vc->exit,
+		       EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		       EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+		       EXIT_SAVE_DEBUG_CONTROLS, &s->exit);
+	rc |= vmx_pick("VM-entry", vc->entry, ENTRY_LOAD_EFER,
+		       ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS, &s->entry);
+	if (rc)
+		return -HV_ENODEV;
+	/* The CR3-exiting controls are default1 without TRUE controls; with EPT we never want them. */
+	if (s->proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING))
+		pr_info("CR3-load/store exiting cannot be cleared: CR3 accesses will exit\n");
+	s->has_vpid = s->proc2 & PROC2_VPID;
+	s->cr0_fixed0 = vc->cr0_fixed0;
+	s->cr0_fixed1 = vc->cr0_fixed1;
+	s->cr4_fixed0 = vc->cr4_fixed0;
+	s->cr4_fixed1 = vc->cr4_fixed1;
+	s->vmcs_revision = vc->vmcs_revision;
+
+	/* Every port exits: both I/O bitmaps all ones. */
+	s->io_bitmap_a_pa = pool_alloc(4096, 4096);
+	s->io_bitmap_b_pa = pool_alloc(4096, 4096);
+	s->msr_bitmap_pa = pool_alloc(4096, 4096);
+	if (!s->io_bitmap_a_pa || !s->io_bitmap_b_pa || !s->msr_bitmap_pa)
+		return -HV_ENOMEM;
+	hv_memset((void *)(uintptr_t)s->io_bitmap_a_pa, 0xff, 4096);
+	hv_memset((void *)(uintptr_t)s->io_bitmap_b_pa, 0xff, 4096);
+	/*
+	 * MSR bitmap (SDM Vol. 3C, "VM-Execution Control Fields", MSR-Bitmap
+	 * Address): read-low at 0, read-high at 1024, write-low at 2048,
+	 * write-high at 3072.  Intercept everything, then let through the MSRs
+	 * whose guest values the VMCS switches (EFER, PAT, FS/GS base, SYSENTER,
+	 * DEBUGCTL) and the SYSCALL MSRs the VMM never uses (vm.c clears them
+	 * for every new guest).  TSC reads pass through; writes exit.
+	 */
+	msr_bitmap = (uint8_t *)(uintptr_t)s->msr_bitmap_pa;
+	hv_memset(msr_bitmap, 0xff, 4096);
+	{
+		static const uint32_t pass_rw[] = {
+			MSR_IA32_EFER, MSR_IA32_FS_BASE, MSR_IA32_GS_BASE,
+			MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR, MSR_IA32_LSTAR,
+			MSR_IA32_CSTAR, MSR_IA32_FMASK, MSR_IA32_SYSENTER_CS,
+			MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT,
+			MSR_IA32_DEBUGCTL, MSR_IA32_TSC_AUX,
+		};
+
+		for (unsigned int i = 0; i < HV_ARRAY_SIZE(pass_rw); i++) {
+			uint32_t m = pass_rw[i];
+			unsigned int base = m >= 0xc0000000U ? 1024U : 0U;
+			uint32_t bit = m & 0x1fffU;
+
+			msr_bitmap[base + bit / 8] &= (uint8_t)~(1U << (bit % 8));
+			msr_bitmap[2048 + base + bit / 8] &= (uint8_t)~(1U << (bit % 8));
+		}
+		msr_bitmap[MSR_IA32_TSC / 8] &= (uint8_t)~(1U << (MSR_IA32_TSC % 8));
+	}
+	pr_info("VMCS controls: pin %#x proc %#x proc2 %#x exit %#x entry %#x; "
+		"preemption timer %s\n", s->pin, s->proc, s->proc2, s->exit, s->entry,
+		s->has_preemption_timer ? "in use" : "not used");
+	return 0;
+}
+
+/* CR bits the guest may not own: fixed to 1 or to 0 in VMX operation (PE/PG free with unrestricted guest). */
+static uint64_t vmx_cr0_owned(const struct vmx_setup *s)
+{
+	return (s->cr0_fixed0 | ~s->cr0_fixed1) & ~(CR0_PE | CR0_PG) & 0xffffffffULL;
+}
+
+static uint64_t vmx_cr4_owned(const struct vmx_setup *s)
+{
+	return (s->cr4_fixed0 | ~s->cr4_fixed1) & 0xffffffffULL;
+}
+
+static uint64_t vmx_cr0_real(const struct vmx_setup *s, uint64_t guest)
+{
+	return ((guest | s->cr0_fixed0) & s->cr0_fixed1) | (guest & (CR0_PE | CR0_PG));
+}
+
+static uint64_t vmx_cr4_real(const struct vmx_setup *s, uint64_t guest)
+{
+	return (guest | s->cr4_fixed0) & s->cr4_fixed1;
+}
+
+static void vmx_write_host_state(void)
+{
+	vmcs_write(VMCS_HOST_CR0, cpu_read_cr0());
+	vmcs_write(VMCS_HOST_CR3, cpu_read_cr3());
+	vmcs_write(VMCS_HOST_CR4, cpu_read_cr4());
+	vmcs_write(VMCS_HOST_CS_SEL, CPU_SEL_CODE);
+	vmcs_write(VMCS_HOST_SS_SEL, CPU_SEL_DATA);
+	vmcs_write(VMCS_HOST_DS_SEL, CPU_SEL_DATA);
+	vmcs_write(VMCS_HOST_ES_SEL, CPU_SEL_DATA);
+	vmcs_write(VMCS_HOST_FS_SEL, 0);
+	vmcs_write(VMCS_HOST_GS_SEL, 0);
+	vmcs_write(VMCS_HOST_TR_SEL, CPU_SEL_TSS);
+	vmcs_write(VMCS_HOST_FS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_TR_BASE, cpu_tss_base());
+	vmcs_write(VMCS_HOST_GDTR_BASE, cpu_gdt_base());
+	vmcs_write(VMCS_HOST_IDTR_BASE, cpu_idt_base());
+	vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_EFER, cpu_rdmsr(MSR_IA32_EFER));
+	vmcs_write(VMCS_HOST_PAT, cpu_rdmsr(MSR_IA32_PAT));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
+}
+
+static void vmx_write_segment(uint32_t sel_field, uint16_t sel, uint32_t ar)
+{
+	/* Selector, limit, access rights and base fields are at fixed distances. */
+	uint32_t idx = (sel_field - VMCS_GUEST_ES_SEL) / 2U;
+
+	vmcs_write(sel_field, sel);
+	vmcs_write(VMCS_GUEST_ES_LIMIT + idx * 2U, ar == AR_UNUSABLE ? 0 :
+		   ar == AR_TSS32_BUSY ? 0xffU : 0xffffffffU);
+	vmcs_write(VMCS_GUEST_ES_AR + idx * 2U, ar);
+	vmcs_write(VMCS_GUEST_ES_BASE + idx * 2U, 0);
+}
+
+/*
+ * Multiboot 0.6.96, "Machine state": EAX magic, EBX info, CS a 32-bit
+ * read/execute segment with offset 0 and limit 0xFFFFFFFF, the data segments
+ * the same read/write, A20 on, CR0.PG = 0, CR0.PE = 1, EFLAGS.VM = IF = 0.
+ */
+static void vmx_write_guest_state(const struct vmx_setup *s, uint32_t entry)
+{
+	uint64_t cr0 = CR0_PE | CR0_ET;
+
+	vmcs_write(VMCS_CR0_MASK, vmx_cr0_owned(s));
+	vmcs_write(VMCS_CR4_MASK, vmx_cr4_owned(s));
+	vmcs_write(VMCS_CR0_SHADOW, cr0);
+	vmcs_write(VMCS_CR4_SHADOW, 0);
+	vmcs_write(VMCS_GUEST_CR0, vmx_cr0_real(s, cr0));
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmcs_write(VMCS_GUEST_CR4, vmx_cr4_real(s, 0));
+	vmx_write_segment(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
+	vmx_write_segment(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32);
+	vmx_write_segment(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32);
+	vmx_write_segment(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
+	vmx_write_segment(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32);
+	vmx_write_segment(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
+	vmx_write_segment(VMCS_GUEST_TR_SEL, 0, AR_TSS32_BUSY);
+	vmx_write_segment(VMCS_GUEST_LDTR_SEL, 0, AR_UNUSABLE);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RIP, entry);
+	vmcs_write(VMCS_GUEST_RFLAGS, 0x2);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	vmcs_write(VMCS_GUEST_PAT, GUEST_PAT_DEFAULT);
+	vmcs_write(VMCS_GUEST_EFER, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+}
+
+int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
+		  uint16_t vpid, uint32_t entry, uint32_t info)
+{
+	if (!v->vmcs_pa) {
+		v->vmcs_pa = pool_alloc(4096, 4096);
+		if (!v->vmcs_pa)
+			return -HV_ENOMEM;
+	}
+	*(volatile uint32_t *)(uintptr_t)v->vmcs_pa = s->vmcs_revision;
+	if (vmx_vmclear(v->vmcs_pa) != VMX_OK || vmx_vmptrld(v->vmcs_pa) != VMX_OK) {
+		pr_err("VMCLEAR/VMPTRLD of the VMCS at %#llx failed\n",
+		       (unsigned long long)v->vmcs_pa);
+		return -HV_EIO;
+	}
+	v->launched = false;
+	hv_memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rax = MULTIBOOT_BOOTLOADER_MAGIC;
+	v->regs.rbx = info;
+
+	vmcs_write(VMCS_PIN_CONTROLS, s->pin);
+	vmcs_write(VMCS_PROC_CONTROLS, s->proc);
+	vmcs_write(VMCS_PROC_CONTROLS2, s->proc2);
+	vmcs_write(VMCS_EXIT_CONTROLS, s->exit);
+	vmcs_write(VMCS_ENTRY_CONTROLS, s->entry);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_IO_BITMAP_A, s->io_bitmap_a_pa);
+	vmcs_write(VMCS_IO_BITMAP_B, s->io_bitmap_b_pa);
+	vmcs_write(VMCS_MSR_BITMAP, s->msr_bitmap_pa);
+	vmcs_write(VMCS_EPT_POINTER, eptp);
+	if (s->proc & PROC_TSC_OFFSETTING)
+		vmcs_write(VMCS_TSC_OFFSET, 0);
+	if (s->has_vpid)
+		vmcs_write(VMCS_VPID, vpid);
+	if (s->pin & PIN_PREEMPTION_TIMER)
+		vmcs_write(VMCS_PREEMPTION_TIMER, PREEMPT_MAX);
+	vmx_write_host_state();
+	vmx_write_guest_state(s, entry);
+	return 0;
+}
+
+void vmx_vcpu_destroy(struct vcpu *v)
+{
+	if (v->vmcs_pa && vmx_vmclear(v->vmcs_pa) != VMX_OK)
+		pr_err("VMCLEAR of the VMCS at %#llx failed\n", (unsigned long long)v->vmcs_pa);
+	v->launched = false;
+}
+
+static void vmx_read_exit(struct vmx_exit_info *e)
+{
+	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+
+	e->tsc = cpu_rdtsc();
+	e->reason = reason & 0xffffU;
+	e->entry_failed = reason & EXIT_REASON_FAILED_ENTRY;
+	e->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	e->guest_phys = vmcs_read(VMCS_GUEST_PHYSICAL_ADDR);
+	e->guest_linear = vmcs_read(VMCS_GUEST_LINEAR_ADDR);
+	e->instr_len = (uint32_t)vmcs_read(VMCS_EXIT_INSTR_LEN);
+	e->intr_info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
+	e->intr_error = (uint32_t)vmcs_read(VMCS_EXIT_INTR_ERROR);
+	e->idt_vec_info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	e->idt_vec_error = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR);
+	e->rip = vmcs_read(VMCS_GUEST_RIP);
+	e->rsp = vmcs_read(VMCS_GUEST_RSP);
+	e->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	e->cr0 = vmcs_read(VMCS_CR0_SHADOW);
+	e->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	e->cr4 = vmcs_read(VMCS_CR4_SHADOW);
+	e->efer = vmcs_read(VMCS_GUEST_EFER);
+	e->interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+}
+
+int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
+		   struct vmx_exit_info *exit)
+{
+	int rc;
+
+	/*
+	 * The preemption timer counts down only in non-root operation, once per
+	 * 2^rate TSC ticks (IA32_VMX_MISC[4:0]): convert the host-TSC distance
+	 * on every entry, never carry a value across exits.
+	 */
+	if (s->pin & PIN_PREEMPTION_TIMER) {
+		uint64_t count = preempt_ticks ? preempt_ticks >> s->preemption_timer_rate : PREEMPT_MAX;
+
+		vmcs_write(VMCS_PREEMPTION_TIMER, count > PREEMPT_MAX ? PREEMPT_MAX : count);
+	}
+	rc = vmx_enter_guest(&v->regs, v->launched);
+	if (rc) {
+		uint64_t err = 0;
+
+		if (rc == 2)
+			(void)vmx_vmread(VMCS_VM_INSTR_ERROR, &err);
+		pr_err("%s failed: %s%s\n", v->launched ? "VMRESUME" : "VMLAUNCH",
+		       rc == 1 ? "VMfailInvalid (no current VMCS)" : "",
+		       rc == 2 ? vmx_instr_error_name((uint32_t)err) : "");
+		return -HV_EIO;
+	}
+	v->launched = true;
+	vmx_read_exit(exit);
+	return 0;
+}
+
+void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
+		    const struct vmx_exit_action *act)
+{
+	(void)v;
+	if (act->advance_rip) {
+		vmcs_write(VMCS_GUEST_RIP, exit->rip + exit->instr_len);
+		/* The instruction completed: STI/MOV-SS blocking ends with it. */
+		if (exit->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, exit->interruptibility &
+				   ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	}
+	if (act->inject) {
+		vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
+			   (act->inject_has_error ? INTR_INFO_DELIVER_ERROR : 0) | act->inject_vector);
+		if (act->inject_has_error)
+			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, act->inject_error);
+	} else if (exit->idt_vec_info & INTR_INFO_VALID) {
+		/*
+		 * SDM Vol. 3C, "Information for VM Exits During Event Delivery": the
+		 * event was not delivered; inject it again so the guest sees it.
+		 */
+		vmcs_write(VMCS_ENTRY_INTR_INFO, exit->idt_vec_info & ~(1U << 12));
+		if (exit->idt_vec_info & INTR_INFO_DELIVER_ERROR)
+			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, exit->idt_vec_error);
+		vmcs_write(VMCS_ENTRY_INSTR_LEN, exit->instr_len);
+	}
+}
+
+static uint64_t *vmx_gpr(struct vcpu *v, unsigned int n)
+{
+	uint64_t *map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+
+	return map[n & 15U];
+}
+
+/*
+ * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": a guest
+ * MOV to CR0/CR4 exits only when it would change an owned bit against its
+ * shadow.  The guest's value goes to the shadow (what it reads back) and the
+ * real register gets it with the VMX fixed bits applied.  CR4.VMXE stays
+ * ours: nested VMX is not offered, so setting it raises #GP.
+ */
+void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
+			  const struct vmx_exit_info *exit, struct vmx_exit_action *act)
+{
+	unsigned int cr = (unsigned int)(exit->qualification & 15U);
+	unsigned int type = (unsigned int)(exit->qualification >> 4) & 3U;
+	unsigned int reg = (unsigned int)(exit->qualification >> 8) & 15U;
+	uint64_t val;
+
+	if (type == 3) {	/* LMSW: bits 3:0 of CR0 from the source operand */
+		val = (exit->cr0 & ~0xeULL) | ((exit->qualification >> 16) & 0xfULL);
+		cr = 0;
+	} else if (type == 0) {
+		val = reg == 4 ? exit->rsp : *vmx_gpr(v, reg);
+	} else {
+		pr_err("CR%u access type %u is not handled\n", cr, type);
+		act->stop = true;
+		return;
+	}
+	if (cr == 0) {
+		vmcs_write(VMCS_CR0_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR0, vmx_cr0_real(s, val));
+	} else if (cr == 4) {
+		if (val & CR4_VMXE) {
+			act->inject = true;
+			act->inject_vector = 13;
+			act->inject_has_error = true;
+			act->inject_error = 0;
+			return;
+		}
+		vmcs_write(VMCS_CR4_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR4, vmx_cr4_real(s, val));
+	} else {
+		pr_err("MOV to CR%u exit is not handled\n", cr);
+		act->stop = true;
+		return;
+	}
+	act->advance_rip = true;
+}
+
+void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *e)
+{
+	pr_err("guest state: exit %u (%s)%s, qualification %#llx\n", e->reason,
+	       vmx_exit_reason_name(e->reason), e->entry_failed ? " [VM-entry failure]" : "",
+	       (unsigned long long)e->qualification);
+	pr_err("  RIP %#llx RSP %#llx RFLAGS %#llx CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx\n",
+	       (unsigned long long)e->rip, (unsigned long long)e->rsp,
+	       (unsigned long long)e->rflags, (unsigned long long)e->cr0,
+	       (unsigned long long)e->cr3, (unsigned long long)e->cr4,
+	       (unsigned long long)e->efer);
+	pr_err("  CS %#llx base %#llx AR %#llx, GPA %#llx, linear %#llx\n",
+	       (unsigned long long)vmcs_read(VMCS_GUEST_CS_SEL),
+	       (unsigned long long)vmcs_read(VMCS_GUEST_CS_BASE),
+	       (unsigned long long)vmcs_read(VMCS_GUEST_CS_AR),
+	       (unsigned long long)e->guest_phys, (unsigned long long)e->guest_linear);
+	pr_err("  RAX %#llx RBX %#llx RCX %#llx RDX %#llx RSI %#llx RDI %#llx RBP %#llx\n",
+	       (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+	       (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx,
+	       (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi,
+	       (unsigned long long)v->regs.rbp);
+	pr_err("  exit interruption %#x/%#x, IDT vectoring %#x/%#x, interruptibility %#x, "
+	       "instruction length %u\n", e->intr_info, e->intr_error, e->idt_vec_info,
+	       e->idt_vec_error, e->interruptibility, e->instr_len);
+}

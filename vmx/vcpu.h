@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The VMCS of a vCPU: setup, entry, the exit snapshot and applying the
+ * effects that vmm/ decided.  vmm/ never touches the VMCS itself: it reads
+ * the snapshot and returns a struct vmx_exit_action.
+ */
+#ifndef HV_VMX_VCPU_H
+#define HV_VMX_VCPU_H
+
+#include <hv/types.h>
+
+struct cpu_caps;
+struct vcpu;
+
+/* Everything read from the VMCS once per exit (the gbhv exit-context pattern). */
+struct vmx_exit_info {
+	uint32_t reason;		/* basic exit reason, bits 15:0 */
+	bool entry_failed;		/* bit 31: VM-entry failure */
+	uint64_t qualification;
+	uint64_t guest_phys;
+	uint64_t guest_linear;
+	uint32_t instr_len;
+	uint32_t intr_info, intr_error;
+	uint32_t idt_vec_info, idt_vec_error;
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+	uint32_t interruptibility;
+	uint64_t tsc;			/* host TSC read right after the exit */
+};
+
+struct vmx_exit_action {
+	bool advance_rip;		/* skip the exiting instruction (instr_len) */
+	bool inject;			/* deliver an exception on the next entry */
+	uint8_t inject_vector;
+	bool inject_has_error;
+	uint32_t inject_error;
+	bool stop;			/* end this VM */
+};
+
+/* The VMX settings chosen once at boot from the capabilities. */
+struct vmx_setup {
+	uint32_t pin, proc, proc2, exit, entry;
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint32_t vmcs_revision;
+	bool has_preemption_timer;
+	unsigned int preemption_timer_rate;
+	bool has_vpid;
+	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
+};
+
+/*
+ * @brief Choose the controls from the capabilities (required: EPT, unrestricted
+ *        guest, HLT exiting, MSR and I/O bitmaps); allocate the shared bitmaps.
+ * @return 0, or -HV_ENODEV with the missing feature logged.
+ */
+int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s);
+
+/*
+ * @brief Allocate, clear and load a VMCS for v and fill it for a Multiboot
+ *        entry: 32-bit protected mode, paging off, flat segments, EIP = entry,
+ *        EAX = 0x2BADB002, EBX = info (Multiboot 0.6.96, "Machine state").
+ */
+int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
+		  uint16_t vpid, uint32_t entry, uint32_t info);
+/* @brief VMCLEAR the vCPU's VMCS (it is no longer current). */
+void vmx_vcpu_destroy(struct vcpu *v);
+
+/*
+ * @brief Enter the guest and come back with the exit snapshot.
+ * @param preempt_ticks host TSC ticks until the VMX-preemption timer must
+ *        fire (0: leave it at its maximum).
+ * @return 0, or -HV_EIO when VMLAUNCH/VMRESUME itself failed (logged by name).
+ */
+int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
+		   struct vmx_exit_info *exit);
+void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
+		    const struct vmx_exit_action *act);
+/* @brief MOV to/from CR0/CR4 and LMSW exits, with the guest/host masks and read shadows. */
+void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
+			  const struct vmx_exit_info *exit, struct vmx_exit_action *act);
+/* @brief Dump the guest state and the exit fields at error level. */
+void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
+
+const char *vmx_exit_reason_name(uint32_t reason);
+const char *vmx_instr_error_name(uint32_t err);
+
+#endif /* HV_VMX_VCPU_H */
