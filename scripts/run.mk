@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+#
+# Running tickvisor (included by the top-level Makefile):
+#   make run [PLATFORM=auto|qemu|qemu-tcg|bochs] [CONFIG=file] [TIMEOUT=s]
+#   make debug            QEMU TCG stopped for gdb; writes $(BUILD)/gdbinit
+#   make info             tools, paths, the platform run picks, the config
+#   make check-host       can this host run QEMU+KVM with nested VT-x?
+#   make esp.img          $(BUILD)/esp.img, a FAT image of the ESP
+#   make usb.img          $(BUILD)/usb.img, a GPT disk for a USB stick
+#   make deps             install every missing Debian package
+# Boot tests for make test (results in $(BUILD)/results/*.log):
+#   make test-boot-bochs test-boot-qemu test-config-errors
+
+PLATFORM ?= auto
+CONFIG   ?= scripts/tickvisor.cfg
+TIMEOUT  ?= 300
+ESP_DIR  := $(BUILD)/esp
+
+# The result logs of the boot tests, for scripts/summary.sh.
+TV_BOOT_RESULTS := $(BUILD)/results/boot-bochs.log $(BUILD)/results/boot-qemu.log \
+		   $(BUILD)/results/config-errors.log
+
+# deps.sh groups each platform needs.
+TV_DEPS_auto     := bochs qemu
+TV_DEPS_bochs    := bochs
+TV_DEPS_qemu     := qemu
+TV_DEPS_qemu-tcg := qemu
+
+# tv_make_esp DIR CONFIG: a fresh ESP folder with the app, its config and
+# the guests built so far.
+define tv_make_esp
+	@rm -rf $(1)
+	@mkdir -p $(1)/EFI/BOOT
+	@cp $(BUILD)/tickvisor.efi $(1)/EFI/BOOT/BOOTX64.EFI
+	@cp $(2) $(1)/EFI/BOOT/tickvisor.cfg
+	@if ls $(BUILD)/guests/*.elf >/dev/null 2>&1; then \
+		mkdir -p $(1)/guests && cp $(BUILD)/guests/*.elf $(1)/guests/; fi
+endef
+
+.PHONY: run debug info check-host esp.img usb.img deps esp
+.PHONY: test-boot-bochs test-boot-qemu test-config-errors
+
+esp: $(BUILD)/tickvisor.efi
+	@[ -r "$(CONFIG)" ] || { echo "run: error: config file $(CONFIG) not found"; exit 1; }
+	$(call tv_make_esp,$(ESP_DIR),$(CONFIG))
+
+run: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh $(or $(TV_DEPS_$(PLATFORM)),qemu)
+	@$(MAKE) --no-print-directory esp
+	@scripts/run.sh $(PLATFORM) $(ESP_DIR) $(BUILD)/run/serial.log $(TIMEOUT)
+
+debug: $(BUILD)/tickvisor.efi $(BUILD)/tickvisor.debug
+	@scripts/deps.sh debug
+	@$(MAKE) --no-print-directory esp
+	@scripts/gdbinit.sh $(ESP_DIR) $(BUILD)/gdbinit $(BUILD)/tickvisor.debug
+
+info:
+	@scripts/info.sh $(CONFIG)
+
+check-host:
+	@scripts/check-host.sh || true
+
+esp.img: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory esp
+	@scripts/mkimg.sh $(ESP_DIR) $(BUILD)/esp.img
+	@echo "wrote $(BUILD)/esp.img (FAT, no partition table: Bochs disk or 'dd' to a stick)"
+
+usb.img: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh usb
+	@$(MAKE) --no-print-directory esp
+	@scripts/mkusb.sh $(ESP_DIR) $(BUILD)/usb.img
+	@echo "wrote $(BUILD)/usb.img (GPT + EFI system partition): dd if=$(BUILD)/usb.img of=/dev/sdX bs=4M conv=fsync"
+
+deps:
+	@scripts/deps.sh all
+
+# Bochs (software VMX): the capability report, VMXON and VMXOFF, a clean end.
+test-boot-bochs: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh bochs
+	$(call tv_make_esp,$(BUILD)/test/boot-bochs/esp,scripts/tickvisor.cfg)
+	@scripts/boot-test.sh boot/bochs bochs $(BUILD)/test/boot-bochs/esp \
+		$(BUILD)/results/boot-bochs.log 300 \
+		'cpu-report=^\[[^]]*\] cpu[0-9]+ [A-Z]+ +cpu: ' \
+		'vmx-report=^\[[^]]*\] cpu[0-9]+ [A-Z]+ +vmx: ' \
+		'vmxon-ok=vmx: VMXON ok' \
+		'vmxoff-ok=vmx: VMXOFF ok' \
+		--status 0
+
+# QEMU TCG (no VMX): the no-VT-x report with its remedy, status 1, QEMU exit 3.
+test-boot-qemu: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh qemu
+	$(call tv_make_esp,$(BUILD)/test/boot-qemu/esp,scripts/tickvisor.cfg)
+	@scripts/boot-test.sh boot/qemu qemu-tcg $(BUILD)/test/boot-qemu/esp \
+		$(BUILD)/results/boot-qemu.log 120 \
+		'no-vtx-report=VT-x not available' \
+		'remedy=kvm_intel nested=1' \
+		--status 1 --qemu-rc 3
+
+# An unknown key: one error line naming it, status 2 (config error).
+test-config-errors: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh qemu
+	@mkdir -p $(BUILD)/test/config-errors
+	@printf '# test-config-errors: an unknown key\nlog=info\ntv_no_such_key=1\n' \
+		>$(BUILD)/test/config-errors/tickvisor.cfg
+	$(call tv_make_esp,$(BUILD)/test/config-errors/esp,$(BUILD)/test/config-errors/tickvisor.cfg)
+	@scripts/boot-test.sh config/errors qemu-tcg $(BUILD)/test/config-errors/esp \
+		$(BUILD)/results/config-errors.log 120 \
+		'error-names-key=cpu[0-9]+ ERR +.*tv_no_such_key' \
+		--once 'one-line=tv_no_such_key' \
+		--status 2 --qemu-rc 5
