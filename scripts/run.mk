@@ -21,6 +21,19 @@ ESP_DIR  := $(BUILD)/esp
 TV_BOOT_RESULTS := $(BUILD)/results/boot-bochs.log $(BUILD)/results/boot-qemu.log \
 		   $(BUILD)/results/config-errors.log
 
+# On a fresh machine the build tools must be there before make builds
+# tickvisor.efi for these goals: check them (a fast no-op when present)
+# while the makefile is read, so one make instance still builds the image
+# once, also under -j.
+TV_BUILD_GOALS := run debug esp esp.img usb.img test test-boot-bochs test-boot-qemu \
+		  test-config-errors
+ifneq ($(filter $(TV_BUILD_GOALS),$(MAKECMDGOALS)),)
+TV_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
+ifneq ($(TV_DEPS_RC),0)
+$(error scripts/deps.sh build failed: the build tools are missing (see above))
+endif
+endif
+
 # deps.sh groups each platform needs.
 TV_DEPS_auto     := bochs qemu
 TV_DEPS_bochs    := bochs
@@ -45,14 +58,12 @@ esp: $(BUILD)/tickvisor.efi
 	@[ -r "$(CONFIG)" ] || { echo "run: error: config file $(CONFIG) not found"; exit 1; }
 	$(call tv_make_esp,$(ESP_DIR),$(CONFIG))
 
-run: $(BUILD)/tickvisor.efi
+run: esp
 	@scripts/deps.sh $(or $(TV_DEPS_$(PLATFORM)),qemu)
-	@$(MAKE) --no-print-directory esp
 	@scripts/run.sh $(PLATFORM) $(ESP_DIR) $(BUILD)/run/serial.log $(TIMEOUT)
 
-debug: $(BUILD)/tickvisor.efi $(BUILD)/tickvisor.debug
+debug: esp $(BUILD)/tickvisor.debug
 	@scripts/deps.sh debug
-	@$(MAKE) --no-print-directory esp
 	@scripts/gdbinit.sh $(ESP_DIR) $(BUILD)/gdbinit $(BUILD)/tickvisor.debug
 
 info:
@@ -61,15 +72,12 @@ info:
 check-host:
 	@scripts/check-host.sh || true
 
-esp.img: $(BUILD)/tickvisor.efi
-	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory esp
+esp.img: esp
 	@scripts/mkimg.sh $(ESP_DIR) $(BUILD)/esp.img
 	@echo "wrote $(BUILD)/esp.img (FAT, no partition table: Bochs disk or 'dd' to a stick)"
 
-usb.img: $(BUILD)/tickvisor.efi
+usb.img: esp
 	@scripts/deps.sh usb
-	@$(MAKE) --no-print-directory esp
 	@scripts/mkusb.sh $(ESP_DIR) $(BUILD)/usb.img
 	@echo "wrote $(BUILD)/usb.img (GPT + EFI system partition): dd if=$(BUILD)/usb.img of=/dev/sdX bs=4M conv=fsync"
 
