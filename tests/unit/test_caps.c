@@ -442,6 +442,27 @@ static void caps_missing_features_each_say_what_breaks(void)
 	UT_EQ(rep.warnings, 8);
 }
 
+static void caps_apicv_present_gives_no_warning(void)
+{
+	if (!load_record("coffeelake_i7_8750h.txt", &raw))
+		return;
+	/* As on server parts: APIC-register virtualization and virtual-interrupt delivery allowed. */
+	raw.msr[CAPS_MSR_VMX_PROCBASED_CTLS2] |=
+		(uint64_t)(VMX_PROC2_APIC_REGISTER_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY) << 32;
+	decode_and_report();
+	UT_CHECK(caps.vmx.has_apic_register_virt && caps.vmx.has_virtual_intr_delivery);
+	UT_CHECK(report_has(&rep, "vmx: APIC-register virtualization: yes"));
+	UT_CHECK(!report_has(&rep, "vmx: no APIC-register virtualization"));
+	UT_EQ(rep.warnings, 0);
+	/* Without the APIC-access page as well, the fallback named is EPT violations. */
+	raw.msr[CAPS_MSR_VMX_PROCBASED_CTLS2] &=
+		~((uint64_t)(VMX_PROC2_APIC_REGISTER_VIRT | VMX_PROC2_VIRT_APIC_ACCESSES) << 32);
+	decode_and_report();
+	UT_CHECK(report_has(&rep, "vmx: no APIC-register virtualization: APIC-write path unavailable, "
+				  "xAPIC accesses fall back to EPT violations with instruction decoding"));
+	UT_EQ(rep.warnings, 2);
+}
+
 static void caps_tsc_frequency_sources(void)
 {
 	memset(&raw, 0, sizeof(raw));
@@ -546,6 +567,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(caps_plain_controls_without_true_bit),
 	UT_CASE(caps_secondary_msr_ignored_without_activate_bit),
 	UT_CASE(caps_missing_features_each_say_what_breaks),
+	UT_CASE(caps_apicv_present_gives_no_warning),
 	UT_CASE(caps_tsc_frequency_sources),
 	UT_CASE(caps_hypervisor_vendor_leaf),
 	UT_CASE(caps_adjust_controls_against_recorded_msr),

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hv/errno.h>
+
 #include "../../vmm/fmt.h"
+#include "../../vmm/string.h"
 
 #define FMT_BUF	512
 
@@ -371,7 +374,60 @@ static void fmt_unknown_conversion_is_copied(void)
 	UT_STREQ(b, "a%-5ya%");
 }
 
+/* The helpers fmt and the other foundation files use instead of libc. */
+static void string_helpers_match_libc(void)
+{
+	static const char *const strs[] = { "", "a", "ab", "abc", "abd", "b", "\xff", "tickvisor" };
+	char buf[16], big[64];
+	unsigned int bad = 0;
+
+	for (size_t i = 0; i < HV_ARRAY_SIZE(strs); i++) {
+		if (hv_strlen(strs[i]) != strlen(strs[i]))
+			bad++;
+		for (size_t j = 0; j < HV_ARRAY_SIZE(strs); j++) {
+			int a = hv_strcmp(strs[i], strs[j]), b = strcmp(strs[i], strs[j]);
+
+			if ((a > 0) != (b > 0) || (a < 0) != (b < 0))
+				bad++;
+			for (size_t n = 0; n < 5; n++) {
+				a = hv_strncmp(strs[i], strs[j], n);
+				b = strncmp(strs[i], strs[j], n);
+				if ((a > 0) != (b > 0) || (a < 0) != (b < 0))
+					bad++;
+			}
+		}
+	}
+	UT_EQ(bad, 0);
+	UT_EQ(hv_strlcpy(buf, "0123456789abcdefXYZ", sizeof(buf)), 19);
+	UT_STREQ(buf, "0123456789abcde");
+	UT_EQ(hv_strnlen("abc", 2), 2);
+	UT_CHECK(hv_strchr("a=b", '=') != NULL && *hv_strchr("a=b", '=') == '=');
+	UT_CHECK(hv_strchr("abc", 'z') == NULL);
+	/* Overlapping moves in both directions. */
+	memcpy(big, "0123456789", 11);
+	hv_memmove(big + 2, big, 8);
+	UT_CHECK(memcmp(big, "0101234567", 10) == 0);
+	hv_memmove(big, big + 2, 8);
+	UT_CHECK(memcmp(big, "0123456767", 10) == 0);
+	hv_memset(big, 'x', 3);
+	UT_CHECK(hv_memcmp(big, "xxx3", 4) == 0);
+	UT_CHECK(hv_memcmp("a\x01", "a\xff", 2) < 0);
+}
+
+static void strerror_names_codes_of_either_sign(void)
+{
+	UT_STREQ(hv_strerror(-HV_EINVAL), "EINVAL");
+	UT_STREQ(hv_strerror(HV_EINVAL), "EINVAL");
+	UT_STREQ(hv_strerror(-HV_ENODEV), "ENODEV");
+	UT_STREQ(hv_strerror(-HV_ETIMEDOUT), "ETIMEDOUT");
+	UT_STREQ(hv_strerror(0), "OK");
+	UT_STREQ(hv_strerror(-9999), "E?");
+	UT_STREQ(hv_strerror(-2147483647 - 1), "E?");
+}
+
 static const struct ut_case cases[] = {
+	UT_CASE(string_helpers_match_libc),
+	UT_CASE(strerror_names_codes_of_either_sign),
 	UT_CASE(fmt_returns_would_be_length_when_truncated),
 	UT_CASE(fmt_size_one_writes_only_nul),
 	UT_CASE(fmt_size_zero_writes_nothing),
