@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The tickvisor developers
 #
-# info.sh [CONFIG]   (make info)
+# info.sh [CONFIG [BUILD]]   (make info)
 #
 # The tools and paths tickvisor's build and runners use here, with
 # versions; the platform `make run` (PLATFORM=auto) would pick; and the
@@ -13,6 +13,7 @@ TV_NAME=info
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 config=${1:-$TV_REPO_DIR/scripts/tickvisor.cfg}
+build=${2:-$TV_REPO_DIR/build}
 
 row() { printf '  %-14s %s\n' "$1" "$2"; }
 tool() {
@@ -48,7 +49,7 @@ row "OVMF (QEMU)" "$ovmf"
 row "OVMF (Bochs)" "$( [[ -r ${OVMF_FD:-/usr/share/ovmf/OVMF.fd} ]] && echo "${OVMF_FD:-/usr/share/ovmf/OVMF.fd}" || echo "not found (scripts/deps.sh bochs)")"
 vga=/usr/share/bochs/VGABIOS-lgpl-latest
 row "VGA BIOS" "$( [[ -r $vga ]] && echo "$vga" || echo "not found (scripts/deps.sh bochs)")"
-efi=$TV_REPO_DIR/build/tickvisor.efi
+efi=$build/tickvisor.efi
 row tickvisor.efi "$( [[ -r $efi ]] && echo "$efi ($(stat -c %s "$efi") bytes, $(date -r "$efi" '+%F %T'))" || echo "not built yet (make)")"
 
 echo "Platform:"

@@ -67,7 +67,7 @@ debug: esp $(BUILD)/tickvisor.debug
 	@scripts/gdbinit.sh $(ESP_DIR) $(BUILD)/gdbinit $(BUILD)/tickvisor.debug
 
 info:
-	@scripts/info.sh $(CONFIG)
+	@scripts/info.sh $(CONFIG) $(BUILD)
 
 check-host:
 	@scripts/check-host.sh || true
