@@ -17,7 +17,7 @@
 # failure the serial log's tail follows.  TV_STREAM=1 streams the boot.
 # Exit status: 0 when every check passed, 1 otherwise.
 set -euo pipefail
-TV_NAME=boot-test
+TV_NAME="boot-test"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ $# -lt 5 ]]; then

@@ -8,7 +8,7 @@
 # `make run` (PLATFORM=auto) picks here.  Exit status: 0 when QEMU+KVM with
 # nested VMX works, 1 otherwise (Bochs or QEMU TCG will be used).
 set -euo pipefail
-TV_NAME=check-host
+TV_NAME="check-host"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ok=1

@@ -17,7 +17,7 @@
 # Exit status: 0 when everything is (now) installed; 1 when something is
 # missing (--check) or could not be installed; 2 on a usage error.
 set -euo pipefail
-TV_NAME=deps
+TV_NAME="deps"
 
 usage() {
 	echo "usage: $0 [--check] [build|bochs|qemu|test|usb|debug|all]..." >&2

@@ -16,7 +16,7 @@
 # run-qemu.sh's.  Exit status: run-qemu.sh's for the debug run, 1 when the
 # ImageBase could not be learned.
 set -euo pipefail
-TV_NAME=debug
+TV_NAME="debug"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ $# -lt 1 || $# -gt 3 ]]; then

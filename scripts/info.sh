@@ -9,7 +9,7 @@
 # effective settings of CONFIG (scripts/tickvisor.cfg by default), comments
 # left out.  Exit status: 0 (a report, even when something is missing).
 set -euo pipefail
-TV_NAME=info
+TV_NAME="info"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 config=${1:-$TV_REPO_DIR/scripts/tickvisor.cfg}

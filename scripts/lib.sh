@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The tickvisor developers
+# shellcheck shell=bash
 #
 # Shared helpers for the runner scripts.  Sourced, never run: every caller
 # sets `set -euo pipefail` and TV_NAME (its name, for messages) first.
@@ -88,7 +89,7 @@ tv_stream_stop() {
 		[[ -n $tpid ]] && break
 		sleep 0.1
 	done
-	[[ -n $tpid ]] && kill "$tpid" 2>/dev/null || true
+	if [[ -n $tpid ]]; then kill "$tpid" 2>/dev/null || true; fi
 	wait "$tv_stream_pid" 2>/dev/null || true
 	rm -f "$tv_stream_tailpid_file"
 	tv_stream_pid=

@@ -8,7 +8,7 @@
 # treats as removable media).  Size: 64 MiB, or more when ESPDIR needs it;
 # IMG_MIB overrides.
 set -euo pipefail
-TV_NAME=mkimg
+TV_NAME="mkimg"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -eq 2 ]] || { echo "usage: $0 ESPDIR OUT" >&2; exit 2; }

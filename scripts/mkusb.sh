@@ -10,7 +10,7 @@
 # offset: no root, no loop devices.  Size: 64 MiB of FAT or more when
 # ESPDIR needs it (IMG_MIB overrides), plus 2 MiB for the GPT.
 set -euo pipefail
-TV_NAME=mkusb
+TV_NAME="mkusb"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -eq 2 ]] || { echo "usage: $0 ESPDIR OUT" >&2; exit 2; }

@@ -18,7 +18,7 @@
 # 1 when it could not start.  Run files (bochsrc, Bochs log) go to
 # SERIAL_LOG minus .log plus .run/.
 set -euo pipefail
-TV_NAME=run-bochs
+TV_NAME="run-bochs"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ $# -lt 2 ]]; then

@@ -21,7 +21,7 @@
 # disagree; 1 when QEMU could not start.  QEMU's own exit code is written
 # to SERIAL_LOG minus .log plus .run/qemu.rc.
 set -euo pipefail
-TV_NAME=run-qemu
+TV_NAME="run-qemu"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ $# -lt 2 || $# -gt 3 ]]; then

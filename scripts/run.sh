@@ -10,7 +10,7 @@
 # has no VMX: the app reports that and exits with status 1).
 # Exit status: the runner's (run-qemu.sh, run-bochs.sh).
 set -euo pipefail
-TV_NAME=run
+TV_NAME="run"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ $# -lt 3 || $# -gt 4 ]]; then
