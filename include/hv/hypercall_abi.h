@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The tickvisor guest ABI, version 1: detection, hypercalls and the exit
+ * port.  This comment is the reference for guest authors; vmm/hypercall.c
+ * implements it and tests/unit/test_hypercall.c checks every sentence below.
+ *
+ * Detection
+ *   CPUID.1:ECX[31] (hypervisor present) and CPUID leaf 0x40000000
+ *   (TV_CPUID_SIGNATURE) returning the signature "tickvisor\0\0\0" in EBX,
+ *   ECX, EDX (EAX = highest hypervisor leaf, at least 0x40000010).  Leaf
+ *   0x40000010 (TV_CPUID_TIMING) returns the TSC frequency in kHz in EAX and
+ *   the APIC-timer frequency in kHz in EBX.  Make hypercalls only when the
+ *   signature is present: on bare metal VMCALL raises #UD.
+ *
+ * Calling convention
+ *   VMCALL at CPL 0 with RAX = hypercall number, RBX = argument 0,
+ *   RCX = argument 1, RDX = argument 2.  The result comes back in RAX:
+ *   >= 0 on success, a negative errno value on failure.  Every other
+ *   register, RBX/RCX/RDX included, is preserved, and RIP moves past the
+ *   VMCALL.  Code that is not running in 64-bit mode (32-bit protected mode,
+ *   as a Multiboot kernel starts) uses EAX/EBX/ECX/EDX: the hypervisor then
+ *   ignores the upper halves, which the SDM leaves undefined outside 64-bit
+ *   mode.  A VMCALL at CPL > 0 does nothing and returns -EPERM (-1).
+ *
+ * Hypercalls
+ *   0 TV_HC_PRINT       RBX = guest-physical address of the bytes, RCX =
+ *                       their number (at most TV_HC_PRINT_MAX).  The bytes
+ *                       go to the host console with the VM's prefix, as
+ *                       serial output does; a '\n' inside starts a new line.
+ *                       Returns 0; -EINVAL (-22) if RCX > TV_HC_PRINT_MAX
+ *                       (checked first); -EFAULT (-14) if the bytes are not
+ *                       wholly inside guest RAM.  RCX = 0 prints nothing
+ *                       and returns 0.
+ *   1 TV_HC_EXIT        RBX = exit code (low 32 bits).  Ends the VM exactly
+ *                       as a write of the same code to isa-debug-exit (port
+ *                       0xF4) does: its status is (code << 1) | 1, so 0
+ *                       gives 1.  Does not return.
+ *   2 TV_HC_INFO        Returns TV_HC_ABI_VERSION (1).
+ *   3 TV_HC_TRACE_DUMP  Asks the VMM to dump the VM's timer trace ring to
+ *                       the host console.  Returns 0.  Reserved for the
+ *                       timer work: until the VMM has a trace ring the
+ *                       request is accepted and ignored.
+ *   other               Returns -ENOSYS (-38); the VM goes on.
+ *
+ * Exit port (QEMU's isa-debug-exit, iobase=0xf4, iosize=4)
+ *   A write of value V, of any size, to ports 0xF4-0xF7 ends the VM with
+ *   status (V << 1) | 1, computed in 32 bits (TV_EXIT_STATUS).  QEMU passes
+ *   the same value to exit(), so a host shell sees its low 8 bits.
+ *
+ * The names and values below match tests/guest/lib/hypercall.h token for
+ * token, so that either header may be included with the other.
+ */
+#ifndef HV_HV_HYPERCALL_ABI_H
+#define HV_HV_HYPERCALL_ABI_H
+
+#define TV_CPUID_SIGNATURE	0x40000000U
+#define TV_CPUID_TIMING		0x40000010U
+#define TV_SIGNATURE		"tickvisor\0\0\0"	/* 12 bytes: EBX, ECX, EDX */
+
+#define TV_HC_PRINT		0UL
+#define TV_HC_EXIT		1UL
+#define TV_HC_INFO		2UL
+#define TV_HC_TRACE_DUMP	3UL
+
+#define TV_HC_ABI_VERSION	1L
+#define TV_HC_PRINT_MAX		4096UL
+
+/* Error magnitudes; RAX holds their negation. */
+#define TV_EPERM		1L
+#define TV_EFAULT		14L
+#define TV_EINVAL		22L
+#define TV_ENOSYS		38L
+
+#define TV_DEBUG_EXIT_PORT	0xF4U
+#define TV_DEBUG_EXIT_PORTS	4U
+/* The status a VM ends with after writing code to the exit port (32-bit arithmetic). */
+#define TV_EXIT_STATUS(code)	((((unsigned int)(code)) << 1) | 1U)
+
+#endif /* HV_HV_HYPERCALL_ABI_H */
