@@ -17,7 +17,8 @@ CONFIG   ?= scripts/tickvisor.cfg
 TIMEOUT  ?= 300
 ESP_DIR  := $(BUILD)/esp
 
-# The result logs of the boot tests, for scripts/summary.sh.
+# The boot tests for make test, and their result logs for scripts/summary.sh.
+TV_BOOT_TESTS   := test-boot-bochs test-boot-qemu test-config-errors
 TV_BOOT_RESULTS := $(BUILD)/results/boot-bochs.log $(BUILD)/results/boot-qemu.log \
 		   $(BUILD)/results/config-errors.log
 
