@@ -62,11 +62,13 @@ IMG_LDFLAGS := -nostdlib -znocombreloc -zmax-page-size=4096 -T linker.ld -shared
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(IMG_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(IMG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	nasm -f elf64 -g -F dwarf -MD $(@:.o=.d) -o $@ $<
+	@echo "  NASM    $<"
+	@nasm -f elf64 -g -F dwarf -MD $(@:.o=.d) -o $@ $<
 
 # Only the version string depends on the revision: rebuild that one object.
 $(BUILD)/obj/boot/efi_main.o: $(BUILD)/git-rev
@@ -74,7 +76,8 @@ $(BUILD)/git-rev: FORCE
 	@mkdir -p $(BUILD); echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
 
 $(BUILD)/tickvisor.so: $(IMG_OBJS) linker.ld
-	ld $(IMG_LDFLAGS) -o $@ $(EFI_CRT0) $(IMG_OBJS) -lefi -lgnuefi
+	@echo "  LD      $@"
+	@ld $(IMG_LDFLAGS) -o $@ $(EFI_CRT0) $(IMG_OBJS) -lefi -lgnuefi
 	@if readelf -r $@ | grep -E 'R_X86_64_' | grep -v R_X86_64_RELATIVE | grep -q .; then \
 		echo "error: $@ has relocations other than R_X86_64_RELATIVE:"; \
 		readelf -r $@ | grep -v R_X86_64_RELATIVE | head; exit 1; fi

@@ -59,7 +59,7 @@ void hv_log(unsigned int flags, const char *site, const char *prefix, const char
 	uint64_t window;
 	va_list ap;
 
-	if (!logfmt_is_level_enabled(flags, log_level))
+	if (!(flags & HV_LOG_GUEST) && !logfmt_is_level_enabled(flags, log_level))
 		return;
 	h.tsc = cpu_rdtsc();
 	h.tsc_khz = (uint32_t)log_tsc_khz;

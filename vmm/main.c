@@ -19,6 +19,7 @@
 #include "../vmx/vmx.h"
 #include "config.h"
 #include "cpu.h"
+#include "guest.h"
 #include "log.h"
 #include "pool.h"
 #include "power.h"
@@ -67,6 +68,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	struct boot_info *bi = arg;
 	const struct tv_config *cfg = bi->config;
 	static struct cpu_caps caps;
+	enum tv_status status;
 
 	cpu_set_image(bi->image_base, bi->image_size);
 	if (cpu_tables_init(bi->memmap.max_phys_addr))
@@ -89,8 +91,11 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 		vmm_end(TV_STATUS_OK, "report only (vmx=off)");
 	}
 	vmm_bring_up_vmx(&caps);
+	status = guest_run_all(bi, &caps, vmm_tsc.khz);
 	vmx_off();
-	vmm_end(TV_STATUS_OK, "VMX root entered and left cleanly");
+	vmm_end(status, status == TV_STATUS_OK ? "all guests ran and exited with code 0" :
+		status == TV_STATUS_GUEST_FAIL ? "a guest failed or was stopped (see above)" :
+		"guests could not run");
 }
 
 HV_NORETURN void vmm_main(struct boot_info *bi)

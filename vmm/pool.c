@@ -7,7 +7,7 @@
 #include <hv/assert.h>
 #include <hv/log.h>
 
-#include "string.h"
+#include <x86/cpu.h>
 
 static uint64_t pool_base, pool_end, pool_next;
 
@@ -32,7 +32,7 @@ uint64_t pool_alloc(uint64_t bytes, uint64_t align)
 		return 0;
 	}
 	pool_next = start + bytes;
-	hv_memset((void *)(uintptr_t)start, 0, bytes);
+	cpu_fill_qwords((void *)(uintptr_t)start, 0, bytes / 8);
 	return start;
 }
 

@@ -37,6 +37,7 @@ struct vcpu {
 	struct vm *vm;
 	uint64_t exits;
 	uint64_t exits_by_reason[64];
+	int64_t tsc_offset;		/* guest TSC = host TSC + tsc_offset */
 };
 
 struct vm {

@@ -26,6 +26,9 @@
 #define PREEMPT_MAX			0xffffffffULL
 
 int vmx_enter_guest(struct vm_guest_regs *regs, uint64_t launched);
+
+/* INVVPID raises #UD where VPIDs are not supported: only used when they are. */
+static bool vmx_uses_vpid;
 void vmx_exit_point(void);
 
 /*
@@ -103,7 +106,10 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
 	/* The CR3-exiting controls are default1 without TRUE controls; with EPT we never want them. */
 	if (s->proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING))
 		pr_info("CR3-load/store exiting cannot be cleared: CR3 accesses will exit\n");
-	s->has_vpid = s->proc2 & PROC2_VPID;
+	s->has_vpid = (s->proc2 & PROC2_VPID) && vc->has_invvpid_all;
+	if (!s->has_vpid)
+		s->proc2 &= ~PROC2_VPID;
+	vmx_uses_vpid = s->has_vpid;
 	s->cr0_fixed0 = vc->cr0_fixed0;
 	s->cr0_fixed1 = vc->cr0_fixed1;
 	s->cr4_fixed0 = vc->cr4_fixed0;
@@ -166,7 +172,9 @@ static uint64_t vmx_cr4_owned(const struct vmx_setup *s)
 
 static uint64_t vmx_cr0_real(const struct vmx_setup *s, uint64_t guest)
 {
-	return ((guest | s->cr0_fixed0) & s->cr0_fixed1) | (guest & (CR0_PE | CR0_PG));
+	/* Unrestricted guest: PE and PG are the guest's, whatever FIXED0 says. */
+	return ((guest | (s->cr0_fixed0 & ~(CR0_PE | CR0_PG))) & s->cr0_fixed1) |
+	       (guest & (CR0_PE | CR0_PG));
 }
 
 static uint64_t vmx_cr4_real(const struct vmx_setup *s, uint64_t guest)
@@ -307,6 +315,10 @@ void vmx_vcpu_destroy(struct vcpu *v)
 	if (v->vmcs_pa && vmx_vmclear(v->vmcs_pa) != VMX_OK)
 		pr_err("VMCLEAR of the VMCS at %#llx failed\n", (unsigned long long)v->vmcs_pa);
 	v->launched = false;
+	if (vmx_invept_all() != VMX_OK)
+		pr_err("INVEPT (all contexts) failed\n");
+	if (vmx_uses_vpid && vmx_invvpid_all() != VMX_OK)
+		pr_err("INVVPID (all contexts) failed\n");
 }
 
 static void vmx_read_exit(struct vmx_exit_info *e)
@@ -376,6 +388,8 @@ void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, exit->interruptibility &
 				   ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 	}
+	if (act->set_tsc_offset)
+		vmcs_write(VMCS_TSC_OFFSET, (uint64_t)act->tsc_offset);
 	if (act->inject) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
 			   (act->inject_has_error ? INTR_INFO_DELIVER_ERROR : 0) | act->inject_vector);

@@ -36,6 +36,8 @@ struct vmx_exit_action {
 	bool inject_has_error;
 	uint32_t inject_error;
 	bool stop;			/* end this VM */
+	bool set_tsc_offset;		/* guest TSC = host TSC + tsc_offset from now on */
+	int64_t tsc_offset;
 };
 
 /* The VMX settings chosen once at boot from the capabilities. */
@@ -63,7 +65,10 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s);
  */
 int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 		  uint16_t vpid, uint32_t entry, uint32_t info);
-/* @brief VMCLEAR the vCPU's VMCS (it is no longer current). */
+/*
+ * @brief VMCLEAR the vCPU's VMCS and flush EPT and VPID translations, so that
+ *        the next guest, whose tables may reuse the same pages, starts clean.
+ */
 void vmx_vcpu_destroy(struct vcpu *v);
 
 /*

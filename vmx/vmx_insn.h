@@ -77,4 +77,28 @@ static inline enum vmx_insn_result vmx_vmwrite(uint64_t field, uint64_t val)
 	return vmx_flags_result(cf, zf);
 }
 
+/* INVEPT type 2: all contexts (SDM Vol. 3C, "INVEPT"). */
+static inline enum vmx_insn_result vmx_invept_all(void)
+{
+	struct { uint64_t eptp, reserved; } desc = { 0, 0 };
+	uint64_t type = 2;
+	uint8_t cf, zf;
+
+	__asm__ volatile("invept %2, %3; setc %0; setz %1"
+			 : "=qm"(cf), "=qm"(zf) : "m"(desc), "r"(type) : "cc", "memory");
+	return vmx_flags_result(cf, zf);
+}
+
+/* INVVPID type 2: all contexts except VPID 0. */
+static inline enum vmx_insn_result vmx_invvpid_all(void)
+{
+	struct { uint64_t vpid, addr; } desc = { 0, 0 };
+	uint64_t type = 2;
+	uint8_t cf, zf;
+
+	__asm__ volatile("invvpid %2, %3; setc %0; setz %1"
+			 : "=qm"(cf), "=qm"(zf) : "m"(desc), "r"(type) : "cc", "memory");
+	return vmx_flags_result(cf, zf);
+}
+
 #endif /* HV_VMX_VMX_INSN_H */

@@ -26,6 +26,7 @@ enum hv_log_level {
 /* Flags or'ed into the level argument of hv_log(). */
 #define HV_LOG_ONCE		0x100U	/* at most once per call site per run */
 #define HV_LOG_RATELIMIT	0x200U	/* a burst, then suppressed (and counted) */
+#define HV_LOG_GUEST		0x400U	/* a guest's own output: shown whatever log= says */
 #define HV_LOG_LEVEL_MASK	0x0ffU
 
 /*

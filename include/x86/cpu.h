@@ -139,6 +139,15 @@ static inline void mmio_write64(uint64_t addr, uint64_t v)
 	*(volatile uint64_t *)(uintptr_t)addr = v;
 }
 
+/*
+ * Fill count quadwords with REP STOSQ: one instruction instead of a byte
+ * loop, which matters under Bochs, where every retired instruction costs time.
+ */
+static inline void cpu_fill_qwords(void *dst, uint64_t val, size_t count)
+{
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(val) : "memory");
+}
+
 struct HV_PACKED cpu_dtr {
 	uint16_t limit;
 	uint64_t base;

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+#define pr_prefix "vmm: "
+
+#include "guest.h"
+
+#include <hv/errno.h>
+#include <hv/hypercall_abi.h>
+#include <hv/log.h>
+#include <x86/cpu.h>
+#include <x86/msr.h>
+#include <x86/vmcs_fields.h>
+
+#include "../boot/boot.h"
+#include "../vmx/caps.h"
+#include "../vmx/vcpu.h"
+#include "../vmx/ept.h"
+#include "config.h"
+#include "fmt.h"
+#include "hypercall.h"
+#include "mb_loader.h"
+#include "pool.h"
+#include "string.h"
+#include "vcpuid.h"
+#include "vm.h"
+#include "vmsr.h"
+
+#define GUEST_RAM_ALIGN		(2ULL << 20)
+#define GUEST_MAX_MODULES	TV_CONFIG_MAX_MODULES
+#define GUEST_PREFIX_MAX	8U
+
+static struct vmx_setup guest_vmx;
+static struct vm guest_vm;
+static struct vmsr_state guest_msrs;
+static uint64_t guest_tsc_khz;
+static char guest_prefix[GUEST_PREFIX_MAX];
+
+static void guest_print(const char *text, size_t len)
+{
+	char line[VIO_LINE_MAX + 1];
+
+	len = HV_MIN(len, (size_t)VIO_LINE_MAX);
+	hv_memcpy(line, text, len);
+	line[len] = '\0';
+	hv_log(HV_LOG_INFO | HV_LOG_GUEST, HV_LOG_SITE, guest_prefix, "%s\n", line);
+}
+
+/* TV_HC_PRINT text may hold several lines: each goes out with the VM's prefix. */
+static void guest_print_text(const char *text, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || text[i] == '\n') {
+			if (i > start || (i < len))
+				guest_print(text + start, i - start);
+			start = i + 1;
+		}
+	}
+}
+
+static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
+		       const char *fmt, ...) HV_PRINTF(4, 5);
+
+static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	vm->end = end;
+	va_start(ap, fmt);
+	hv_vsnprintf(vm->end_why, sizeof(vm->end_why), fmt, ap);
+	va_end(ap);
+	act->stop = true;
+}
+
+static void guest_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out)
+{
+	cpu_cpuid(leaf, subleaf, out);
+}
+
+static void guest_inject_gp(struct vmx_exit_action *act)
+{
+	act->inject = true;
+	act->inject_vector = 13;
+	act->inject_has_error = true;
+	act->inject_error = 0;
+}
+
+static void guest_inject_ud(struct vmx_exit_action *act)
+{
+	act->inject = true;
+	act->inject_vector = 6;
+	act->inject_has_error = false;
+}
+
+static void guest_handle_cpuid(struct vm *vm, const struct vmx_exit_info *e,
+			       struct vmx_exit_action *act)
+{
+	struct vcpuid_config cfg = {
+		.tsc_khz = guest_tsc_khz,
+		.apic_timer_khz = guest_tsc_khz,
+		.apic_id = 0,
+		.has_rdtscp = guest_vmx.proc2 & PROC2_RDTSCP,
+		.has_invpcid = guest_vmx.proc2 & PROC2_INVPCID,
+		.guest_cr4 = e->cr4,
+	};
+	struct cpuid_regs r;
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+
+	vcpuid_emulate(&cfg, (uint32_t)g->rax, (uint32_t)g->rcx, guest_host_cpuid, &r);
+	g->rax = r.eax;
+	g->rbx = r.ebx;
+	g->rcx = r.ecx;
+	g->rdx = r.edx;
+	act->advance_rip = true;
+}
+
+static uint64_t guest_tsc_now(const struct vm *vm, const struct vmx_exit_info *e)
+{
+	return e->tsc + (uint64_t)vm->vcpu.tsc_offset;
+}
+
+static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool is_write,
+			     struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	uint32_t msr = (uint32_t)g->rcx;
+	uint64_t val = 0;
+
+	if (!is_write) {
+		if (vmsr_read(&guest_msrs, msr, guest_tsc_now(vm, e), &val)) {
+			guest_inject_gp(act);
+			return;
+		}
+		g->rax = (uint32_t)val;
+		g->rdx = val >> 32;
+	} else {
+		struct vmsr_effect eff;
+
+		val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
+		if (vmsr_write(&guest_msrs, msr, val, guest_tsc_now(vm, e), &eff)) {
+			guest_inject_gp(act);
+			return;
+		}
+		if (eff.set_tsc) {
+			vm->vcpu.tsc_offset = (int64_t)(eff.tsc_value - e->tsc);
+			act->set_tsc_offset = true;
+		} else if (eff.adjust_tsc) {
+			vm->vcpu.tsc_offset += eff.tsc_delta;
+			act->set_tsc_offset = true;
+		}
+		act->tsc_offset = vm->vcpu.tsc_offset;
+	}
+	act->advance_rip = true;
+}
+
+static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
+			    struct vmx_exit_action *act)
+{
+	if (eff->out_line)
+		guest_print(eff->out_line, eff->out_len);
+	if (eff->unhandled)
+		pr_info_ratelimited("%sport %#x: %u-byte %s: no device there (%s)\n",
+				    guest_prefix, eff->port, eff->size,
+				    eff->is_write ? "write" : "read",
+				    eff->is_write ? "dropped" : "reads all-ones");
+	if (eff->exit_requested) {
+		vm->exit_value = eff->exit_value;
+		vm->exit_status = eff->exit_status;
+		guest_stop(vm, VM_END_DEBUG_EXIT, act, "isa-debug-exit: value %u, status %u",
+			   eff->exit_value, eff->exit_status);
+	} else if (eff->shutdown_requested) {
+		guest_stop(vm, VM_END_SHUTDOWN, act, "the guest asked for a shutdown (port 0x8900)");
+	}
+}
+
+/* SDM Vol. 3C, "Exit Qualification for I/O Instructions". */
+static void guest_handle_io(struct vm *vm, const struct vmx_exit_info *e,
+			    struct vmx_exit_action *act)
+{
+	unsigned int size = (unsigned int)(e->qualification & 7U) + 1U;
+	bool is_in = e->qualification & (1U << 3);
+	bool is_string = e->qualification & (1U << 4);
+	uint16_t port = (uint16_t)(e->qualification >> 16);
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	struct vio_effect eff;
+	uint32_t val;
+
+	if (is_string) {
+		guest_stop(vm, VM_END_STOPPED, act, "string I/O (INS/OUTS) on port %#x at RIP %#llx "
+			   "is not supported", port, (unsigned long long)e->rip);
+		return;
+	}
+	if (size != 1 && size != 2 && size != 4) {
+		guest_stop(vm, VM_END_STOPPED, act, "I/O of bad size %u", size);
+		return;
+	}
+	val = is_in ? 0 : (uint32_t)g->rax;
+	hv_memset(&eff, 0, sizeof(eff));
+	(void)vio_access_port(&vm->io, port, size, !is_in, &val, &eff);
+	if (is_in) {
+		uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit INs keep the upper bytes. */
+		g->rax = size == 4 ? val : (g->rax & ~mask) | (val & mask);
+	}
+	guest_apply_vio(vm, &eff, act);
+	act->advance_rip = true;
+}
+
+static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
+				struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	struct hc_regs r = {
+		.rax = g->rax, .rbx = g->rbx, .rcx = g->rcx, .rdx = g->rdx,
+		.cpl = 0, .is_32bit = !(e->efer & (1ULL << 10)),
+	};
+	uint64_t nr = g->rax;
+	struct hc_effect eff;
+
+	hv_memset(&eff, 0, sizeof(eff));
+	hc_handle_vmcall(&r, vm->ram, vm->ram_bytes, &eff);
+	g->rax = r.rax;
+	if (eff.print && eff.print_len)
+		guest_print_text(eff.print, eff.print_len);
+	if (eff.unknown)
+		pr_info_ratelimited("%sunknown hypercall %#llx: -ENOSYS\n", guest_prefix,
+				    (unsigned long long)nr);
+	if (eff.exit_requested) {
+		vm->exit_value = eff.exit_code;
+		vm->exit_status = eff.exit_status;
+		guest_stop(vm, VM_END_HYPERCALL_EXIT, act, "TV_HC_EXIT: code %u, status %u",
+			   eff.exit_code, eff.exit_status);
+	}
+	act->advance_rip = true;
+}
+
+/* XSETBV always exits: accept x87|SSE(|AVX) as the host supports, else #GP. */
+static void guest_handle_xsetbv(struct vm *vm, struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	uint64_t val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
+	struct cpuid_regs r;
+	uint64_t host_ok;
+
+	cpu_cpuid(0xd, 0, &r);
+	host_ok = ((uint64_t)r.edx << 32 | r.eax) & 0x7ULL;
+	if ((uint32_t)g->rcx != 0 || !(val & 1) || (val & ~host_ok) ||
+	    ((val & 4) && !(val & 2))) {
+		guest_inject_gp(act);
+		return;
+	}
+	if (!(cpu_read_cr4() & (1ULL << 18)))
+		cpu_write_cr4(cpu_read_cr4() | (1ULL << 18));
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	act->advance_rip = true;
+}
+
+static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
+			      struct vmx_exit_action *act)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	v->exits++;
+	v->exits_by_reason[e->reason & 63U]++;
+	if (e->entry_failed) {
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "VM entry failed: %s",
+			   vmx_exit_reason_name(e->reason));
+		return;
+	}
+	switch (e->reason) {
+	case EXIT_REASON_CPUID:
+		guest_handle_cpuid(vm, e, act);
+		break;
+	case EXIT_REASON_IO:
+		guest_handle_io(vm, e, act);
+		break;
+	case EXIT_REASON_RDMSR:
+		guest_handle_msr(vm, e, false, act);
+		break;
+	case EXIT_REASON_WRMSR:
+		guest_handle_msr(vm, e, true, act);
+		break;
+	case EXIT_REASON_VMCALL:
+		guest_handle_vmcall(vm, e, act);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		vmx_handle_cr_access(v, &guest_vmx, e, act);
+		break;
+	case EXIT_REASON_XSETBV:
+		guest_handle_xsetbv(vm, act);
+		break;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		if (vm->deadline_tsc && e->tsc >= vm->deadline_tsc)
+			guest_stop(vm, VM_END_TIMEOUT, act, "timeout: still running at RIP %#llx",
+				   (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_EXTERNAL_INTR:
+		pr_dbg_ratelimited("host interrupt %#x while the guest ran\n", e->intr_info);
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		if ((e->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+			pr_warn_ratelimited("host NMI while the guest ran: ignored\n");
+			break;
+		}
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "unexpected exception exit %#x", e->intr_info);
+		break;
+	case EXIT_REASON_INIT:
+	case EXIT_REASON_SIPI:
+		pr_info_ratelimited("%s%s recorded (single vCPU: no other CPU to start)\n",
+				    guest_prefix, vmx_exit_reason_name(e->reason));
+		break;
+	case EXIT_REASON_HLT:
+		/* Until the LAPIC is emulated nothing can wake a halted vCPU. */
+		guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=%u and no "
+			   "interrupt source that could wake the vCPU",
+			   (unsigned long long)e->rip, (unsigned int)((e->rflags >> 9) & 1U));
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "triple fault at RIP %#llx",
+			   (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx "
+			   "outside the VM's %llu MiB of RAM, at RIP %#llx",
+			   e->qualification & 1 ? "read" : "", e->qualification & 2 ? "write" : "",
+			   e->qualification & 4 ? "instruction fetch" : "",
+			   (unsigned long long)e->guest_phys,
+			   (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR:
+	case EXIT_REASON_GETSEC:
+		/* Not offered in CPUID: #UD, as on a CPU without them. */
+		guest_inject_ud(act);
+		break;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+		act->advance_rip = true;
+		break;
+	default:
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "unhandled VM exit %u (%s)", e->reason,
+			   vmx_exit_reason_name(e->reason));
+		break;
+	}
+}
+
+static const struct boot_file *guest_find_file(const struct boot_info *bi, const char *path)
+{
+	for (unsigned int i = 0; i < bi->nr_files; i++)
+		if (!hv_strcmp(bi->files[i].path, path))
+			return &bi->files[i];
+	return NULL;
+}
+
+static const char *guest_end_name(enum vm_end end)
+{
+	switch (end) {
+	case VM_END_DEBUG_EXIT: return "exited (isa-debug-exit)";
+	case VM_END_HYPERCALL_EXIT: return "exited (hypercall)";
+	case VM_END_SHUTDOWN: return "shut down";
+	case VM_END_STOPPED: return "STOPPED";
+	case VM_END_TIMEOUT: return "TIMEOUT";
+	case VM_END_REFUSED: return "REFUSED";
+	case VM_END_NONE: break;
+	}
+	return "ended";
+}
+
+/* The SYSCALL MSRs pass through to the guest: give each guest its power-up values. */
+static void guest_reset_passthrough_msrs(void)
+{
+	static const uint32_t msrs[] = {
+		MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_FMASK,
+		MSR_IA32_KERNEL_GS_BASE,
+	};
+
+	for (unsigned int i = 0; i < HV_ARRAY_SIZE(msrs); i++)
+		(void)cpu_wrmsr_safe(msrs[i], 0);
+}
+
+static int guest_prepare(struct vm *vm, const struct boot_info *bi,
+			 const struct tv_guest_config *gc, struct mb_load_result *res)
+{
+	struct mb_module_src mods[GUEST_MAX_MODULES];
+	struct mb_load_request req;
+	const struct boot_file *img;
+	uint64_t ram;
+	int rc;
+
+	img = guest_find_file(bi, gc->path);
+	if (!img) {
+		hv_snprintf(vm->end_why, sizeof(vm->end_why), "%s was not loaded from the ESP",
+			    gc->path);
+		return -HV_ENOENT;
+	}
+	hv_memset(&req, 0, sizeof(req));
+	for (unsigned int m = 0; m < gc->nr_modules; m++) {
+		const struct boot_file *f = guest_find_file(bi, gc->modules[m]);
+
+		if (!f) {
+			hv_snprintf(vm->end_why, sizeof(vm->end_why),
+				    "module %s was not loaded from the ESP", gc->modules[m]);
+			return -HV_ENOENT;
+		}
+		mods[m].data = f->data;
+		mods[m].size = f->size;
+		mods[m].cmdline = gc->modules[m];
+	}
+	ram = pool_alloc(gc->mem_bytes, GUEST_RAM_ALIGN);
+	if (!ram) {
+		hv_snprintf(vm->end_why, sizeof(vm->end_why), "no %llu MiB of RAM left for it",
+			    (unsigned long long)(gc->mem_bytes >> 20));
+		return -HV_ENOMEM;
+	}
+	vm->ram = (uint8_t *)(uintptr_t)ram;
+	vm->ram_bytes = gc->mem_bytes;
+	req.image = img->data;
+	req.image_size = img->size;
+	req.image_name = gc->path;
+	req.cmdline = gc->args;
+	req.modules = mods;
+	req.nr_modules = gc->nr_modules;
+	req.boot_loader_name = "tickvisor";
+	rc = mb_load(vm->ram, vm->ram_bytes, &req, res, vm->end_why, sizeof(vm->end_why));
+	if (rc)
+		return rc;
+	vm->eptp = ept_build(ram, vm->ram_bytes);
+	if (!vm->eptp) {
+		hv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its EPT");
+		return -HV_ENOMEM;
+	}
+	return 0;
+}
+
+static void guest_report(const struct vm *vm)
+{
+	const struct vcpu *v = &vm->vcpu;
+
+	if (vm->end == VM_END_DEBUG_EXIT || vm->end == VM_END_HYPERCALL_EXIT)
+		pr_info("guest %u %s: %s, exit code %u (status %u), %llu exits\n", vm->index,
+			vm->name, guest_end_name(vm->end), vm->exit_value, vm->exit_status,
+			(unsigned long long)v->exits);
+	else
+		pr_warn("guest %u %s: %s: %s (%llu exits)\n", vm->index, vm->name,
+			guest_end_name(vm->end), vm->end_why, (unsigned long long)v->exits);
+	pr_info("guest %u exits: cpuid %llu, io %llu, rdmsr %llu, wrmsr %llu, vmcall %llu, "
+		"cr %llu, preemption timer %llu, external interrupt %llu\n", vm->index,
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_CPUID],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_IO],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_RDMSR],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_WRMSR],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_VMCALL],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_CR_ACCESS],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_PREEMPTION_TIMER],
+		(unsigned long long)v->exits_by_reason[EXIT_REASON_EXTERNAL_INTR]);
+}
+
+static bool guest_run_one(unsigned int index, const struct boot_info *bi,
+			  const struct tv_guest_config *gc)
+{
+	struct vm *vm = &guest_vm;
+	struct mb_load_result res;
+	uint64_t mark = pool_mark();
+	uint64_t vmcs = vm->vcpu.vmcs_pa;
+	bool ok;
+
+	hv_memset(vm, 0, sizeof(*vm));
+	vm->vcpu.vmcs_pa = vmcs;
+	vm->vcpu.vm = vm;
+	vm->index = index;
+	vm->name = gc->path;
+	hv_snprintf(guest_prefix, sizeof(guest_prefix), "G%u: ", index);
+	pr_info("guest %u: %s, %llu MiB, args \"%s\"%s\n", index, gc->path,
+		(unsigned long long)(gc->mem_bytes >> 20), gc->args,
+		gc->timeout_s ? "" : ", no timeout");
+
+	if (guest_prepare(vm, bi, gc, &res)) {
+		vm->end = VM_END_REFUSED;
+		pr_err("guest %u %s: refused: %s\n", index, gc->path, vm->end_why);
+		pool_release_to(mark);
+		return false;
+	}
+	pr_info("guest %u: %s image, entry %#x, info block %#x, loaded %#x-%#x\n", index,
+		mb_image_kind_name(res.kind), res.entry, res.info_gpa, res.load_start,
+		res.load_end);
+	vio_init(&vm->io, vm->ram_bytes, 1);
+	vmsr_init(&guest_msrs);
+	guest_reset_passthrough_msrs();
+	if (vmx_vcpu_init(&vm->vcpu, &guest_vmx, vm->eptp, (uint16_t)(index + 1), res.entry,
+			  res.info_gpa)) {
+		vm->end = VM_END_STOPPED;
+		hv_strlcpy(vm->end_why, "its VMCS could not be set up", sizeof(vm->end_why));
+	}
+	if (gc->timeout_s && guest_tsc_khz)
+		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * guest_tsc_khz * 1000ULL;
+
+	while (vm->end == VM_END_NONE) {
+		struct vmx_exit_info exit;
+		struct vmx_exit_action act;
+		uint64_t now = cpu_rdtsc(), ticks = 0;
+
+		if (vm->deadline_tsc)
+			ticks = vm->deadline_tsc > now ? vm->deadline_tsc - now : 1;
+		if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
+			vm->end = VM_END_STOPPED;
+			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
+			break;
+		}
+		hv_memset(&act, 0, sizeof(act));
+		guest_handle_exit(vm, &exit, &act);
+		if (act.stop)
+			break;
+		vmx_vcpu_apply(&vm->vcpu, &exit, &act);
+	}
+	{
+		struct vio_effect eff;
+
+		hv_memset(&eff, 0, sizeof(eff));
+		vio_flush_uart(&vm->io, &eff);
+		if (eff.out_line)
+			guest_print(eff.out_line, eff.out_len);
+	}
+	vmx_vcpu_destroy(&vm->vcpu);
+	guest_report(vm);
+	ok = (vm->end == VM_END_DEBUG_EXIT || vm->end == VM_END_HYPERCALL_EXIT) &&
+	     vm->exit_value == 0;
+	pool_release_to(mark);
+	return ok;
+}
+
+enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
+			     uint64_t tsc_khz)
+{
+	const struct tv_config *cfg = bi->config;
+	unsigned int failed = 0;
+
+	if (cfg->nr_guests == 0) {
+		pr_info("no guest= in the configuration: nothing to run\n");
+		return TV_STATUS_OK;
+	}
+	if (vmx_setup_init(caps, &guest_vmx)) {
+		pr_err("VT-x lacks what guests need (see the capability report): no guest runs\n");
+		return TV_STATUS_VMX_FAIL;
+	}
+	guest_tsc_khz = tsc_khz;
+	guest_vm.vcpu.vmcs_pa = pool_alloc(4096, 4096);
+	if (!guest_vm.vcpu.vmcs_pa)
+		return TV_STATUS_BOOT;
+	for (unsigned int i = 0; i < cfg->nr_guests; i++)
+		if (!guest_run_one(i, bi, &cfg->guests[i]))
+			failed++;
+	pr_info("%u guest(s) ran, %u ended with a non-zero code or were stopped\n",
+		cfg->nr_guests, failed);
+	return failed ? TV_STATUS_GUEST_FAIL : TV_STATUS_OK;
+}

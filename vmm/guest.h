@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/* Running the configured guests, one after another, each in its own VM. */
+#ifndef HV_VMM_GUEST_H
+#define HV_VMM_GUEST_H
+
+#include <hv/status.h>
+#include <hv/types.h>
+
+struct boot_info;
+struct cpu_caps;
+
+/*
+ * @brief Run every guest= of the configuration under VMX and report each
+ *        one's end; a guest that is refused, faults or is stopped does not
+ *        stop the run.
+ * @pre VMX root operation is on.
+ * @return TV_STATUS_OK when every guest exited with code 0, else
+ *         TV_STATUS_GUEST_FAIL (or TV_STATUS_VMX_FAIL when guests cannot run at all).
+ */
+enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
+			     uint64_t tsc_khz);
+
+#endif /* HV_VMM_GUEST_H */
