@@ -35,8 +35,9 @@ $(error scripts/deps.sh build failed: the build tools are missing (see above))
 endif
 endif
 
-# deps.sh groups each platform needs.
-TV_DEPS_auto     := bochs qemu
+# deps.sh groups each platform needs; auto needs QEMU where KVM can nest
+# VT-x (scripts/check-host.sh succeeds), else Bochs.
+TV_DEPS_auto     = $(shell scripts/check-host.sh >/dev/null 2>&1 && echo qemu || echo bochs)
 TV_DEPS_bochs    := bochs
 TV_DEPS_qemu     := qemu
 TV_DEPS_qemu-tcg := qemu
