@@ -18,8 +18,9 @@
  *                bits, MCR 5, LCR and SCR 8.  IIR reads 0x01 (no interrupt
  *                pending), with bits 7:6 set while FCR enabled the FIFOs,
  *                and reports a pending THRE interrupt (0x02) once after IER
- *                enables it or THR is written, as a 16550 does, although
- *                no interrupt is ever delivered.  MSR reads 0xB0 (DCD, DSR,
+ *                enables it or THR is written, and received data (0x04)
+ *                while a looped-back byte waits with IER bit 0 set, as a
+ *                16550 does, although no interrupt is ever delivered.  MSR reads 0xB0 (DCD, DSR,
  *                CTS).  Loopback (MCR bit 4) is modelled: MSR bits 7:4
  *                follow MCR OUT2, OUT1, DTR, RTS, and a THR byte goes to RBR
  *                (LSR bit 0) instead of the console.  MSR delta bits and
@@ -171,6 +172,8 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus);
  * @param val for a write, the value (bits above size ignored); for a read,
  *        receives the value, zero-extended from size bytes.
  * @param eff cleared, then filled with what the caller must do.
+ * @pre io, val and eff are not NULL.  String I/O (INS/OUTS, REP) is one
+ *      call per element.
  * @retval 0 done.
  * @retval -HV_EINVAL size is not 1, 2 or 4 (nothing done; *val untouched).
  */

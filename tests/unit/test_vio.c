@@ -279,6 +279,23 @@ static void uart_loopback_thr_goes_to_rbr_not_console(void)
 	UT_CHECK(eff.out_line == NULL);
 }
 
+static void uart_iir_reports_received_data_in_loopback(void)
+{
+	reset();
+	out(MCR, 1, 0x10);
+	out(IER, 1, 0x01);
+	UT_EQ(in(IIR, 1), 0x01);
+	out(THR, 1, 'r');
+	UT_EQ(in(IIR, 1), 0x04);
+	UT_EQ(in(IIR, 1), 0x04);	/* stays until RBR is read */
+	UT_EQ(in(THR, 1), 'r');
+	UT_EQ(in(IIR, 1), 0x01);
+	out(THR, 1, 's');
+	out(FCR, 1, 0x03);	/* enable + clear receiver */
+	UT_EQ(in(LSR, 1), 0x60);
+	UT_EQ(in(IIR, 1), 0xC1);
+}
+
 static void uart_wide_access_is_split_into_bytes(void)
 {
 	reset();
@@ -719,6 +736,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(uart_msr_reports_dcd_dsr_cts),
 	UT_CASE(uart_loopback_msr_follows_mcr_outputs),
 	UT_CASE(uart_loopback_thr_goes_to_rbr_not_console),
+	UT_CASE(uart_iir_reports_received_data_in_loopback),
 	UT_CASE(uart_wide_access_is_split_into_bytes),
 	UT_CASE(uart_access_past_com1_is_partly_unhandled),
 	UT_CASE(debug_exit_status_is_value_shl1_or1),
