@@ -95,6 +95,9 @@ find_globals() {
 		if (p > 0)
 			d = substr(d, 1, p - 1)
 		gsub(/\[[^]]*\]/, "[]", d)
+		# ALL-CAPS words are attribute macros (HV_PACKED, HV_UNUSED):
+		# our variables are snake_case.
+		gsub(/(^|[^A-Za-z0-9_])[A-Z][A-Z0-9_]*[ \t]*(\([^()]*\))?/, " ", d)
 		d = trim(d)
 		# "struct foo;" or "enum {...};": a type, no object.
 		if (d ~ /^((static|extern)[ \t]+)?(const[ \t]+)?(struct|union|enum)([ \t]+[A-Za-z_][A-Za-z0-9_]*)?[ \t]*(\{\})?$/)
@@ -422,6 +425,7 @@ self_test() {
 'static const unsigned int masks[4] = { 1U, 2U, 3U, 4U };\n'\
 'struct planted_state;\nenum planted_kind { PLANTED_A = 1, PLANTED_B };\n'\
 'struct planted_pair { int a; int b; };\ntypedef int planted_int;\n'\
+'struct planted_packed { int a; } HV_PACKED;\nstatic const int planted_k HV_UNUSED = 1;\n'\
 'int planted_read_msr(unsigned int msr, unsigned long long *val);\n'\
 'size_t planted_each(void (*fn)(const int *e, void *ctx), void *ctx);\n'\
 '_Static_assert(sizeof(int) == 4, "int");\n'\
