@@ -171,7 +171,8 @@ static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
 		guest_stop(vm, VM_END_DEBUG_EXIT, act, "isa-debug-exit: value %u, status %u",
 			   eff->exit_value, eff->exit_status);
 	} else if (eff->shutdown_requested) {
-		guest_stop(vm, VM_END_SHUTDOWN, act, "the guest asked for a shutdown (port 0x8900)");
+		guest_stop(vm, VM_END_SHUTDOWN, act, "the guest asked for a shutdown (port %#x)",
+			   eff->port);
 	}
 }
 
@@ -215,7 +216,9 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 	struct vm_guest_regs *g = &vm->vcpu.regs;
 	struct hc_regs r = {
 		.rax = g->rax, .rbx = g->rbx, .rcx = g->rcx, .rdx = g->rdx,
-		.cpl = 0, .is_32bit = !(e->efer & (1ULL << 10)),
+		/* CPL is SS.DPL; 64-bit mode is EFER.LMA with CS.L (SDM Vol. 3A, "IA-32e Mode"). */
+		.cpl = (e->ss_ar >> 5) & 3U,
+		.is_32bit = !((e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13))),
 	};
 	uint64_t nr = g->rax;
 	struct hc_effect eff;

@@ -344,6 +344,8 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 	e->cr4 = vmcs_read(VMCS_CR4_SHADOW);
 	e->efer = vmcs_read(VMCS_GUEST_EFER);
 	e->interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	e->cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR);
+	e->ss_ar = (uint32_t)vmcs_read(VMCS_GUEST_SS_AR);
 }
 
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,

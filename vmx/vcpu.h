@@ -26,6 +26,7 @@ struct vmx_exit_info {
 	uint64_t rip, rsp, rflags;
 	uint64_t cr0, cr3, cr4, efer;
 	uint32_t interruptibility;
+	uint32_t cs_ar, ss_ar;		/* access rights: CS.L (bit 13), SS.DPL = CPL (bits 6:5) */
 	uint64_t tsc;			/* host TSC read right after the exit */
 };
 
