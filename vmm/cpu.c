@@ -51,7 +51,7 @@ HV_STATIC_ASSERT(sizeof(struct cpu_idt_gate) == 16, "64-bit IDT gate");
 extern const uint64_t isr_stub_table[256];
 extern const uint64_t exc_fixup_table[];
 
-static uint64_t cpu_gdt[5] __attribute__((aligned(16)));
+static uint64_t cpu_gdt[6] __attribute__((aligned(16)));
 static struct cpu_tss cpu_tss __attribute__((aligned(16)));
 static struct cpu_idt_gate cpu_idt[256] __attribute__((aligned(16)));
 static cpu_irq_handler_fn cpu_irq_handlers[256];
@@ -106,6 +106,7 @@ static void cpu_gdt_init(void)
 	cpu_gdt[3] = (limit & 0xffffULL) | ((tss & 0xffffffULL) << 16) | (0x89ULL << 40) |
 		     ((limit >> 16) & 0xfULL) << 48 | ((tss >> 24) & 0xffULL) << 56;
 	cpu_gdt[4] = tss >> 32;
+	cpu_gdt[5] = 0x00cf9b000000ffffULL;	/* 32-bit code, for the mode=native handover */
 	cpu_tss.iomap_base = sizeof(cpu_tss);	/* no I/O permission bitmap */
 	gdtr.limit = sizeof(cpu_gdt) - 1;
 	gdtr.base = (uint64_t)(uintptr_t)cpu_gdt;

@@ -14,6 +14,7 @@
 #define CPU_SEL_CODE	0x08U
 #define CPU_SEL_DATA	0x10U
 #define CPU_SEL_TSS	0x18U
+#define CPU_SEL_CODE32	0x28U	/* flat 32-bit code, used to leave long mode */
 
 /* The frame every interrupt stub builds (vmm/exception.asm). */
 struct exc_frame {

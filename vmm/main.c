@@ -21,6 +21,7 @@
 #include "cpu.h"
 #include "guest.h"
 #include "log.h"
+#include "native.h"
 #include "pool.h"
 #include "power.h"
 
@@ -86,6 +87,10 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 			  TSC_SRC_CPUID_16H, &vmm_hpet, &vmm_tsc) == 0)
 		log_set_tsc_khz(vmm_tsc.khz);
 
+	if (cfg->mode == TV_MODE_NATIVE) {
+		(void)native_run(bi);
+		vmm_end(TV_STATUS_GUEST_FAIL, "mode=native could not start the guest");
+	}
 	if (cfg->vmx == TV_VMX_OFF) {
 		pr_info("vmx=off: capability report only, VMX not entered\n");
 		vmm_end(TV_STATUS_OK, "report only (vmx=off)");

@@ -148,6 +148,14 @@ static inline void cpu_fill_qwords(void *dst, uint64_t val, size_t count)
 	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(val) : "memory");
 }
 
+/* Copy bytes (a multiple of 8) between identity-mapped physical addresses, 0 included. */
+static inline void cpu_copy_phys(uint64_t dst, uint64_t src, uint64_t bytes)
+{
+	uint64_t count = bytes / 8;
+
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(count) : : "memory");
+}
+
 struct HV_PACKED cpu_dtr {
 	uint16_t limit;
 	uint64_t base;
