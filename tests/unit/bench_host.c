@@ -19,6 +19,7 @@
 
 #include <hv/errno.h>
 
+#include "fake_log.h"
 #include "../../timer/tqueue.h"
 #include "../../timer/vtimer.h"
 /* bench.mk defines BENCH_HAVE_VLAPIC once lapic/vlapic.c exists. */
@@ -248,6 +249,11 @@ static void bench_vtimer(void)
 
 #define VL_ITERS	2000000U
 #define VL_VECTOR	0x40U
+/*
+ * Initial counts well above the minimum periodic period (200 us at the
+ * 2 GHz TSC used here), so that no row measures the rate-limited warning.
+ */
+#define VL_COUNT	1000000U
 
 static void vlapic_bench_init(struct vlapic *v)
 {
@@ -280,7 +286,7 @@ static void bench_vlapic(void)
 		bad += res.status != VLAPIC_OK;
 		t0 = now_ns();
 		for (uint32_t i = 0; i < VL_ITERS; i++) {
-			res = vlapic_mmio_write(v, APIC_REG_TMICT, 4, 100000U + (i & 0xffU), now);
+			res = vlapic_mmio_write(v, APIC_REG_TMICT, 4, VL_COUNT + (i & 0xffU), now);
 			bad += res.status != VLAPIC_OK;
 			now += 7;
 		}
@@ -335,7 +341,7 @@ static void bench_vlapic(void)
 		t0 = now_ns();
 		for (uint32_t i = 0; i < VL_ITERS; i++) {
 			res = vlapic_msr_write(v, MSR_IA32_X2APIC_BASE + (APIC_REG_TMICT >> 4),
-					       100000U + (i & 0xffU), now);
+					       VL_COUNT + (i & 0xffU), now);
 			bad += res.status != VLAPIC_OK;
 			now += 7;
 		}
@@ -365,6 +371,10 @@ int main(void)
 #else
 	printf("(lapic/vlapic.c not present yet: vLAPIC register rows left out)\n");
 #endif
+	/* A row that logs measures the log backend, not the model. */
+	if (fake_log_lines_logged())
+		printf("note: %u log lines were written during the runs; rows that log are slower\n",
+		       fake_log_lines_logged());
 	if (bench_errors)
 		printf("bench: %u unexpected results: the numbers above are not valid\n", bench_errors);
 	return bench_errors ? 1 : 0;
