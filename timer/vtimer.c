@@ -476,7 +476,11 @@ static bool vtimer_is_state_valid(const struct vtimer *t, const struct vtimer_st
 		return false;
 	if (s->left_tsc > VTIMER_MAX_LEFT_TSC)
 		return false;
-	if (s->backlog > cap && s->backlog != 0)
+	if (s->backlog > cap)
+		return false;
+	/* The accounting of struct vtimer_stats balances in every save. */
+	if ((vtimer_u128)s->stats.due != (vtimer_u128)s->stats.delivered + s->stats.merged +
+					  s->stats.dropped + s->backlog)
 		return false;
 	if (s->mode == VTIMER_MODE_TSC_DEADLINE)
 		return s->tmict == 0 && s->is_armed == (s->tsc_deadline != 0 ? 1U : 0U) &&
