@@ -12,8 +12,12 @@
  *    -kernel does the same);
  *  - ELF32 (EM_386) and ELF64 (EM_X86_64): every PT_LOAD segment is copied to
  *    its p_paddr and its p_memsz - p_filesz tail is zeroed.  The entry point
- *    is e_entry unchanged (no virtual-to-physical translation) and must fit
- *    in 32 bits and lie inside a loaded segment.
+ *    is e_entry unchanged and must fit in 32 bits and lie inside a loaded
+ *    segment (GRUB 2 instead maps an e_entry that is a virtual address
+ *    through the segment holding it; a higher-half kernel is refused here).
+ *    QEMU -kernel refuses ELF64 outright; we accept it when its physical
+ *    addresses and entry are below 4 GiB, so a guest linked as ELF64 loads
+ *    without an objcopy to ELF32.
  *
  * Header flags: bit 0 (page-aligned modules) and bit 1 (memory information)
  * are always honoured, whether set or not.  Bit 2 (video mode) is accepted and
@@ -39,9 +43,10 @@
  * Information block: flags MEMORY | CMDLINE | MODS | MEM_MAP |
  * BOOT_LOADER_NAME.  mem_lower = 639: the 640 KiB of conventional memory
  * less the 1 KiB at 0x9fc00 that the map reserves, as a PC BIOS reserves its
- * EBDA (QEMU's own block says 640 while SeaBIOS's e820 reserves the same
- * 1 KiB; we keep mem_lower consistent with our map).  mem_upper =
- * (ram_bytes - 1 MiB) / 1024.  The map is:
+ * EBDA.  QEMU's guests see the same 639: its Multiboot option ROM fills
+ * mem_lower from INT 12h, which SeaBIOS answers net of its 1 KiB EBDA.
+ * mem_upper = (ram_bytes - 1 MiB) / 1024.  QEMU keeps its map at 0x9000 and
+ * its information block at 0x9500; ours start at 0x9000 too.  The map is:
  *   [0, 0x9fc00) available, [0x9fc00, 0xa0000) reserved,
  *   [0xf0000, 0x100000) reserved, [0x100000, ram_bytes) available.
  * The loader area and the modules lie in available memory, as with GRUB and
