@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * Host timer queue: a binary min-heap with back-indices.  See tqueue.h for
+ * Host timer queue: a 4-ary min-heap with back-indices.  See tqueue.h for
  * the contract.  Sifts move a "hole" rather than swapping, so each level
  * costs one node copy and one back-index store.
  */

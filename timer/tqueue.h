@@ -11,9 +11,9 @@
  * caller supplies the storage), no globals, no locking (the queue belongs to
  * one pCPU; whoever shares it serialises the calls).
  *
- * Design: a binary min-heap of (deadline, sequence, id) nodes with a
- * back-index id -> heap slot, so insert, cancel, update and pop are
- * O(log n) and earliest is O(1).  The heap nodes carry their keys so a
+ * Design: a 4-ary min-heap (TQUEUE_ARITY) of (deadline, sequence, id)
+ * nodes with a back-index id -> heap slot, so insert, cancel, update and
+ * pop are O(log n) and earliest is O(1).  The heap nodes carry their keys so a
  * sift touches one array; the per-id records carry the owner and the slot.
  *
  * Identity: a timer is named by an id in [0, capacity) chosen by the caller

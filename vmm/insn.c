@@ -147,9 +147,11 @@ static enum insn_status reject_opcode(const struct cursor *c, uint8_t op, enum i
 		return INSN_ERR_STRING;
 	case 0xc4U: case 0xc5U: case 0x62U:
 		/*
-		 * VEX (C4, C5) and EVEX (62) always in 64-bit mode; outside it
-		 * only when the next byte has its top two bits set, else LES,
-		 * LDS, BOUND ("VEX and the LOCK prefix", "EVEX Encoding").
+		 * VEX (C4, C5) and EVEX (62) always in 64-bit mode.  Outside it
+		 * these are LES, LDS and BOUND, which need a memory operand, so
+		 * a next byte that would be a register-form ModR/M (bits 7:6 =
+		 * 11) marks the prefix ("VEX Byte 1, bit [7] - 'R'").  Either
+		 * way we reject; this only picks the reason.
 		 */
 		if (mode == INSN_MODE_64 ||
 		    (c->pos + 1U < c->avail && (c->bytes[c->pos + 1U] & 0xc0U) == 0xc0U))

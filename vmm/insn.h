@@ -37,10 +37,15 @@
  *  - A REX prefix counts only when it immediately precedes the opcode; one
  *    followed by a legacy prefix is ignored (SDM "REX Prefixes": "Other
  *    placements are ignored").
- *  - With several segment prefixes the last one wins.  In 64-bit mode the
- *    CS, DS, ES and SS prefixes are ignored (SDM "Segment Override Prefixes
- *    in 64-bit Mode"): `seg` is then the default segment and
- *    has_seg_override is false, unless an FS or GS prefix came last.
+ *  - With several segment prefixes the last one wins.  In 64-bit mode only
+ *    FS and GS select anything (SDM Vol. 1 "Segment Registers in 64-Bit
+ *    Mode": CS, DS, ES and SS are treated as if each segment base is 0), so
+ *    a CS, DS, ES or SS prefix there is a null prefix: it neither sets
+ *    has_seg_override nor cancels an FS or GS prefix before it (as Zydis
+ *    decodes it; the differential test relies on that).
+ *  - `seg` without an override is the SDM's default ("Default Segment
+ *    Selection Rules"): SS with rSP or rBP as base (BP in 16-bit forms),
+ *    DS otherwise; R12/R13 as base are DS.
  *  - Outside 64-bit mode a load leaves the register bits above its width
  *    as they were (the SDM makes the upper halves undefined there).
  */
