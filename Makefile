@@ -32,8 +32,8 @@ $(BUILD)/host/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRC
 unit: $(UT_BINS)
 	@mkdir -p $(BUILD)/results
 	@rc=0; for t in $(UT_BINS); do \
-		$$t > $(BUILD)/results/$$(basename $$t).log 2>&1 || rc=1; \
-		grep -E '^(FAIL|SUMMARY):|check failed|ran no check|ERROR' $(BUILD)/results/$$(basename $$t).log; \
+		$$t > $(BUILD)/results/unit-$$(basename $$t).log 2>&1 || rc=1; \
+		grep -E '^(FAIL|SUMMARY):|check failed|ran no check|ERROR' $(BUILD)/results/unit-$$(basename $$t).log; \
 	done; exit $$rc
 
 # Extra rules owned by the parts (fuzzing, host benchmarks, guests).
@@ -95,3 +95,47 @@ $(BUILD)/tickvisor.efi: $(BUILD)/tickvisor.so $(BUILD)/tickvisor.debug
 .PHONY: all FORCE
 all: $(BUILD)/tickvisor.efi
 FORCE:
+
+# ---------------------------------------------------------------------------
+# make test: everything CI checks.  Each step writes PASS:/FAIL:/SKIP: lines
+# into $(BUILD)/results/; a step that fails without saying why in a FAIL line
+# (a build error, say) gets one there, so nothing fails silently.  The last
+# line is scripts/summary.sh's "N passed, M failed[, K skipped]".
+# ---------------------------------------------------------------------------
+TEST_STEPS := unit test-layering test-fuzz test-insn-diff $(TV_BOOT_TESTS) \
+	      test-guests-qemu-results $(TV_GUEST_TESTS)
+
+.PHONY: test test-layering test-fuzz test-insn-diff test-guests-qemu-results
+test:
+	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
+	@rc=0; for step in $(TEST_STEPS); do \
+		echo "=== make $$step"; \
+		if ! $(MAKE) --no-print-directory $$step; then \
+			rc=1; echo "FAIL: make/$$step (the step failed; its output is above)" \
+				>> $(BUILD)/results/steps.log; \
+		fi; \
+	done; \
+	scripts/summary.sh $(BUILD)/results/*.log || rc=1; exit $$rc
+
+test-layering:
+	@mkdir -p $(BUILD)/results
+	@scripts/check-layering.sh | tee $(BUILD)/results/layering.log; exit $${PIPESTATUS[0]}
+
+test-fuzz:
+	@mkdir -p $(BUILD)/results
+	@$(MAKE) --no-print-directory fuzz-short | tee $(BUILD)/results/fuzz.log; exit $${PIPESTATUS[0]}
+
+test-insn-diff:
+	@mkdir -p $(BUILD)/results
+	@$(MAKE) --no-print-directory insn-diff | tee $(BUILD)/results/insn-diff.log; exit $${PIPESTATUS[0]}
+
+# The guests natively on QEMU TCG (-kernel): each guest's checks, and one
+# verdict line per guest from the runner's RESULT lines.
+test-guests-qemu-results:
+	@mkdir -p $(BUILD)/results $(BUILD)/test
+	@$(MAKE) --no-print-directory test-guests-qemu > $(BUILD)/test/guests-qemu.out 2>&1; rc=$$?; \
+	sed -n -e 's/^\(PASS\|FAIL\|SKIP\): /\1: qemu-native: /p' \
+		-e 's/^RESULT: \([^ ]*\) PASS\(.*\)/PASS: guest\/\1\/qemu-native\2/p' \
+		-e 's/^RESULT: \([^ ]*\) \([A-Z]*\)\(.*\)/FAIL: guest\/\1\/qemu-native \2\3/p' \
+		$(BUILD)/test/guests-qemu.out > $(BUILD)/results/guests-qemu.log; \
+	tail -12 $(BUILD)/test/guests-qemu.out; exit $$rc

@@ -18,9 +18,9 @@ TIMEOUT  ?= 300
 ESP_DIR  := $(BUILD)/esp
 
 # The boot tests for make test, and their result logs for scripts/summary.sh.
-TV_BOOT_TESTS   := test-boot-bochs test-boot-qemu test-config-errors
+TV_BOOT_TESTS   := test-boot-bochs test-boot-qemu test-config-errors test-vmm-exception
 TV_BOOT_RESULTS := $(BUILD)/results/boot-bochs.log $(BUILD)/results/boot-qemu.log \
-		   $(BUILD)/results/config-errors.log
+		   $(BUILD)/results/config-errors.log $(BUILD)/results/vmm-exception.log
 
 # On a fresh machine the build tools must be there before make builds
 # tickvisor.efi for these goals: check them (a fast no-op when present)
@@ -120,3 +120,20 @@ test-config-errors: $(BUILD)/tickvisor.efi
 		'error-names-key=cpu[0-9]+ ERR +.*tv_no_such_key' \
 		--once 'one-line=tv_no_such_key' \
 		--status 2 --qemu-rc 5
+
+# fault=pf: the VMM's own exception report (vector, error code, registers,
+# CR2, stack trace) and its distinct status 3, instead of a silent triple fault.
+.PHONY: test-vmm-exception
+test-vmm-exception: $(BUILD)/tickvisor.efi
+	@scripts/deps.sh qemu
+	@mkdir -p $(BUILD)/test/vmm-exception
+	@printf '# test-vmm-exception: fault on purpose\nfault=pf\n' \
+		>$(BUILD)/test/vmm-exception/tickvisor.cfg
+	$(call tv_make_esp,$(BUILD)/test/vmm-exception/esp,$(BUILD)/test/vmm-exception/tickvisor.cfg)
+	@scripts/boot-test.sh vmm/exception qemu-tcg $(BUILD)/test/vmm-exception/esp \
+		$(BUILD)/results/vmm-exception.log 120 \
+		'vector=VMM exception: vector 14 \(#PF page fault\)' \
+		'registers=RAX [0-9a-f]{16} RBX' \
+		'cr2=CR2 0000008000000000' \
+		'stack-trace=stack trace \(frame pointers' \
+		--status 3 --qemu-rc 7

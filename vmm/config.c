@@ -23,6 +23,7 @@ static const char *const config_vmx_names[] = { "auto", "off" };
 static const char *const config_timer_names[] = { "auto", "preempt", "hpet", "tsc-deadline", "poll" };
 static const char *const config_apic_names[] = { "auto", "apicv", "access", "ept" };
 static const char *const config_policy_names[] = { "coalesce", "delay", "one-missed", "drop" };
+static const char *const config_fault_names[] = { "none", "ud", "gp", "pf", "de" };
 
 static const struct config_enum config_log_enum = {
 	config_log_names, HV_ARRAY_SIZE(config_log_names), "error|warn|info|debug" };
@@ -38,6 +39,9 @@ static const struct config_enum config_apic_enum = {
 static const struct config_enum config_policy_enum = {
 	config_policy_names, HV_ARRAY_SIZE(config_policy_names),
 	"coalesce|delay|one-missed|drop" };
+
+static const struct config_enum config_fault_enum = {
+	config_fault_names, HV_ARRAY_SIZE(config_fault_names), "none|ud|gp|pf|de" };
 
 static const char *config_enum_name(const struct config_enum *e, unsigned int v)
 {
@@ -77,6 +81,7 @@ void config_init_defaults(struct tv_config *cfg)
 	cfg->mode = TV_MODE_VMX;
 	cfg->vmx = TV_VMX_AUTO;
 	cfg->halt = false;
+	cfg->fault = TV_FAULT_NONE;
 	cfg->timer = TV_TIMER_AUTO;
 	cfg->apic = TV_APIC_AUTO;
 	cfg->timer_min_period_us = TV_CONFIG_MIN_PERIOD_US_DEFAULT;
@@ -351,6 +356,7 @@ static int config_set(struct config_parser *p, const char *key, const char *valu
 	CONFIG_ENUM_KEY("timer", config_timer_enum, timer, enum tv_timer)
 	CONFIG_ENUM_KEY("apic", config_apic_enum, apic, enum tv_apic)
 	CONFIG_ENUM_KEY("timer_policy", config_policy_enum, timer_policy, enum tv_timer_policy)
+	CONFIG_ENUM_KEY("fault", config_fault_enum, fault, enum tv_fault)
 #undef CONFIG_ENUM_KEY
 
 	return config_fail(p, key, "unknown key '%s'", key);
@@ -565,6 +571,11 @@ void config_dump(const struct tv_config *cfg,
 	emit(ctx, line);
 	hv_snprintf(line, sizeof(line), "halt=%d", cfg->halt ? 1 : 0);
 	emit(ctx, line);
+	if (cfg->fault != TV_FAULT_NONE) {
+		hv_snprintf(line, sizeof(line), "fault=%s",
+			    config_enum_name(&config_fault_enum, (unsigned int)cfg->fault));
+		emit(ctx, line);
+	}
 	hv_snprintf(line, sizeof(line), "timer=%s", config_timer_name(cfg->timer));
 	emit(ctx, line);
 	hv_snprintf(line, sizeof(line), "apic=%s", config_apic_name(cfg->apic));

@@ -58,6 +58,18 @@ enum tv_vmx {
 	TV_VMX_OFF,		/* skip VMX bring-up, report capabilities only */
 };
 
+/*
+ * fault=: make the VMM itself take an exception right after the capability
+ * report, to show (and test) the exception report and its power-off.
+ */
+enum tv_fault {
+	TV_FAULT_NONE,
+	TV_FAULT_UD,		/* UD2 */
+	TV_FAULT_GP,		/* a non-canonical load */
+	TV_FAULT_PF,		/* a load from an unmapped address */
+	TV_FAULT_DE,		/* a division by zero */
+};
+
 enum tv_timer {
 	TV_TIMER_AUTO,
 	TV_TIMER_PREEMPT,
@@ -95,6 +107,7 @@ struct tv_config {
 	enum tv_mode mode;
 	enum tv_vmx vmx;
 	bool halt;			/* halt instead of powering off at the end */
+	enum tv_fault fault;		/* test only: fault in the VMM on purpose */
 	enum tv_timer timer;
 	enum tv_apic apic;
 	uint32_t timer_min_period_us;

@@ -244,6 +244,7 @@ static void cpu_dump_frame(const struct exc_frame *f)
 	       (unsigned long long)cpu_read_cr0(), (unsigned long long)cpu_read_cr2(),
 	       (unsigned long long)cpu_read_cr3(), (unsigned long long)cpu_read_cr4());
 	pr_err("stack trace (frame pointers; addr2line -e build/tickvisor.debug OFFSET):\n");
+	cpu_print_addr("at", f->rip);
 	for (unsigned int i = 0; i < CPU_STACK_TRACE_DEPTH && cpu_addr_in_stack(rbp); i++) {
 		const uint64_t *fp = (const uint64_t *)(uintptr_t)rbp;
 		char what[8] = "#0";

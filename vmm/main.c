@@ -64,6 +64,35 @@ static void vmm_bring_up_vmx(const struct cpu_caps *caps)
 		vmm_end(TV_STATUS_VMX_FAIL, "VMXON failed");
 }
 
+/* fault=: take an exception on purpose, to show the VMM's exception report. */
+static void vmm_fault_on_purpose(enum tv_fault fault)
+{
+	uint64_t v = 0;
+
+	if (fault == TV_FAULT_NONE)
+		return;
+	pr_warn("fault=%s: the VMM now faults on purpose\n",
+		fault == TV_FAULT_UD ? "ud" : fault == TV_FAULT_GP ? "gp" :
+		fault == TV_FAULT_PF ? "pf" : "de");
+	switch (fault) {
+	case TV_FAULT_UD:
+		__asm__ volatile("ud2");
+		break;
+	case TV_FAULT_GP:	/* non-canonical address */
+		__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(0x8000000000000000ULL) : "memory");
+		break;
+	case TV_FAULT_PF:	/* beyond the identity map (PML4 entry 1 is absent) */
+		__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(0x0000008000000000ULL) : "memory");
+		break;
+	case TV_FAULT_DE:
+		__asm__ volatile("xorl %%edx, %%edx; divl %%ecx" : "+a"(v) : "c"(0) : "rdx");
+		break;
+	case TV_FAULT_NONE:
+		break;
+	}
+	pr_err("fault=: the exception did not happen (value %#llx)\n", (unsigned long long)v);
+}
+
 static HV_NORETURN void vmm_main_on_stack(void *arg)
 {
 	struct boot_info *bi = arg;
@@ -79,6 +108,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	power_set_halt(cfg->halt);
 
 	caps_collect_and_report(&caps);
+	vmm_fault_on_purpose(cfg->fault);
 
 	if (hpet_init(vmm_acpi.has_hpet ? vmm_acpi.hpet_base : 0, &vmm_hpet))
 		pr_warn("no usable HPET: the host fallback queue cannot use HPET comparators, "
