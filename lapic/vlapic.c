@@ -399,8 +399,8 @@ static void vlapic_write_slot(struct vlapic *v, uint32_t off, uint32_t value,
 				v->regs[VLAPIC_SLOT(vlapic_lvt_offsets[i])] |= APIC_LVT_MASKED;
 		return;
 	case APIC_REG_ESR:
-		/* "Error Status Register (ESR)": a write updates the ESR with
-		 * the errors detected since the last write and clears them. */
+		/* SDM "Error Handling": a write to the ESR makes it show the
+		 * errors detected since the previous write, and clears those. */
 		vlapic_set_reg(v, off, v->esr_pending & APIC_ESR_MASK);
 		v->esr_pending = 0;
 		return;
@@ -462,8 +462,8 @@ struct vlapic_result vlapic_mmio_read(struct vlapic *v, uint32_t offset,
 	*value = 0;
 	vlapic_sync_timer(v, now);
 	if (vlapic_get_mode(v) != VLAPIC_MODE_XAPIC) {
-		/* SDM "x2APIC Register Address Space": in x2APIC mode "the
-		 * memory-mapped interface is not available". */
+		/* SDM "x2APIC Register Address Space": in x2APIC mode the
+		 * registers are reached through MSRs only, not the xAPIC page. */
 		r.status = VLAPIC_NOT_APIC;
 	} else if (!vlapic_is_mmio_width_ok(offset, width, false)) {
 		pr_dbg_ratelimited("MMIO read of %u bytes at %#x refused\n", width, offset);
@@ -649,8 +649,9 @@ struct vlapic_result vlapic_write_apic_base(struct vlapic *v, uint64_t value,
 			 * Transitions"). */
 			vlapic_reset_regs(v);
 		} else {
-			/* xAPIC -> x2APIC: "the x2APIC ID ... the logical
-			 * x2APIC ID is derived"; other state carries over. */
+			/* xAPIC -> x2APIC: the ID becomes the x2APIC ID, the
+			 * LDR the logical ID derived from it; the rest of the
+			 * state carries over. */
 			vlapic_set_reg(v, APIC_REG_ID, v->cfg.apic_id);
 			vlapic_set_reg(v, APIC_REG_LDR, vlapic_x2apic_ldr(v->cfg.apic_id));
 			vlapic_set_reg(v, APIC_REG_DFR, APIC_DFR_RESET);

@@ -238,8 +238,8 @@ void vtimer_write_tmict(struct vtimer *t, uint32_t value, uint64_t now)
 		t->is_armed = false;
 		return;
 	}
-	/* "A write to the initial-count register ... starts the timer": the
-	 * count is copied to TMCCT and counts down from `now`. */
+	/* SDM "APIC Timer": writing the initial count starts the timer; the
+	 * value is copied to the current count, which counts down from now. */
 	if (t->mode == VTIMER_MODE_PERIODIC) {
 		vtimer_update_period(t);
 		vtimer_arm_after(t, now, vtimer_period_scaled(t));
@@ -280,8 +280,8 @@ void vtimer_write_tdcr(struct vtimer *t, uint32_t tdcr, uint64_t now)
 void vtimer_write_tsc_deadline(struct vtimer *t, uint64_t value, uint64_t now)
 {
 	(void)now;	/* the deadline is absolute; expire() compares it */
-	/* SDM "TSC-Deadline Mode": outside it "writes to the IA32_TSC_DEADLINE
-	 * MSR are ignored"; writing 0 disarms; a non-zero value arms. */
+	/* SDM "TSC-Deadline Mode": outside that mode the MSR reads 0 and
+	 * writes to it are ignored; writing 0 disarms; non-zero arms. */
 	if (t->mode != VTIMER_MODE_TSC_DEADLINE)
 		return;
 	t->tsc_deadline = value;
@@ -411,9 +411,9 @@ uint32_t vtimer_expire(struct vtimer *t, uint64_t now, bool is_pending,
 	if (n < d)
 		return 0;
 	if (t->mode == VTIMER_MODE_ONESHOT) {
-		/* "In one-shot mode, the timer is started by programming its
-		 * initial-count register ... When the count reaches zero, an
-		 * interrupt is generated and the timer stays at 0." */
+		/* SDM "APIC Timer": in one-shot mode the interrupt is raised
+		 * when the count reaches zero, and the count stays at 0 until
+		 * the initial count is written again. */
 		t->is_armed = false;
 		return vtimer_account(t, 1, is_pending, is_masked);
 	}

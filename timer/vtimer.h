@@ -42,10 +42,9 @@
  *  - Switching one-shot <-> periodic keeps the running countdown (Xen, KVM,
  *    kvm-unit-tests test_apic_change_mode; ACRN disarms instead).  The SDM
  *    ("APIC Timer") disarms only on "transitions between TSC-deadline mode
- *    and other timer modes"; the mode bits are consulted when the count
- *    reaches 0 ("In periodic mode, the current-count register is
- *    automatically reloaded from the initial-count register").  A count at
- *    0 stays 0.
+ *    and other timer modes"; the mode bits matter only when the count
+ *    reaches 0, where periodic mode reloads the current count from the
+ *    initial count and one-shot mode stays at 0.  A count at 0 stays 0.
  *  - A TDCR change while counting keeps the current count and counts on at
  *    the new rate: the remaining time is scaled by new/old divide value,
  *    rounded up to a whole 1/clock_num tick (Xen, KVM; ACRN leaves the
@@ -184,8 +183,8 @@ void vtimer_set_mode(struct vtimer *t, enum vtimer_mode mode, uint64_t now);
 
 /*
  * @brief A TMICT write: (re)arm from `now`, or stop when value is 0.
- *        Ignored in TSC-deadline mode, where the SDM says "writes to the
- *        initial-count register are ignored".
+ *        Ignored in TSC-deadline mode, where, says the SDM, writes to the
+ *        initial-count register are ignored.
  */
 void vtimer_write_tmict(struct vtimer *t, uint32_t value, uint64_t now);
 

@@ -545,6 +545,42 @@ static void eoi_register_reads_zero_in_xapic_mode(void)
 	UT_EQ(esr(), 0);
 }
 
+static void apr_reads_zero_in_xapic_mode(void)
+{
+	setup();
+	wr(APIC_REG_TPR, 0x40U);
+	UT_EQ(rd(APIC_REG_APR), 0);
+	UT_EQ(esr(), 0);
+}
+
+static void isr_tmr_irr_are_read_only(void)
+{
+	setup();
+	UT_CHECK(vlapic_accept_irq(&v, 0x61U, true));
+	wr(APIC_REG_IRR0 + 0x30U, 0);
+	wr(APIC_REG_TMR0 + 0x30U, 0);
+	wr(APIC_REG_ISR0 + 0x30U, 0xffffffffU);
+	UT_EQ(rd(APIC_REG_IRR0 + 0x30U), 1U << 1);
+	UT_EQ(rd(APIC_REG_TMR0 + 0x30U), 1U << 1);
+	UT_EQ(rd(APIC_REG_ISR0 + 0x30U), 0);
+	UT_EQ(esr(), 0);
+}
+
+static void tmcct_is_read_only(void)
+{
+	setup();
+	wr(APIC_REG_TMCCT, 1234U);
+	UT_EQ(rd(APIC_REG_TMCCT), 0);
+	UT_EQ(vlapic_next_deadline(&v), VTIMER_NONE);
+}
+
+static void lvt_delivery_status_and_remote_irr_are_read_only(void)
+{
+	setup();
+	wr(APIC_REG_LVT_LINT0, APIC_LVT_DELIVS | APIC_LVT_REMOTE_IRR | APIC_LVT_LEVEL | 0x30U);
+	UT_EQ(rd(APIC_REG_LVT_LINT0), APIC_LVT_LEVEL | 0x30U);
+}
+
 static void mmio_in_x2apic_mode_is_not_apic(void)
 {
 	uint64_t val = 1;
@@ -940,6 +976,10 @@ static const struct ut_case cases[] = {
 	UT_CASE(mmio_wide_or_misaligned_access_is_bad_access),
 	UT_CASE(mmio_sub_dword_write_is_bad_access),
 	UT_CASE(eoi_register_reads_zero_in_xapic_mode),
+	UT_CASE(apr_reads_zero_in_xapic_mode),
+	UT_CASE(isr_tmr_irr_are_read_only),
+	UT_CASE(tmcct_is_read_only),
+	UT_CASE(lvt_delivery_status_and_remote_irr_are_read_only),
 	UT_CASE(mmio_in_x2apic_mode_is_not_apic),
 	UT_CASE(x2apic_msr_in_xapic_mode_gp),
 	UT_CASE(x2apic_id_and_version_read_through_msrs),
