@@ -189,3 +189,47 @@ tv_pick_platform() {
 		echo "qemu-tcg $why and Bochs is not installed, so QEMU TCG (no VMX: expect the no-VT-x report)"
 	fi
 }
+
+# tv_guests_cfg_parse FILE: read a tests/guests.cfg (kvm-unit-tests style;
+# its header documents the keys) into the globals TV_GCFG_NAMES (section
+# names in file order) and TV_GCFG[name.key]; repeated module= lines are
+# joined with commas.  Dies on a line it cannot parse, an unknown key, a
+# repeated section or a bad number / expect= value.
+tv_guests_cfg_parse() {
+	local file=$1 line section="" key val lineno=0
+	declare -g -a TV_GCFG_NAMES=()
+	declare -g -A TV_GCFG=()
+	[[ -r $file ]] || tv_die "guest config $file not found"
+	while IFS= read -r line || [[ -n $line ]]; do
+		lineno=$((lineno + 1))
+		line=${line%%#*}
+		line=$(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$line")
+		[[ -z $line ]] && continue
+		if [[ $line =~ ^\[([A-Za-z0-9_.-]+)\]$ ]]; then
+			section=${BASH_REMATCH[1]}
+			[[ -z ${TV_GCFG[$section.defined]:-} ]] ||
+				tv_die "$file:$lineno: section [$section] repeated"
+			TV_GCFG[$section.defined]=1
+			TV_GCFG_NAMES+=("$section")
+			continue
+		fi
+		[[ -n $section && $line =~ ^([a-z_]+)[[:space:]]*=[[:space:]]*(.*)$ ]] ||
+			tv_die "$file:$lineno: cannot parse: $line"
+		key=${BASH_REMATCH[1]}
+		val=${BASH_REMATCH[2]}
+		val=${val#\"}
+		val=${val%\"}
+		case $key in
+		mem | timeout | exit)
+			[[ $val =~ ^[0-9]+$ ]] || tv_die "$file:$lineno: $key=$val is not a number"
+			TV_GCFG[$section.$key]=$val ;;
+		expect)
+			[[ $val == pass || $val == stopped ]] ||
+				tv_die "$file:$lineno: expect=$val (expected pass or stopped)"
+			TV_GCFG[$section.$key]=$val ;;
+		guest | args | groups) TV_GCFG[$section.$key]=$val ;;
+		module) TV_GCFG[$section.module]=${TV_GCFG[$section.module]:+${TV_GCFG[$section.module]},}$val ;;
+		*) tv_die "$file:$lineno: unknown key '$key'" ;;
+		esac
+	done <"$file"
+}
