@@ -28,9 +28,16 @@
 #define C7_EBX_SGX		(1U << 2)
 #define C7_EBX_INVPCID		(1U << 10)
 #define C7_ECX_WAITPKG		(1U << 5)
+#define C7_ECX_RDPID		(1U << 22)
 #define C7_ECX_PKS		(1U << 31)
-/* IBRS/IBPB, STIBP, ARCH_CAPABILITIES, SSBD: their MSRs are not offered. */
-#define C7_EDX_SPEC_MSRS	((1U << 26) | (1U << 27) | (1U << 29) | (1U << 31))
+/*
+ * IBRS/IBPB (26), STIBP (27), L1D_FLUSH (28: IA32_FLUSH_CMD),
+ * ARCH_CAPABILITIES (29), CORE_CAPABILITIES (30), SSBD (31): each names an
+ * MSR that vmm/vmsr.c does not offer, so a guest that saw the bit would take
+ * a #GP on its first access.
+ */
+#define C7_EDX_SPEC_MSRS	((1U << 26) | (1U << 27) | (1U << 28) | (1U << 29) | \
+				 (1U << 30) | (1U << 31))
 #define C6_EAX_ARAT		(1U << 2)
 #define CE7_EDX_INVARIANT_TSC	(1U << 8)
 #define CE1_EDX_RDTSCP		(1U << 27)
@@ -50,10 +57,15 @@ static void vcpuid_signature(struct cpuid_regs *out)
 static void vcpuid_topology(const struct vcpuid_config *cfg, uint32_t subleaf,
 			    struct cpuid_regs *out)
 {
-	/* One thread, one core: SDM Vol. 2A, CPUID leaf 0BH "Extended Topology Enumeration". */
+	/*
+	 * One thread, one core: SDM Vol. 2A, CPUID leaf 0BH "Extended Topology
+	 * Enumeration".  ECX[7:0] echoes only the low byte of the input ECX, and
+	 * every sub-leaf past the first invalid one (level type 0) is invalid
+	 * too, so sub-leaf 0x100 must not read back as level type SMT.
+	 */
 	out->eax = 0;
 	out->ebx = subleaf < 2 ? 1U : 0U;
-	out->ecx = subleaf < 2 ? (subleaf | ((subleaf + 1U) << 8)) : subleaf;
+	out->ecx = subleaf < 2 ? (subleaf | ((subleaf + 1U) << 8)) : (subleaf & 0xffU);
 	out->edx = cfg->apic_id;
 }
 
@@ -119,6 +131,13 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 			if (!cfg->has_invpcid)
 				out->ebx &= ~C7_EBX_INVPCID;
 			out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_PKS);
+			/*
+			 * RDPID is governed by the "enable RDTSCP" control: with it
+			 * 0, RDPID raises #UD in VMX non-root operation (SDM Vol. 3C,
+			 * "Changes to Instruction Behavior in VMX Non-Root Operation").
+			 */
+			if (!cfg->has_rdtscp)
+				out->ecx &= ~C7_ECX_RDPID;
 			out->edx &= ~C7_EDX_SPEC_MSRS;
 		}
 		break;
