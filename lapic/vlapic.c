@@ -757,6 +757,9 @@ int vlapic_restore(struct vlapic *v, const struct vlapic_state *s, uint64_t now)
 		return -HV_EINVAL;
 	if (!vlapic_are_regs_valid(v, s))
 		return -HV_EINVAL;
+	/* A disabled APIC has no running timer: disabling resets it. */
+	if (!(base & APIC_BASE_EN) && s->timer.is_armed)
+		return -HV_EINVAL;
 	if (vtimer_restore(&v->timer, &s->timer, now) != 0) {
 		(void)vlapic_init(v, &cfg);
 		return -HV_EINVAL;

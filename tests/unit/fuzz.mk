@@ -21,7 +21,8 @@ FUZZ_BIN    := $(BUILD)/fuzz/fuzz_vlapic
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard lapic/*.h timer/vtimer.h include/hv/*.h include/x86/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS)
+	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS)
 
 .PHONY: fuzz fuzz-short
 fuzz: $(FUZZ_BIN)

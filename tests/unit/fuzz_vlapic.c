@@ -137,6 +137,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.timer.policy = (enum vtimer_policy)((c >> 12) & 3U);
 	cfg.timer.clock_num = 1U + ((c >> 14) & 7U);
 	cfg.timer.clock_den = cfg.timer.clock_num * (1U + ((c >> 17) & 3U)) + ((c >> 19) & 1U);
+	if ((c >> 23) & 1U) {
+		/* A large fraction: the 128-bit paths of the arithmetic. */
+		cfg.timer.clock_num = 0x80000000U | (uint32_t)fuzz_get(&in, 4);
+		cfg.timer.clock_den = cfg.timer.clock_num + ((uint32_t)fuzz_get(&in, 4) &
+							     (0xffffffffU - cfg.timer.clock_num));
+		now = fuzz_get(&in, 7) & (FUZZ_NOW_LIMIT / 2U - 1U);
+	}
 	cfg.timer.min_period_tsc = (c & 0x100000U) ? 0 : cfg.timer.min_period_tsc;
 	cfg.timer.max_backlog = 1U + ((c >> 21) & 7U);
 	cfg.has_x2apic = ((c >> 20) & 1U) == 0 || (c >> 24) == 0;
@@ -178,9 +185,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 5: {	/* MSR write */
-			uint32_t msr = fuzz_msrs[(op >> 4) % HV_ARRAY_SIZE(fuzz_msrs)];
+			uint32_t sel = (uint32_t)fuzz_get(&in, 1);
+			uint32_t msr = fuzz_msrs[sel % HV_ARRAY_SIZE(fuzz_msrs)];
 			uint64_t value = fuzz_get(&in, (op & 0x80U) ? 8 : 4);
 
+			/* Small values pass the reserved-bit checks more often. */
+			if (op & 0x40U)
+				value &= (op & 0x20U) ? 0xffU : 0x000effffU;
 			if (msr == MSR_IA32_TSC_DEADLINE) {
 				/* Keep deadlines near now, on both sides. */
 				value = (op & 0x80U) ? value : now + (value & 0xffffU) - 0x100U;

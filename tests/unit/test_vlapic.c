@@ -644,6 +644,19 @@ static void x2apic_self_ipi_msr_sets_irr(void)
 	UT_EQ(msr_rd(APIC_MSR_SELF_IPI, &val), VLAPIC_GP);
 }
 
+static void x2apic_self_ipi_illegal_vector_sets_send_illegal(void)
+{
+	uint64_t val = 0;
+
+	setup();
+	to_x2apic();
+	UT_EQ(msr_wr(APIC_MSR_SELF_IPI, 0x0f), VLAPIC_OK);
+	UT_EQ(vlapic_pending_vector(&v), VLAPIC_NO_VECTOR);
+	UT_EQ(msr_wr(0x828, 0), VLAPIC_OK);
+	UT_EQ(msr_rd(0x828, &val), VLAPIC_OK);
+	UT_EQ(val, APIC_ESR_SEND_ILLEGAL);
+}
+
 static void x2apic_ldr_derived_from_id(void)
 {
 	struct vlapic_config cfg;
@@ -985,6 +998,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(x2apic_id_and_version_read_through_msrs),
 	UT_CASE(x2apic_icr_is_64_bit),
 	UT_CASE(x2apic_self_ipi_msr_sets_irr),
+	UT_CASE(x2apic_self_ipi_illegal_vector_sets_send_illegal),
 	UT_CASE(x2apic_ldr_derived_from_id),
 	UT_CASE(x2apic_dfr_absent_gp),
 	UT_CASE(x2apic_reserved_msr_gp),

@@ -222,6 +222,12 @@ static void periodic_lands_exactly_on_start_plus_n_periods(void)
 
 		make_cfg(&cfg, (enum vtimer_policy)prng_below(4));
 		cfg.timer.min_period_tsc = 0;
+		if (run % 2U) {
+			/* Large fractions: the 128-bit arithmetic paths. */
+			cfg.timer.clock_num = 0x80000000U | (uint32_t)prng_next();
+			cfg.timer.clock_den = cfg.timer.clock_num +
+					      prng_below(0xffffffffU - cfg.timer.clock_num + 1U);
+		}
 		prop_setup(&pa, &cfg);
 		mmio_wr(&pa, APIC_REG_TDCR, tdcr, start);
 		mmio_wr(&pa, APIC_REG_LVT_TIMER, 0x40U | APIC_LVT_TIMER_PERIODIC, start);

@@ -194,6 +194,50 @@ static void periodic_lands_exactly_after_n_periods_with_fractional_clock(void)
 	}
 }
 
+static void periodic_lands_exactly_with_large_fraction_and_large_tsc(void)
+{
+	struct vtimer_config c;
+	struct vtimer t;
+	const uint64_t start = 1ULL << 52;
+	const uint32_t num = 1000000007U, den = 1999999973U, tmict = 0xfffffff1U;
+	unsigned __int128 period = (unsigned __int128)tmict * 128U * den;
+
+	/* Scaled times near 2^52 * 2^30: the 128-bit division paths. */
+	vtimer_config_default(&c, TSC_KHZ);
+	c.clock_num = num;
+	c.clock_den = den;
+	c.min_period_tsc = 0;
+	UT_EQ(vtimer_check_config(&c), 0);
+	vtimer_init(&t, &c);
+	vtimer_write_tdcr(&t, 0xaU, start);		/* divide by 128 */
+	vtimer_set_mode(&t, VTIMER_MODE_PERIODIC, start);
+	vtimer_write_tmict(&t, tmict, start);
+	for (uint64_t n = 1; n <= 200; n++) {
+		unsigned __int128 exact = (unsigned __int128)start * num + n * period;
+		uint64_t want = (uint64_t)((exact + num - 1U) / num);
+		uint64_t half = (uint64_t)(period / num / 2U);
+
+		if (!UT_CHECK_MSG(vtimer_next_deadline(&t) == want, "period %llu",
+				  (unsigned long long)n))
+			break;
+		/* Half-way through, TMCCT reads half the count, rounded up. */
+		UT_CHECK(vtimer_read_tmcct(&t, want - half) - tmict / 2U <= 1U);
+		UT_EQ(vtimer_expire(&t, want - 1U, false, false), 0);
+		UT_EQ(vtimer_expire(&t, want, false, false), 1);
+	}
+	/* A pause of many periods, counted exactly: deadline 201 is at
+	 * start + 201 * period; k deadlines are due at `late`. */
+	{
+		uint64_t late = vtimer_next_deadline(&t) + (uint64_t)(period / num) * 1000U;
+		unsigned __int128 d201 = (unsigned __int128)start * num + 201U * period;
+		uint64_t k = (uint64_t)(((unsigned __int128)late * num - d201) / period) + 1U;
+
+		UT_EQ(vtimer_expire(&t, late, false, false), 1);
+		UT_EQ(t.stats.due, 200 + k);
+		UT_CHECK(k >= 999 && k <= 1001);
+	}
+}
+
 static void tmict_zero_stops_one_shot(void)
 {
 	setup();
@@ -781,6 +825,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(tmcct_stays_zero_after_one_shot_expiry),
 	UT_CASE(periodic_reloads_and_fires_every_period),
 	UT_CASE(periodic_lands_exactly_after_n_periods_with_fractional_clock),
+	UT_CASE(periodic_lands_exactly_with_large_fraction_and_large_tsc),
 	UT_CASE(tmict_zero_stops_one_shot),
 	UT_CASE(tmict_zero_stops_periodic),
 	UT_CASE(tmict_write_rearms_from_now),
