@@ -13,6 +13,18 @@
 #define HPET_GEN_CONF		0x010U
 #define HPET_MAIN_COUNTER	0x0f0U
 #define HPET_CONF_ENABLE	0x1ULL
+#define HPET_GINTR_STA		0x020U
+#define HPET_T0_CONF		0x100U
+#define HPET_T0_COMPARATOR	0x108U
+#define HPET_TN_INT_ENB		(1ULL << 2)
+#define HPET_TN_32MODE		(1ULL << 8)
+#define HPET_TN_ROUTE_SHIFT	9U
+#define IOAPIC_DEFAULT_BASE	0xfec00000ULL
+#define IOAPIC_REGSEL		0x00U
+#define IOAPIC_WIN		0x10U
+#define IOAPIC_REG_VER		0x01U
+#define IOAPIC_REDIR(pin)	(0x10U + 2U * (pin))
+#define IOAPIC_MASKED		(1U << 16)
 /* The specification caps the period at 100 ns (0x05F5E100 fs). */
 #define HPET_MAX_PERIOD_FS	100000000U
 #define HPET_SPIN_LIMIT		10000000U
@@ -68,4 +80,65 @@ int hpet_init(uint64_t acpi_base, struct hpet_info *info)
 	}
 	pr_info("HPET main counter started and advancing\n");
 	return 0;
+}
+
+static uint64_t hpet_ioapic;
+
+static void ioapic_write(uint32_t reg, uint32_t val)
+{
+	mmio_write32(hpet_ioapic + IOAPIC_REGSEL, reg);
+	mmio_write32(hpet_ioapic + IOAPIC_WIN, val);
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+	mmio_write32(hpet_ioapic + IOAPIC_REGSEL, reg);
+	return mmio_read32(hpet_ioapic + IOAPIC_WIN);
+}
+
+int hpet_route_comparator(uint64_t ioapic_base, uint8_t vector, uint8_t apic_id)
+{
+	uint64_t conf, cap;
+	uint32_t pins;
+	int pin = -1;
+
+	if (!hpet_base)
+		return -HV_ENODEV;
+	hpet_ioapic = ioapic_base ? ioapic_base : IOAPIC_DEFAULT_BASE;
+	pins = ((ioapic_read(IOAPIC_REG_VER) >> 16) & 0xffU) + 1U;
+	conf = mmio_read64(hpet_base + HPET_T0_CONF);
+	cap = conf >> 32;	/* Tn_INT_ROUTE_CAP: I/O APIC pins this comparator can drive */
+	/* Prefer the PCI-style pins 16-23: the ISA ones may be taken by legacy devices. */
+	for (int p = (int)HV_MIN(pins, 32U) - 1; p >= 0; p--) {
+		if ((cap >> p) & 1U) {
+			pin = p;
+			if (p >= 16)
+				break;
+		}
+	}
+	if (pin < 0) {
+		pr_warn("HPET comparator 0 can drive no I/O APIC pin (route cap %#llx, %u pins)\n",
+			(unsigned long long)cap, pins);
+		return -HV_ENODEV;
+	}
+	/* Edge triggered, one-shot, 64-bit, interrupt enabled, routed to the pin. */
+	conf &= ~(HPET_TN_32MODE | (0x1fULL << HPET_TN_ROUTE_SHIFT) | (1ULL << 3) | (1ULL << 1));
+	conf |= HPET_TN_INT_ENB | ((uint64_t)pin << HPET_TN_ROUTE_SHIFT);
+	mmio_write64(hpet_base + HPET_T0_COMPARATOR, ~0ULL);
+	mmio_write64(hpet_base + HPET_T0_CONF, conf);
+	ioapic_write(IOAPIC_REDIR(pin) + 1U, (uint32_t)apic_id << 24);
+	ioapic_write(IOAPIC_REDIR(pin), vector);	/* fixed, physical, edge, high, unmasked */
+	pr_info("HPET comparator 0 -> I/O APIC %#llx pin %d -> vector %#x on APIC %u\n",
+		(unsigned long long)hpet_ioapic, pin, vector, apic_id);
+	return 0;
+}
+
+void hpet_arm(uint64_t counter)
+{
+	mmio_write64(hpet_base + HPET_T0_COMPARATOR, counter ? counter : ~0ULL);
+}
+
+void hpet_ack(void)
+{
+	mmio_write64(hpet_base + HPET_GINTR_STA, 1);
 }

@@ -29,4 +29,16 @@ struct hpet_info {
 int hpet_init(uint64_t acpi_base, struct hpet_info *info);
 uint64_t hpet_read_counter(void);
 
+/*
+ * @brief Route comparator 0 through the I/O APIC at ioapic_base (0: the
+ *        usual 0xFEC00000) to vector on the CPU with APIC ID apic_id, edge
+ *        triggered, one-shot, 64-bit; disarmed until hpet_arm().
+ * @return 0, or -HV_ENODEV when no I/O APIC pin is usable.
+ */
+int hpet_route_comparator(uint64_t ioapic_base, uint8_t vector, uint8_t apic_id);
+/* @brief Fire once when the main counter reaches counter (HPET ticks); 0 disarms. */
+void hpet_arm(uint64_t counter);
+/* @brief Acknowledge a comparator interrupt (clear GINTR_STA before the EOI). */
+void hpet_ack(void);
+
 #endif /* HV_TIMER_HW_HPET_H */

@@ -12,11 +12,15 @@
 #include <x86/vmcs_fields.h>
 
 #include "../boot/boot.h"
+#include "../timer/hw_hpet.h"
 #include "../vmx/caps.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/ept.h"
 #include "config.h"
 #include "fmt.h"
+#include "gwalk.h"
+#include "hosttimer.h"
+#include "insn.h"
 #include "hypercall.h"
 #include "mb_loader.h"
 #include "pool.h"
@@ -30,6 +34,7 @@
 #define GUEST_PREFIX_MAX	8U
 
 static struct vmx_setup guest_vmx;
+static struct hosttimer_choice guest_timers;
 static struct vm guest_vm;
 static struct vmsr_state guest_msrs;
 static uint64_t guest_tsc_khz;
@@ -61,6 +66,7 @@ static void guest_print_text(const char *text, size_t len)
 
 static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
 		       const char *fmt, ...) HV_PRINTF(4, 5);
+static void guest_dump_trace(const struct vm *vm, unsigned int max);
 
 static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
 		       const char *fmt, ...)
@@ -101,6 +107,8 @@ static void guest_handle_cpuid(struct vm *vm, const struct vmx_exit_info *e,
 		.tsc_khz = guest_tsc_khz,
 		.apic_timer_khz = guest_tsc_khz,
 		.apic_id = 0,
+		.has_x2apic = true,
+		.has_tsc_deadline = true,
 		.has_rdtscp = guest_vmx.proc2 & PROC2_RDTSCP,
 		.has_invpcid = guest_vmx.proc2 & PROC2_INVPCID,
 		.guest_cr4 = e->cr4,
@@ -128,6 +136,24 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 	uint32_t msr = (uint32_t)g->rcx;
 	uint64_t val = 0;
 
+	if (is_write)
+		val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
+	{
+		bool gp = false;
+
+		if (vapic_msr(&vm->apic, msr, is_write, &val, guest_tsc_now(vm, e), &gp)) {
+			if (gp) {
+				guest_inject_gp(act);
+				return;
+			}
+			if (!is_write) {
+				g->rax = (uint32_t)val;
+				g->rdx = val >> 32;
+			}
+			act->advance_rip = true;
+			return;
+		}
+	}
 	if (!is_write) {
 		if (vmsr_read(&guest_msrs, msr, guest_tsc_now(vm, e), &val)) {
 			guest_inject_gp(act);
@@ -138,7 +164,6 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 	} else {
 		struct vmsr_effect eff;
 
-		val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
 		if (vmsr_write(&guest_msrs, msr, val, guest_tsc_now(vm, e), &eff)) {
 			guest_inject_gp(act);
 			return;
@@ -228,6 +253,8 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 	g->rax = r.rax;
 	if (eff.print && eff.print_len)
 		guest_print_text(eff.print, eff.print_len);
+	if (eff.trace_dump)
+		guest_dump_trace(vm, VAPIC_TRACE_SIZE);
 	if (eff.unknown)
 		pr_info_ratelimited("%sunknown hypercall %#llx: -ENOSYS\n", guest_prefix,
 				    (unsigned long long)nr);
@@ -238,6 +265,87 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 			   eff.exit_code, eff.exit_status);
 	}
 	act->advance_rip = true;
+}
+
+static uint64_t *guest_gpr(struct vcpu *v, unsigned int n)
+{
+	uint64_t *map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+
+	return map[n & 15U];
+}
+
+/*
+ * An access to the xAPIC page that the CPU could not complete on its own
+ * (EPT violation, or a fault-like APIC-access exit): fetch the instruction
+ * through the guest's page tables, decode it (MOV/MOVZX forms only, see
+ * vmm/insn.h) and perform it against the model.  Anything else stops the VM
+ * with the reason: emulating it wrongly would be worse.
+ */
+static void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
+				    struct vmx_exit_action *act)
+{
+	struct vcpu *v = &vm->vcpu;
+	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
+	struct gwalk_fault fault;
+	uint8_t bytes[INSN_MAX_LENGTH];
+	enum insn_mode mode;
+	struct insn in;
+	enum insn_status ist;
+	enum vlapic_status st;
+	uint64_t val = 0, *reg = NULL;
+	int n;
+
+	if (!(e->cr0 & CR0_PE))
+		mode = INSN_MODE_16;
+	else if ((e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)))
+		mode = INSN_MODE_64;
+	else
+		mode = (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
+	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, 39, (e->ss_ar >> 5) & 3U,
+			e->cs_base + e->rip, bytes, sizeof(bytes), &fault);
+	if (n <= 0) {
+		guest_stop(vm, VM_END_STOPPED, act, "APIC access at RIP %#llx: the instruction "
+			   "cannot be fetched (%s)", (unsigned long long)e->rip, gwalk_strerror(n));
+		return;
+	}
+	ist = insn_decode(bytes, (size_t)n, mode, &in);
+	if (ist != INSN_OK) {
+		guest_stop(vm, VM_END_STOPPED, act, "APIC access at RIP %#llx by an instruction that "
+			   "is not emulated (%s; bytes %02x %02x %02x %02x)",
+			   (unsigned long long)e->rip, insn_strerror(ist), bytes[0], bytes[1],
+			   bytes[2], bytes[3]);
+		return;
+	}
+	if (in.kind != INSN_KIND_STORE_IMM) {
+		reg = guest_gpr(v, in.reg);
+		if (!reg) {
+			guest_stop(vm, VM_END_STOPPED, act, "APIC access through RSP at RIP %#llx is "
+				   "not emulated", (unsigned long long)e->rip);
+			return;
+		}
+	}
+	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
+		st = vapic_mmio(&vm->apic, gpa, in.width, false, &val, guest_tsc_now(vm, e));
+		if (st == VLAPIC_OK)
+			*reg = insn_load_result(&in, *reg, val);
+	} else {
+		val = insn_store_value(&in, reg ? *reg : 0);
+		st = vapic_mmio(&vm->apic, gpa, in.width, true, &val, guest_tsc_now(vm, e));
+	}
+	if (st != VLAPIC_OK) {
+		guest_stop(vm, VM_END_STOPPED, act, "xAPIC %s of %u bytes at offset %#llx: %s",
+			   in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX ? "read" : "write",
+			   in.width, (unsigned long long)(gpa & 0xfffU),
+			   st == VLAPIC_BAD_ACCESS ? "an access the SDM leaves undefined" :
+			   "not an APIC register access");
+		return;
+	}
+	act->advance_rip = true;
+	act->advance_len = in.length;
 }
 
 /* XSETBV always exits: accept x87|SSE(|AVX) as the host supports, else #GP. */
@@ -302,7 +410,10 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 				   (unsigned long long)e->rip);
 		break;
 	case EXIT_REASON_EXTERNAL_INTR:
-		pr_dbg_ratelimited("host interrupt %#x while the guest ran\n", e->intr_info);
+		/* Acknowledge-on-exit: the vector is in the exit info and the handler did not run. */
+		if (!hosttimer_handle_vector((uint8_t)(e->intr_info & 0xffU)))
+			pr_warn_ratelimited("host interrupt %#x while the guest ran: ignored\n",
+					    e->intr_info & 0xffU);
 		break;
 	case EXIT_REASON_EXCEPTION_NMI:
 		if ((e->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
@@ -318,10 +429,17 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 				    guest_prefix, vmx_exit_reason_name(e->reason));
 		break;
 	case EXIT_REASON_HLT:
-		/* Until the LAPIC is emulated nothing can wake a halted vCPU. */
-		guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=%u and no "
-			   "interrupt source that could wake the vCPU",
-			   (unsigned long long)e->rip, (unsigned int)((e->rflags >> 9) & 1U));
+		/* SDM Vol. 2A, HLT: only an interrupt (with IF = 1), NMI, SMI or INIT resumes. */
+		if (!(e->rflags & RFLAGS_IF) && !vlapic_has_nmi(&vm->apic.lapic)) {
+			guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=0 and "
+				   "no NMI pending: the vCPU can never wake", (unsigned long long)e->rip);
+			break;
+		}
+		vm->halted = true;
+		act->advance_rip = true;
+		break;
+	case EXIT_REASON_INTR_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
 		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 		vmx_dump_guest(v, e);
@@ -329,6 +447,10 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 			   (unsigned long long)e->rip);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
+		if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
+			guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
+			break;
+		}
 		vmx_dump_guest(v, e);
 		guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx "
 			   "outside the VM's %llu MiB of RAM, at RIP %#llx",
@@ -353,6 +475,141 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 			   vmx_exit_reason_name(e->reason));
 		break;
 	}
+}
+
+#define GUEST_SPIN_SLACK	64U	/* ticks an early-armed exit may still be short by */
+
+static enum vapic_path guest_path_of(const struct vmx_exit_info *e)
+{
+	if (e->reason == EXIT_REASON_PREEMPTION_TIMER)
+		return e->activity == ACTIVITY_HLT ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT;
+	if (e->reason == EXIT_REASON_EXTERNAL_INTR)
+		return VAPIC_PATH_HOST_IRQ;
+	return VAPIC_PATH_OTHER_EXIT;
+}
+
+static uint64_t guest_tsc_host_now(const struct vm *vm)
+{
+	return cpu_rdtsc() + (uint64_t)vm->vcpu.tsc_offset;
+}
+
+static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
+{
+	return guest_tsc - (uint64_t)vm->vcpu.tsc_offset;
+}
+
+/*
+ * A halted vCPU waits in VMX root for its earliest deadline (or, with the
+ * preemption-timer backend, in the HLT activity state).
+ * @return false when the VM must stop (it can never wake, or its timeout passed).
+ */
+static bool guest_wait_halted(struct vm *vm)
+{
+	struct vapic *a = &vm->apic;
+
+	while (vm->halted) {
+		uint64_t now = guest_tsc_host_now(vm), d, until = HOSTTIMER_NONE;
+
+		if (vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic)) {
+			vm->halted = false;
+			break;
+		}
+		d = vapic_next_deadline(a, now);
+		if (d == VTIMER_NONE && !vm->deadline_tsc) {
+			struct vmx_exit_action act;
+
+			guest_stop(vm, VM_END_STOPPED, &act, "halted with IF=1 but no timer armed and "
+				   "no interrupt pending: the vCPU can never wake");
+			return false;
+		}
+		if (guest_timers.halted == HOSTTIMER_PREEMPT) {
+			vmx_vcpu_set_halted(true);
+			return true;
+		}
+		if (d != VTIMER_NONE)
+			until = guest_to_host(vm, d);
+		if (vm->deadline_tsc)
+			until = HV_MIN(until, vm->deadline_tsc);
+		(void)hosttimer_wait(guest_timers.halted, until, a->margin[VAPIC_PATH_HALT_WAKE]);
+		if (vm->deadline_tsc && cpu_rdtsc() >= vm->deadline_tsc) {
+			struct vmx_exit_action act;
+
+			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
+			return false;
+		}
+		vapic_expire(a, guest_tsc_host_now(vm), VAPIC_PATH_HALT_WAKE);
+	}
+	return true;
+}
+
+/*
+ * Everything between two exits that concerns the LAPIC: expire the timer
+ * (spinning the last few ticks when the exit was armed early, so that
+ * nothing is ever delivered before its deadline), wait while halted, inject
+ * what may be delivered, and arm the timer hardware for the next run.
+ * @return false when the VM must stop.
+ */
+static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
+{
+	struct vapic *a = &vm->apic;
+	uint64_t now = guest_tsc_host_now(vm), d, host_now, preempt_at;
+
+	d = vapic_next_deadline(a, now);
+	if (path != VAPIC_PATH_OTHER_EXIT && d != VTIMER_NONE && d > now &&
+	    d - now <= a->margin[path] + GUEST_SPIN_SLACK)
+		while ((now = guest_tsc_host_now(vm)) < d)
+			cpu_pause();
+	vapic_expire(a, now, path);
+	if (vm->halted && !guest_wait_halted(vm))
+		return false;
+
+	if (vlapic_has_nmi(&a->lapic)) {
+		if (vmx_vcpu_can_inject_nmi()) {
+			(void)vlapic_take_nmi(&a->lapic);
+			vmx_vcpu_inject_nmi();
+			vmx_vcpu_set_nmi_window(&guest_vmx, false);
+		} else {
+			vmx_vcpu_set_nmi_window(&guest_vmx, true);
+		}
+	}
+	if (vapic_has_deliverable(a)) {
+		if (vmx_vcpu_can_inject_intr()) {
+			int vec = vapic_take_vector(a, guest_tsc_host_now(vm));
+
+			if (vec != VLAPIC_NO_VECTOR)
+				vmx_vcpu_inject_intr((uint8_t)vec);
+			vmx_vcpu_set_intr_window(&guest_vmx, false);
+		} else {
+			vmx_vcpu_set_intr_window(&guest_vmx, true);
+		}
+	} else {
+		vmx_vcpu_set_intr_window(&guest_vmx, false);
+	}
+
+	host_now = cpu_rdtsc();
+	preempt_at = vm->deadline_tsc ? vm->deadline_tsc : HOSTTIMER_NONE;
+	d = vapic_next_deadline(a, guest_tsc_host_now(vm));
+	if (d == VTIMER_NONE) {
+		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+		hosttimer_arm_for_run(guest_timers.running, 0);
+	} else if (guest_timers.running == HOSTTIMER_PREEMPT || vm->halted) {
+		uint64_t dh = guest_to_host(vm, d);
+		uint64_t m = a->margin[vm->halted ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT];
+
+		preempt_at = HV_MIN(preempt_at, dh > m ? dh - m : 0);
+		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+		hosttimer_arm_for_run(guest_timers.running, 0);
+	} else {
+		uint64_t dh = guest_to_host(vm, d);
+
+		hosttimer_set(HOSTTIMER_ID_VTIMER, dh);
+		hosttimer_arm_for_run(guest_timers.running, a->margin[VAPIC_PATH_HOST_IRQ]);
+		if (guest_timers.preempt_safety_net && !(vm->last_rflags & RFLAGS_IF))
+			preempt_at = HV_MIN(preempt_at, dh);
+	}
+	*preempt_ticks = preempt_at == HOSTTIMER_NONE ? 0 :
+			 preempt_at > host_now ? preempt_at - host_now : 1;
+	return true;
 }
 
 static const struct boot_file *guest_find_file(const struct boot_info *bi, const char *path)
@@ -443,6 +700,52 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 	return 0;
 }
 
+static uint64_t guest_early_total, guest_timer_total;
+
+static void guest_dump_trace(const struct vm *vm, unsigned int max)
+{
+	const struct vapic *a = &vm->apic;
+	unsigned int n = (unsigned int)HV_MIN((uint64_t)VAPIC_TRACE_SIZE, a->trace_total);
+
+	n = HV_MIN(n, max);
+	pr_info("guest %u timer trace, last %u of %llu (guest TSC: arm, deadline, fire +, "
+		"inject +, path):\n", vm->index, n, (unsigned long long)a->trace_total);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vapic_trace_entry *t =
+			&a->trace[(a->trace_next + VAPIC_TRACE_SIZE - n + i) % VAPIC_TRACE_SIZE];
+
+		pr_info("  %llu %llu +%lld +%lld %s vector %#x\n", (unsigned long long)t->arm,
+			(unsigned long long)t->deadline, (long long)(t->fire - t->deadline),
+			(long long)(t->inject - t->deadline), vapic_path_name(t->path), t->vector);
+	}
+}
+
+static void guest_report_timer(const struct vm *vm)
+{
+	const struct vapic_stats *st = &vm->apic.stats;
+
+	guest_early_total += st->early;
+	guest_timer_total += st->injected;
+	if (!st->injected && !st->fires[VAPIC_PATH_PREEMPT] && !st->fires[VAPIC_PATH_OTHER_EXIT])
+		return;
+	pr_info("guest %u timer: %llu delivered, %llu EARLY; fires: preemption-timer %llu, "
+		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu, other-exit %llu\n",
+		vm->index, (unsigned long long)st->injected, (unsigned long long)st->early,
+		(unsigned long long)st->fires[VAPIC_PATH_PREEMPT],
+		(unsigned long long)st->fires[VAPIC_PATH_HOST_IRQ],
+		(unsigned long long)st->fires[VAPIC_PATH_HALT_WAKE],
+		(unsigned long long)st->fires[VAPIC_PATH_HALT_PREEMPT],
+		(unsigned long long)st->fires[VAPIC_PATH_OTHER_EXIT]);
+	if (st->injected)
+		pr_info("guest %u timer lateness (deadline -> injection, guest TSC ticks): min %llu "
+			"p50 %llu p99 %llu max %llu\n", vm->index,
+			(unsigned long long)st->late_min,
+			(unsigned long long)vapic_lateness_percentile(st, 50),
+			(unsigned long long)vapic_lateness_percentile(st, 99),
+			(unsigned long long)st->late_max);
+	guest_dump_trace(vm, 4);
+}
+
 static void guest_report(const struct vm *vm)
 {
 	const struct vcpu *v = &vm->vcpu;
@@ -464,6 +767,7 @@ static void guest_report(const struct vm *vm)
 		(unsigned long long)v->exits_by_reason[EXIT_REASON_CR_ACCESS],
 		(unsigned long long)v->exits_by_reason[EXIT_REASON_PREEMPTION_TIMER],
 		(unsigned long long)v->exits_by_reason[EXIT_REASON_EXTERNAL_INTR]);
+	guest_report_timer(vm);
 }
 
 static bool guest_run_one(unsigned int index, const struct boot_info *bi,
@@ -495,6 +799,11 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 		mb_image_kind_name(res.kind), res.entry, res.info_gpa, res.load_start,
 		res.load_end);
 	vio_init(&vm->io, vm->ram_bytes, 1);
+	if (vapic_init(&vm->apic, guest_tsc_khz, bi->config->timer_min_period_us,
+		       (enum vtimer_policy)bi->config->timer_policy)) {
+		vm->end = VM_END_STOPPED;
+		hv_strlcpy(vm->end_why, "its LAPIC configuration is invalid", sizeof(vm->end_why));
+	}
 	vmsr_init(&guest_msrs);
 	guest_reset_passthrough_msrs();
 	if (vmx_vcpu_init(&vm->vcpu, &guest_vmx, vm->eptp, (uint16_t)(index + 1), res.entry,
@@ -505,24 +814,32 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (gc->timeout_s && guest_tsc_khz)
 		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * guest_tsc_khz * 1000ULL;
 
-	while (vm->end == VM_END_NONE) {
-		struct vmx_exit_info exit;
-		struct vmx_exit_action act;
-		uint64_t now = cpu_rdtsc(), ticks = 0;
+	{
+		enum vapic_path path = VAPIC_PATH_OTHER_EXIT;
 
-		if (vm->deadline_tsc)
-			ticks = vm->deadline_tsc > now ? vm->deadline_tsc - now : 1;
-		if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
-			vm->end = VM_END_STOPPED;
-			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
-			break;
+		while (vm->end == VM_END_NONE) {
+			struct vmx_exit_info exit;
+			struct vmx_exit_action act;
+			uint64_t ticks = 0;
+
+			if (!guest_before_entry(vm, path, &ticks))
+				break;
+			if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
+				vm->end = VM_END_STOPPED;
+				hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
+				break;
+			}
+			vm->last_rflags = exit.rflags;
+			hv_memset(&act, 0, sizeof(act));
+			guest_handle_exit(vm, &exit, &act);
+			if (act.stop)
+				break;
+			vmx_vcpu_apply(&vm->vcpu, &exit, &act);
+			path = guest_path_of(&exit);
 		}
-		hv_memset(&act, 0, sizeof(act));
-		guest_handle_exit(vm, &exit, &act);
-		if (act.stop)
-			break;
-		vmx_vcpu_apply(&vm->vcpu, &exit, &act);
 	}
+	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	hosttimer_arm_for_run(guest_timers.running, 0);
 	{
 		struct vio_effect eff;
 
@@ -540,7 +857,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 }
 
 enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
-			     uint64_t tsc_khz)
+			     uint64_t tsc_khz, const struct hpet_info *hpet, uint64_t ioapic_base)
 {
 	const struct tv_config *cfg = bi->config;
 	unsigned int failed = 0;
@@ -554,6 +871,14 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		return TV_STATUS_VMX_FAIL;
 	}
 	guest_tsc_khz = tsc_khz;
+	if (hosttimer_init(cfg->timer, guest_vmx.has_preemption_timer,
+			   caps->vmx.is_preemption_timer_broken, caps->has_tsc_deadline,
+			   hpet && hpet->present, hpet ? hpet->freq_hz : 0, ioapic_base, tsc_khz,
+			   &guest_timers)) {
+		pr_err("timer=%s cannot be honoured on this machine: no guest runs\n",
+		       config_timer_name(cfg->timer));
+		return TV_STATUS_CONFIG;
+	}
 	guest_vm.vcpu.vmcs_pa = pool_alloc(4096, 4096);
 	if (!guest_vm.vcpu.vmcs_pa)
 		return TV_STATUS_BOOT;
@@ -562,5 +887,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 			failed++;
 	pr_info("%u guest(s) ran, %u ended with a non-zero code or were stopped\n",
 		cfg->nr_guests, failed);
+	pr_info("timer: %llu interrupts delivered across all guests, %llu early fires\n",
+		(unsigned long long)guest_timer_total, (unsigned long long)guest_early_total);
 	return failed ? TV_STATUS_GUEST_FAIL : TV_STATUS_OK;
 }

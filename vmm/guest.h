@@ -18,7 +18,9 @@ struct cpu_caps;
  * @return TV_STATUS_OK when every guest exited with code 0, else
  *         TV_STATUS_GUEST_FAIL (or TV_STATUS_VMX_FAIL when guests cannot run at all).
  */
+struct hpet_info;
+
 enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
-			     uint64_t tsc_khz);
+			     uint64_t tsc_khz, const struct hpet_info *hpet, uint64_t ioapic_base);
 
 #endif /* HV_VMM_GUEST_H */

@@ -126,7 +126,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 		vmm_end(TV_STATUS_OK, "report only (vmx=off)");
 	}
 	vmm_bring_up_vmx(&caps);
-	status = guest_run_all(bi, &caps, vmm_tsc.khz);
+	status = guest_run_all(bi, &caps, vmm_tsc.khz, &vmm_hpet, vmm_acpi.ioapic_addr);
 	vmx_off();
 	vmm_end(status, status == TV_STATUS_OK ? "all guests ran and exited with code 0" :
 		status == TV_STATUS_GUEST_FAIL ? "a guest failed or was stopped (see above)" :

@@ -10,6 +10,7 @@
 
 #include <hv/types.h>
 
+#include "vapic.h"
 #include "vio.h"
 
 /* Guest GPRs as vmx/entry.asm saves and restores them: keep the offsets. */
@@ -48,6 +49,9 @@ struct vm {
 	uint64_t eptp;
 	uint64_t deadline_tsc;		/* host TSC when the timeout ends, 0: none */
 	struct vio_state io;
+	struct vapic apic;
+	bool halted;			/* the guest executed HLT and waits for an interrupt */
+	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
 	enum vm_end end;
 	uint32_t exit_value;		/* value written to port 0xf4, or the TV_HC_EXIT code */
 	uint32_t exit_status;		/* QEMU's process status for it: (value << 1) | 1 */

@@ -346,6 +346,8 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 	e->interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	e->cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR);
 	e->ss_ar = (uint32_t)vmcs_read(VMCS_GUEST_SS_AR);
+	e->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
+	e->activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
 }
 
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
@@ -384,7 +386,8 @@ void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 {
 	(void)v;
 	if (act->advance_rip) {
-		vmcs_write(VMCS_GUEST_RIP, exit->rip + exit->instr_len);
+		vmcs_write(VMCS_GUEST_RIP, exit->rip +
+			   (act->advance_len ? act->advance_len : exit->instr_len));
 		/* The instruction completed: STI/MOV-SS blocking ends with it. */
 		if (exit->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, exit->interruptibility &
@@ -489,4 +492,83 @@ void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *e)
 	pr_err("  exit interruption %#x/%#x, IDT vectoring %#x/%#x, interruptibility %#x, "
 	       "instruction length %u\n", e->intr_info, e->intr_error, e->idt_vec_info,
 	       e->idt_vec_error, e->interruptibility, e->instr_len);
+}
+
+bool vmx_vcpu_can_inject_intr(void)
+{
+	uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t queued = vmcs_read(VMCS_ENTRY_INTR_INFO);
+
+	return (rflags & RFLAGS_IF) &&
+	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+	       !(queued & INTR_INFO_VALID);
+}
+
+void vmx_vcpu_inject_intr(uint8_t vector)
+{
+	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
+	/* Injection wakes a vCPU left in the HLT activity state. */
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+bool vmx_vcpu_can_inject_nmi(void)
+{
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t queued = vmcs_read(VMCS_ENTRY_INTR_INFO);
+
+	return !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS)) &&
+	       !(queued & INTR_INFO_VALID);
+}
+
+void vmx_vcpu_inject_nmi(void)
+{
+	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2U);
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+static void vmx_set_proc_bit(const struct vmx_setup *s, uint32_t bit, bool on)
+{
+	uint64_t proc = vmcs_read(VMCS_PROC_CONTROLS);
+	uint64_t want = on ? (proc | bit) : (proc & ~(uint64_t)bit);
+
+	(void)s;
+	if (want != proc)
+		vmcs_write(VMCS_PROC_CONTROLS, want);
+}
+
+void vmx_vcpu_set_intr_window(const struct vmx_setup *s, bool on)
+{
+	vmx_set_proc_bit(s, PROC_INTR_WINDOW_EXITING, on);
+}
+
+void vmx_vcpu_set_nmi_window(const struct vmx_setup *s, bool on)
+{
+	vmx_set_proc_bit(s, PROC_NMI_WINDOW_EXITING, on);
+}
+
+void vmx_vcpu_set_halted(bool halted)
+{
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, halted ? ACTIVITY_HLT : ACTIVITY_ACTIVE);
+}
+
+void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept)
+{
+	uint8_t *bm = (uint8_t *)(uintptr_t)s->msr_bitmap_pa;
+	unsigned int base = msr >= 0xc0000000U ? 1024U : 0U;
+	uint32_t bit = msr & 0x1fffU;
+	uint8_t mask = (uint8_t)(1U << (bit % 8));
+
+	if (intercept) {
+		bm[base + bit / 8] |= mask;
+		bm[2048 + base + bit / 8] |= mask;
+	} else {
+		bm[base + bit / 8] &= (uint8_t)~mask;
+		bm[2048 + base + bit / 8] &= (uint8_t)~mask;
+	}
+}
+
+void vmx_vcpu_set_rsp(uint64_t rsp)
+{
+	vmcs_write(VMCS_GUEST_RSP, rsp);
 }

@@ -27,11 +27,14 @@ struct vmx_exit_info {
 	uint64_t cr0, cr3, cr4, efer;
 	uint32_t interruptibility;
 	uint32_t cs_ar, ss_ar;		/* access rights: CS.L (bit 13), SS.DPL = CPL (bits 6:5) */
+	uint64_t cs_base;
+	uint32_t activity;		/* the guest's activity state at the exit */
 	uint64_t tsc;			/* host TSC read right after the exit */
 };
 
 struct vmx_exit_action {
 	bool advance_rip;		/* skip the exiting instruction (instr_len) */
+	uint32_t advance_len;		/* when non-zero: its decoded length (instr_len undefined) */
 	bool inject;			/* deliver an exception on the next entry */
 	uint8_t inject_vector;
 	bool inject_has_error;
@@ -87,6 +90,25 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 			  const struct vmx_exit_info *exit, struct vmx_exit_action *act);
 /* @brief Dump the guest state and the exit fields at error level. */
 void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
+
+/*
+ * Event delivery (SDM Vol. 3C, "Event Injection" and "Interrupt-Window
+ * Exiting"): an external interrupt may be injected only when RFLAGS.IF = 1,
+ * there is no STI or MOV-SS blocking, and no other event is already queued
+ * for this entry; otherwise ask for an interrupt-window exit.
+ */
+bool vmx_vcpu_can_inject_intr(void);
+void vmx_vcpu_inject_intr(uint8_t vector);
+bool vmx_vcpu_can_inject_nmi(void);
+void vmx_vcpu_inject_nmi(void);
+void vmx_vcpu_set_intr_window(const struct vmx_setup *s, bool on);
+void vmx_vcpu_set_nmi_window(const struct vmx_setup *s, bool on);
+/* @brief Enter next time in the HLT activity state (a halted vCPU whose wake-up is the preemption timer). */
+void vmx_vcpu_set_halted(bool halted);
+/* @brief Intercept (or pass through) reads and writes of one MSR in the shared bitmap. */
+void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept);
+/* @brief Write the guest's RSP (an MMIO load into RSP). */
+void vmx_vcpu_set_rsp(uint64_t rsp);
 
 const char *vmx_exit_reason_name(uint32_t reason);
 const char *vmx_instr_error_name(uint32_t err);

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+#define pr_prefix "timer: "
+
+#include "hosttimer.h"
+
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <x86/cpu.h>
+
+#include "../timer/hw_hpet.h"
+#include "../timer/hw_lapic.h"
+#include "../timer/tqueue.h"
+#include "cpu.h"
+
+static struct tqueue ht_queue;
+static struct tqueue_node ht_heap[HOSTTIMER_IDS];
+static struct tqueue_timer ht_timers[HOSTTIMER_IDS];
+static uint64_t ht_hpet_freq_hz;
+static uint64_t ht_tsc_khz;
+static volatile uint64_t ht_irqs;
+
+const char *hosttimer_backend_name(enum hosttimer_backend b)
+{
+	switch (b) {
+	case HOSTTIMER_PREEMPT: return "preempt";
+	case HOSTTIMER_HPET: return "hpet";
+	case HOSTTIMER_TSC_DEADLINE: return "tsc-deadline";
+	case HOSTTIMER_POLL: return "poll";
+	}
+	return "?";
+}
+
+static void ht_irq(uint64_t vector, struct exc_frame *f)
+{
+	(void)f;
+	(void)hosttimer_handle_vector((uint8_t)vector);
+}
+
+bool hosttimer_handle_vector(uint8_t vector)
+{
+	if (vector == HOST_VECTOR_HPET) {
+		hpet_ack();
+		host_lapic_eoi();
+	} else if (vector == HOST_VECTOR_TSC_DEADLINE) {
+		host_lapic_eoi();
+	} else if (vector == HOST_VECTOR_SPURIOUS) {
+		return true;	/* SDM: no EOI for the spurious vector */
+	} else {
+		return false;
+	}
+	ht_irqs++;
+	return true;
+}
+
+int hosttimer_init(enum tv_timer want, bool has_preemption_timer, bool preempt_broken,
+		   bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
+		   uint64_t ioapic_base, uint64_t tsc_khz, struct hosttimer_choice *out)
+{
+	bool preempt_ok = has_preemption_timer && !preempt_broken;
+	bool tscdl_ok, hpet_ok = false;
+
+	(void)tqueue_init(&ht_queue, ht_heap, ht_timers, HOSTTIMER_IDS);
+	ht_hpet_freq_hz = hpet_freq_hz;
+	ht_tsc_khz = tsc_khz;
+	tscdl_ok = host_lapic_init(has_tsc_deadline) == 0 && has_tsc_deadline;
+	cpu_set_irq_handler(HOST_VECTOR_TSC_DEADLINE, ht_irq);
+	cpu_set_irq_handler(HOST_VECTOR_HPET, ht_irq);
+	cpu_set_irq_handler(HOST_VECTOR_SPURIOUS, ht_irq);
+	if (has_hpet && hpet_freq_hz)
+		hpet_ok = hpet_route_comparator(ioapic_base, HOST_VECTOR_HPET,
+						(uint8_t)host_lapic_id()) == 0;
+
+	out->preempt_safety_net = false;
+	switch (want) {
+	case TV_TIMER_AUTO:
+		out->running = preempt_ok ? HOSTTIMER_PREEMPT :
+			       tscdl_ok ? HOSTTIMER_TSC_DEADLINE :
+			       hpet_ok ? HOSTTIMER_HPET : HOSTTIMER_POLL;
+		out->halted = tscdl_ok ? HOSTTIMER_TSC_DEADLINE :
+			      hpet_ok ? HOSTTIMER_HPET : HOSTTIMER_POLL;
+		break;
+	case TV_TIMER_PREEMPT:
+		if (!preempt_ok) {
+			pr_err("timer=preempt: the VMX-preemption timer is %s\n",
+			       has_preemption_timer ? "on KVM's list of broken ones" : "absent");
+			return -HV_ENODEV;
+		}
+		out->running = out->halted = HOSTTIMER_PREEMPT;
+		break;
+	case TV_TIMER_HPET:
+		if (!hpet_ok) {
+			pr_err("timer=hpet: no HPET comparator can interrupt this CPU\n");
+			return -HV_ENODEV;
+		}
+		out->running = out->halted = HOSTTIMER_HPET;
+		break;
+	case TV_TIMER_TSC_DEADLINE:
+		if (!tscdl_ok) {
+			pr_err("timer=tsc-deadline: the host LAPIC has no TSC-deadline mode\n");
+			return -HV_ENODEV;
+		}
+		out->running = out->halted = HOSTTIMER_TSC_DEADLINE;
+		break;
+	case TV_TIMER_POLL:
+		/*
+		 * Polling cannot take a running guest out by itself: the
+		 * preemption timer (or, without one, any exit) is what ends a run.
+		 */
+		out->running = preempt_ok ? HOSTTIMER_PREEMPT : HOSTTIMER_POLL;
+		out->halted = HOSTTIMER_POLL;
+		break;
+	}
+	/*
+	 * A host interrupt cannot force out a guest that runs with RFLAGS.IF = 0
+	 * under Bochs (platform.md, Bochs bug 1), nor one that never enables
+	 * interrupts on real hardware with a broken external-interrupt path:
+	 * the preemption timer stays armed as a safety net where it works.
+	 */
+	if (out->running != HOSTTIMER_PREEMPT && preempt_ok)
+		out->preempt_safety_net = true;
+	pr_info("timer=%s: running guests use %s, halted vCPUs wake by %s%s "
+		"(preemption timer %s, TSC-deadline %s, HPET %s)\n", config_timer_name(want),
+		hosttimer_backend_name(out->running), hosttimer_backend_name(out->halted),
+		out->preempt_safety_net ? ", preemption timer as safety net" : "",
+		preempt_ok ? "usable" : has_preemption_timer ? "broken" : "absent",
+		tscdl_ok ? "usable" : "absent", hpet_ok ? "usable" : "absent");
+	return 0;
+}
+
+void hosttimer_set(uint32_t id, uint64_t host_tsc)
+{
+	if (host_tsc == HOSTTIMER_NONE) {
+		(void)tqueue_cancel(&ht_queue, id);
+		return;
+	}
+	if (tqueue_is_queued(&ht_queue, id))
+		(void)tqueue_update(&ht_queue, id, host_tsc);
+	else
+		(void)tqueue_insert(&ht_queue, id, host_tsc, NULL);
+}
+
+uint64_t hosttimer_earliest(void)
+{
+	uint64_t e = tqueue_earliest(&ht_queue);
+
+	return e == TQUEUE_NONE ? HOSTTIMER_NONE : e;
+}
+
+/* HPET ticks for a TSC distance, rounded up: an HPET fire is never early. */
+static uint64_t ht_tsc_to_hpet(uint64_t ticks)
+{
+	unsigned __int128 n = (unsigned __int128)ticks * ht_hpet_freq_hz;
+	uint64_t d = ht_tsc_khz * 1000U;
+
+	return (uint64_t)((n + d - 1U) / d);
+}
+
+static void ht_program(enum hosttimer_backend b, uint64_t at)
+{
+	uint64_t now;
+
+	if (b == HOSTTIMER_TSC_DEADLINE) {
+		host_lapic_arm_tsc_deadline(at == HOSTTIMER_NONE ? 0 : at);
+	} else if (b == HOSTTIMER_HPET) {
+		if (at == HOSTTIMER_NONE) {
+			hpet_arm(0);
+			return;
+		}
+		now = cpu_rdtsc();
+		hpet_arm(hpet_read_counter() + 1U + (at > now ? ht_tsc_to_hpet(at - now) : 0));
+	}
+}
+
+void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early)
+{
+	uint64_t at = hosttimer_earliest();
+
+	if (at != HOSTTIMER_NONE && at > early)
+		at -= early;
+	ht_program(b, at);
+}
+
+bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early)
+{
+	uint64_t irqs = ht_irqs;
+	bool by_irq = false;
+
+	if (b == HOSTTIMER_HPET || b == HOSTTIMER_TSC_DEADLINE) {
+		ht_program(b, until > early ? until - early : until);
+		/* STI; HLT back to back: the STI shadow keeps the wake-up from slipping in between. */
+		while (cpu_rdtsc() < until - HV_MIN(until, early) && ht_irqs == irqs)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		by_irq = ht_irqs != irqs;
+		ht_program(b, HOSTTIMER_NONE);
+	}
+	while (cpu_rdtsc() < until)
+		cpu_pause();
+	return by_irq;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The pCPU's host timer: the fallback queue (timer/tqueue.h) of absolute
+ * host-TSC deadlines, and the hardware that makes the earliest one happen
+ * while a vCPU is halted in VMX root or runs without a usable VMX-preemption
+ * timer: an HPET comparator through the I/O APIC, the host LAPIC in
+ * TSC-deadline mode, or polling the TSC.  The design follows KVM's split:
+ * the VMX-preemption timer while the guest runs (hv_timer), a host timer
+ * while it cannot (hrtimer).
+ */
+#ifndef HV_VMM_HOSTTIMER_H
+#define HV_VMM_HOSTTIMER_H
+
+#include <hv/types.h>
+
+#include "config.h"
+
+enum hosttimer_backend {
+	HOSTTIMER_PREEMPT = 0,		/* VMX-preemption timer (running), HLT activity state (halted) */
+	HOSTTIMER_HPET,
+	HOSTTIMER_TSC_DEADLINE,
+	HOSTTIMER_POLL,
+};
+
+struct hosttimer_choice {
+	enum hosttimer_backend running;	/* what brings a running guest out at a deadline */
+	enum hosttimer_backend halted;	/* what wakes a halted vCPU */
+	bool preempt_safety_net;	/* also arm the preemption timer while running */
+};
+
+/*
+ * @brief Bring up the backends the machine has and choose per config `timer=`;
+ *        report the choice and why.  A backend asked for but missing is an error.
+ */
+int hosttimer_init(enum tv_timer want, bool has_preemption_timer, bool preempt_broken,
+		   bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
+		   uint64_t ioapic_base, uint64_t tsc_khz, struct hosttimer_choice *out);
+const char *hosttimer_backend_name(enum hosttimer_backend b);
+
+/* Queue ids: one per vCPU timer and one per guest timeout. */
+#define HOSTTIMER_ID_VTIMER	0U
+#define HOSTTIMER_ID_TIMEOUT	1U
+#define HOSTTIMER_IDS		64U
+
+/* @brief Queue (or move) a deadline; HOSTTIMER_NONE cancels it. */
+void hosttimer_set(uint32_t id, uint64_t host_tsc);
+uint64_t hosttimer_earliest(void);
+#define HOSTTIMER_NONE	UINT64_MAX
+
+/*
+ * @brief Program the chosen interrupt backend for the earliest queued
+ *        deadline (armed early by `early` ticks), for a guest about to run.
+ */
+void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early);
+
+/*
+ * @brief Wait in VMX root until the host TSC reaches `until` (the caller's
+ *        earliest deadline), using backend b, then spin to the exact tick.
+ * @return true if a host timer interrupt ended the wait (false: polled or spun).
+ */
+bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early);
+
+/* @brief Handle a host timer vector that arrived as an external-interrupt exit. */
+bool hosttimer_handle_vector(uint8_t vector);
+
+#endif /* HV_VMM_HOSTTIMER_H */

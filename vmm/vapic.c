@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+#define pr_prefix "vapic: "
+
+#include "vapic.h"
+
+#include <hv/log.h>
+#include <x86/apicdef.h>
+#include <x86/msr.h>
+
+#include "string.h"
+
+#define VAPIC_MARGIN_MAX	20000U	/* never arm earlier than this: a bad sample must not spin long */
+
+const char *vapic_path_name(enum vapic_path path)
+{
+	switch (path) {
+	case VAPIC_PATH_PREEMPT: return "preemption-timer";
+	case VAPIC_PATH_HOST_IRQ: return "host-interrupt";
+	case VAPIC_PATH_HALT_WAKE: return "halt-wake";
+	case VAPIC_PATH_HALT_PREEMPT: return "halt-preemption-timer";
+	case VAPIC_PATH_OTHER_EXIT: return "other-exit";
+	case VAPIC_PATH_COUNT: break;
+	}
+	return "?";
+}
+
+int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
+	       enum vtimer_policy policy)
+{
+	struct vlapic_config cfg;
+
+	hv_memset(a, 0, sizeof(*a));
+	vlapic_config_default(&cfg, 0, true, tsc_khz);
+	cfg.timer.min_period_tsc = (uint64_t)min_period_us * tsc_khz / 1000U;
+	cfg.timer.policy = policy;
+	a->stats.late_min = UINT64_MAX;
+	a->last_deadline = VTIMER_NONE;
+	return vlapic_init(&a->lapic, &cfg);
+}
+
+static void vapic_apply(struct vapic *a, const struct vlapic_result *r)
+{
+	if (r->effects & VLAPIC_EFFECT_IPI)
+		pr_dbg_ratelimited("IPI to %#x vector %#x mode %u shorthand %u: only self-IPIs "
+				   "reach a vCPU (single vCPU)\n", r->ipi.dest, r->ipi.vector,
+				   r->ipi.delivery_mode, r->ipi.shorthand);
+	(void)a;
+}
+
+bool vapic_msr(struct vapic *a, uint32_t msr, bool is_write, uint64_t *val, uint64_t now,
+	       bool *gp)
+{
+	struct vlapic_result r;
+
+	if (msr == MSR_IA32_APIC_BASE) {
+		if (!is_write) {
+			*val = a->lapic.apic_base;
+			*gp = false;
+			return true;
+		}
+		r = vlapic_write_apic_base(&a->lapic, *val, now);
+	} else if (msr == MSR_IA32_TSC_DEADLINE ||
+		   (msr >= MSR_IA32_X2APIC_BASE && msr <= MSR_IA32_X2APIC_LAST)) {
+		r = is_write ? vlapic_msr_write(&a->lapic, msr, *val, now) :
+			       vlapic_msr_read(&a->lapic, msr, val, now);
+	} else {
+		return false;
+	}
+	*gp = r.status != VLAPIC_OK;
+	if (!*gp)
+		vapic_apply(a, &r);
+	return true;
+}
+
+bool vapic_is_mmio(const struct vapic *a, uint64_t gpa)
+{
+	uint64_t base = vlapic_get_base_address(&a->lapic);
+
+	return vlapic_get_mode(&a->lapic) == VLAPIC_MODE_XAPIC && gpa >= base &&
+	       gpa < base + 4096U;
+}
+
+enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
+			      bool is_write, uint64_t *val, uint64_t now)
+{
+	uint32_t off = (uint32_t)(gpa - vlapic_get_base_address(&a->lapic));
+	struct vlapic_result r;
+
+	r = is_write ? vlapic_mmio_write(&a->lapic, off, width, *val, now) :
+		       vlapic_mmio_read(&a->lapic, off, width, val, now);
+	if (r.status == VLAPIC_OK)
+		vapic_apply(a, &r);
+	return r.status;
+}
+
+uint64_t vapic_next_deadline(struct vapic *a, uint64_t now)
+{
+	uint64_t d = vlapic_next_deadline(&a->lapic);
+
+	if (d != a->last_deadline) {
+		a->last_deadline = d;
+		a->arm_tsc = now;
+	}
+	return d;
+}
+
+static uint32_t vapic_timer_vector(const struct vapic *a)
+{
+	return a->lapic.regs[APIC_REG_LVT_TIMER >> 4] & 0xffU;
+}
+
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path)
+{
+	uint64_t d = vlapic_next_deadline(&a->lapic);
+	struct vlapic_result r;
+
+	if (d == VTIMER_NONE || d > now)
+		return;
+	r = vlapic_expire(&a->lapic, now);
+	(void)r;
+	a->stats.fires[path]++;
+	/* Lateness is measured to delivery; a masked or merged tick has none. */
+	if (!a->fire_pending) {
+		a->fire_pending = true;
+		a->fire_deadline = d;
+		a->fire_tsc = now;
+		a->fire_path = path;
+	}
+}
+
+bool vapic_has_deliverable(const struct vapic *a)
+{
+	return vlapic_pending_vector(&a->lapic) != VLAPIC_NO_VECTOR;
+}
+
+static void vapic_record(struct vapic *a, uint64_t now, uint32_t vector)
+{
+	struct vapic_stats *s = &a->stats;
+	struct vapic_trace_entry *t = &a->trace[a->trace_next];
+	uint64_t late;
+
+	a->fire_pending = false;
+	s->injected++;
+	if (now < a->fire_deadline) {
+		s->early++;
+		pr_err_ratelimited("timer vector %#x delivered %llu ticks EARLY\n", vector,
+				   (unsigned long long)(a->fire_deadline - now));
+		late = 0;
+	} else {
+		late = now - a->fire_deadline;
+	}
+	s->late_min = HV_MIN(s->late_min, late);
+	s->late_max = HV_MAX(s->late_max, late);
+	s->late_sum += late;
+	if (late < VAPIC_HIST_LINEAR) {
+		s->hist[late]++;
+	} else {
+		unsigned int b = 63U - (unsigned int)__builtin_clzll(late) - 12U;
+
+		s->hist[VAPIC_HIST_LINEAR + HV_MIN(b, VAPIC_HIST_LOG - 1U)]++;
+	}
+	t->arm = a->arm_tsc;
+	t->deadline = a->fire_deadline;
+	t->fire = a->fire_tsc;
+	t->inject = now;
+	t->path = (uint8_t)a->fire_path;
+	t->vector = (uint8_t)vector;
+	a->trace_next = (a->trace_next + 1U) % VAPIC_TRACE_SIZE;
+	a->trace_total++;
+	/*
+	 * Adapt the early-arming margin of this path to the handling cost just
+	 * seen (fire -> inject), in a slow average: arming that much early and
+	 * spinning to the deadline hides the cost without ever being early.
+	 */
+	if (a->fire_tsc <= now) {
+		uint64_t cost = now - a->fire_tsc;
+		uint64_t *m = &a->margin[a->fire_path];
+
+		*m = HV_MIN((*m * 7U + cost) / 8U, (uint64_t)VAPIC_MARGIN_MAX);
+	}
+}
+
+int vapic_take_vector(struct vapic *a, uint64_t now)
+{
+	int vec = vlapic_pending_vector(&a->lapic);
+
+	if (vec == VLAPIC_NO_VECTOR)
+		return vec;
+	(void)vlapic_ack_vector(&a->lapic, (uint32_t)vec);
+	if (a->fire_pending && (uint32_t)vec == vapic_timer_vector(a))
+		vapic_record(a, now, (uint32_t)vec);
+	return vec;
+}
+
+uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct)
+{
+	uint64_t total = 0, want, seen = 0;
+
+	for (unsigned int i = 0; i < HV_ARRAY_SIZE(s->hist); i++)
+		total += s->hist[i];
+	if (!total)
+		return 0;
+	want = (total * pct + 99U) / 100U;
+	for (unsigned int i = 0; i < HV_ARRAY_SIZE(s->hist); i++) {
+		seen += s->hist[i];
+		if (seen >= want)
+			return i < VAPIC_HIST_LINEAR ? i :
+			       (1ULL << (i - VAPIC_HIST_LINEAR + 13U)) - 1U;
+	}
+	return s->late_max;
+}

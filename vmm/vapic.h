@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The glue between a vCPU and its pure virtual LAPIC (lapic/vlapic.h): the
+ * MSR and MMIO faces reached through VM exits, timer expiry with the path
+ * that noticed it, and the measurements a user needs to trust the timer:
+ * fires per path, early fires (must stay 0), lateness min/p50/p99/max, and
+ * a trace ring of (arm, deadline, fire, inject) entries.
+ *
+ * Time is the guest's TSC throughout ("now" = host TSC + TSC offset), as in
+ * the model.  Pure: no VMCS, no clock reads; vmm/guest.c calls it.
+ */
+#ifndef HV_VMM_VAPIC_H
+#define HV_VMM_VAPIC_H
+
+#include <hv/types.h>
+
+#include "../lapic/vlapic.h"
+
+enum vapic_path {
+	VAPIC_PATH_PREEMPT = 0,		/* VMX-preemption timer exit while running */
+	VAPIC_PATH_HOST_IRQ,		/* host timer interrupt (HPET, TSC-deadline) forced an exit */
+	VAPIC_PATH_HALT_WAKE,		/* the vCPU was halted; woken in VMX root */
+	VAPIC_PATH_HALT_PREEMPT,	/* halted in the HLT activity state; preemption timer */
+	VAPIC_PATH_OTHER_EXIT,		/* noticed at an unrelated exit */
+	VAPIC_PATH_COUNT,
+};
+
+#define VAPIC_TRACE_SIZE	256U
+#define VAPIC_HIST_LINEAR	4096U	/* 1-tick buckets below this lateness */
+#define VAPIC_HIST_LOG		32U	/* then power-of-two buckets */
+
+struct vapic_trace_entry {
+	uint64_t arm;		/* guest TSC when the deadline was last set */
+	uint64_t deadline;
+	uint64_t fire;		/* guest TSC when the hypervisor noticed it */
+	uint64_t inject;	/* guest TSC just before the entry that delivered it */
+	uint8_t path;
+	uint8_t vector;
+};
+
+struct vapic_stats {
+	uint64_t fires[VAPIC_PATH_COUNT];
+	uint64_t injected;	/* timer interrupts delivered */
+	uint64_t early;		/* delivered before the deadline: must stay 0 */
+	uint64_t late_min, late_max, late_sum;
+	uint32_t hist[VAPIC_HIST_LINEAR + VAPIC_HIST_LOG];
+};
+
+struct vapic {
+	struct vlapic lapic;
+	uint64_t arm_tsc;		/* when the current deadline was armed */
+	uint64_t last_deadline;		/* to notice re-arming */
+	bool fire_pending;		/* a timer vector is in IRR, not yet delivered */
+	uint64_t fire_deadline;
+	uint64_t fire_tsc;
+	enum vapic_path fire_path;
+	uint64_t margin[VAPIC_PATH_COUNT];	/* ticks to arm early, then spin */
+	struct vapic_stats stats;
+	struct vapic_trace_entry trace[VAPIC_TRACE_SIZE];
+	uint32_t trace_next;
+	uint64_t trace_total;
+};
+
+/* @brief Power-up LAPIC for vCPU 0 with the timer settings of the configuration. */
+int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
+	       enum vtimer_policy policy);
+
+/*
+ * @brief RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE or an x2APIC MSR.
+ * @return false when msr is none of these (the caller handles it); else
+ *         true, with *gp set when the access raises #GP.
+ */
+bool vapic_msr(struct vapic *a, uint32_t msr, bool is_write, uint64_t *val, uint64_t now,
+	       bool *gp);
+
+/* @brief Whether gpa falls in the xAPIC MMIO page (xAPIC mode only). */
+bool vapic_is_mmio(const struct vapic *a, uint64_t gpa);
+
+/*
+ * @brief An xAPIC MMIO access at gpa of width bytes.
+ * @return the model's status (VLAPIC_OK, or VLAPIC_BAD_ACCESS for an access the
+ *         SDM leaves undefined, which the caller reports).
+ */
+enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
+			      bool is_write, uint64_t *val, uint64_t now);
+
+/* @brief The timer's next deadline (guest TSC), VTIMER_NONE when disarmed. */
+uint64_t vapic_next_deadline(struct vapic *a, uint64_t now);
+
+/* @brief Expire the timer at now (if due), noting which path noticed it. */
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path);
+
+/*
+ * @brief The vector to deliver now, if any (VLAPIC_NO_VECTOR): acknowledged
+ *        in the model and recorded in the statistics when it is the timer's.
+ * @param now guest TSC just before the VM entry that injects it.
+ */
+int vapic_take_vector(struct vapic *a, uint64_t now);
+bool vapic_has_deliverable(const struct vapic *a);
+
+/* @brief Lateness percentile (0-100) from the histogram, in ticks. */
+uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct);
+const char *vapic_path_name(enum vapic_path path);
+
+#endif /* HV_VMM_VAPIC_H */
