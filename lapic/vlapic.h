@@ -83,7 +83,9 @@ enum vlapic_status {
  * An interprocessor interrupt from an ICR write, as data.  Shorthand "self"
  * and the local share of "all including self" of fixed and NMI IPIs are
  * delivered by the model itself; vmm/ routes the rest (other vCPUs, and
- * INIT, SIPI, SMI wherever the shorthand or destination points).
+ * INIT, SIPI, SMI wherever the shorthand or destination points).  An INIT
+ * with level de-assert (is_level_trigger && !is_assert) is reported as
+ * written; processors since the Pentium 4 ignore it, and so should vmm/.
  */
 struct vlapic_ipi {
 	uint32_t dest;		/* xAPIC: 8-bit ID; x2APIC: 32-bit ID */

@@ -6,13 +6,13 @@
 #   make fuzz [FUZZ_SECONDS=60]   fuzz for that long, corpus kept in
 #                                 $(BUILD)/fuzz/corpus across runs
 #   make fuzz-short               a bounded, repeatable run (fixed seed, fresh
-#                                 corpus, FUZZ_SHORT_SECONDS=20) that prints
+#                                 corpus, FUZZ_SHORT_SECONDS=25) that prints
 #                                 "PASS: fuzz/vlapic (N runs)" or "FAIL: ..."
 #                                 and exits non-zero on a crash or a broken
 #                                 invariant; meant for `make test`.
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
-FUZZ_SHORT_SECONDS ?= 20
+FUZZ_SHORT_SECONDS ?= 25
 FUZZ_SEED          ?= 20261125
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -8,6 +8,8 @@
  * corrupted states).  After every operation the invariants of the model are
  * checked; a violation aborts, which libFuzzer reports as a crash:
  *  - no timer tick counted before the deadline announced for it;
+ *  - a periodic timer left alone stays on its grid: its exact deadline
+ *    moves by whole periods only (except the drop policy's resync);
  *  - after the timer was brought up to `now`, its next deadline is later;
  *  - TMCCT <= TMICT;
  *  - tick accounting: due == delivered + merged + dropped + backlog;
@@ -105,6 +107,17 @@ static void fuzz_check_round_trip(struct vlapic *v, uint64_t now, struct vlapic_
 		   vtimer_read_tmcct(vlapic_get_timer(v), now), 0, 0);
 }
 
+/* The exact deadline of the timer, in 1/clock_num ticks. */
+static unsigned __int128 fuzz_exact(const struct vtimer *t, uint64_t tsc, uint32_t frac)
+{
+	return (unsigned __int128)tsc * t->cfg.clock_num + frac;
+}
+
+static bool fuzz_is_periodic_armed(const struct vtimer *t)
+{
+	return t->is_armed && t->mode == VTIMER_MODE_PERIODIC;
+}
+
 static const uint32_t fuzz_msrs[] = {
 	MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE, 0x802, 0x803, 0x808, 0x80a, 0x80b,
 	0x80d, 0x80e, 0x80f, 0x828, 0x830, 0x831, 0x832, 0x835, 0x837, 0x838, 0x839,
@@ -155,6 +168,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct vtimer_stats *s = vtimer_get_stats(vlapic_get_timer(&v));
 		uint64_t due_before = s->due, deadline_before = vlapic_next_deadline(&v);
 		bool may_fire_early = false, is_synced = true, is_reset = false;
+		const struct vtimer *t = vlapic_get_timer(&v);
+		bool was_periodic = fuzz_is_periodic_armed(t);
+		unsigned __int128 old_d = fuzz_exact(t, t->deadline_tsc, t->deadline_frac);
+		unsigned __int128 old_p = fuzz_exact(t, t->period_tsc, t->period_frac);
 		int vec;
 
 		switch (op % 16U) {
@@ -277,6 +294,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(unsigned long long)vlapic_next_deadline(&v),
 				vtimer_read_tmict(vlapic_get_timer(&v)), (int)vlapic_get_mode(&v));
 		fuzz_check_state(&v, now, is_synced);
+		/* Periodic exactness: ops that write no timer register keep the
+		 * deadline on start + N * period. */
+		if (was_periodic && fuzz_is_periodic_armed(t) && !is_reset &&
+		    (op % 16U == 0 || op % 16U >= 7U) && op % 16U != 14U && op % 16U != 15U &&
+		    t->cfg.policy != VTIMER_POLICY_DROP && t->deadline_tsc < UINT64_MAX - 1U) {
+			unsigned __int128 new_d = fuzz_exact(t, t->deadline_tsc, t->deadline_frac);
+
+			FUZZ_CHECK(fuzz_exact(t, t->period_tsc, t->period_frac) == old_p, 0, 0);
+			FUZZ_CHECK(new_d >= old_d && (new_d - old_d) % old_p == 0,
+				   (uint64_t)(new_d - old_d), (uint64_t)old_p);
+		}
 		/* No tick before its deadline (a reset or restore restarts the
 		 * accounting). */
 		if (!is_reset && !may_fire_early &&
