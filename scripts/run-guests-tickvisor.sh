@@ -4,7 +4,7 @@
 #
 # run-guests-tickvisor.sh --mode vmx|native [--cfg FILE] [--dir DIR]
 #       [--group G] [--out DIR] [--results FILE] [--efi FILE] [--jobs N]
-#       [--bochsrc LINE]... [NAME...]
+#       [--msrs strict|lenient] [--bochsrc LINE]... [--rejudge] [NAME...]
 #
 # Run the selftest guests of tests/guests.cfg (all of them, the named ones,
 # or one group) under tickvisor in Bochs, judge each against the config and
@@ -25,6 +25,19 @@
 # line "PASS: guest/NAME/MODE" or "FAIL: guest/NAME/MODE (VERDICT: why)"),
 # --efi the tickvisor image (build/tickvisor.efi), --bochsrc an extra
 # bochsrc line for every boot (repeatable).
+#
+# --msrs: strict (the default) runs Bochs with `cpu: ignore_bad_msrs=0` so
+# that RDMSR/WRMSR of an MSR the CPU model lacks raises #GP(0), as the SDM
+# says (RDMSR/WRMSR: "specifying a reserved or unimplemented MSR address in
+# ECX will also cause a general protection exception").  Bochs's default,
+# ignore_bad_msrs=1 (lenient), reads such MSRs as 0 and drops the writes,
+# which hides bugs from tickvisor and fails the guests' unknown-MSR checks
+# in native mode.  OVMF reads IA32_PLATFORM_ID (0x17), which Bochs 2.7 does
+# not implement, so strict mode also gives Bochs an msrs= file defining it
+# (read as 0, every bit reserved).
+#
+# --rejudge: boot nothing; judge the serial logs a previous run left in the
+# work folder again (with the same selection).
 #
 # Verdicts: PASS; FAIL (the guest reported, with the wrong exit code or
 # failures, or was not stopped when it should have been, or was refused);
@@ -56,6 +69,8 @@ out=
 results=
 efi=$TV_REPO_DIR/build/tickvisor.efi
 jobs=1
+msrs=strict
+rejudge=0
 declare -a only=() bochsrc=()
 while (($#)); do
 	case $1 in
@@ -68,6 +83,8 @@ while (($#)); do
 	--efi) efi=${2:-}; shift 2 ;;
 	--jobs) jobs=${2:-}; shift 2 ;;
 	--bochsrc) bochsrc+=("${2:-}"); shift 2 ;;
+	--msrs) msrs=${2:-}; shift 2 ;;
+	--rejudge) rejudge=1; shift ;;
 	-h | --help) usage ;;
 	-*) echo "$TV_NAME: unknown option $1" >&2; usage ;;
 	*) only+=("$1"); shift ;;
@@ -75,6 +92,7 @@ while (($#)); do
 done
 [[ $mode == vmx || $mode == native ]] || usage
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
+[[ $msrs == strict || $msrs == lenient ]] || usage
 out=${out:-$TV_REPO_DIR/build/test/guests-$mode}
 results=${results:-$TV_REPO_DIR/build/results/guests-bochs-$mode.log}
 scale=${TV_BOCHS_TIMEOUT_SCALE:-3}
@@ -135,9 +153,23 @@ for n in "${names[@]}"; do
 	done
 done
 
-rm -rf "$out"
+if ((rejudge)); then
+	[[ -d $out ]] || setup_die "--rejudge: no work folder $out"
+else
+	rm -rf "$out"
+fi
 mkdir -p "$out" "$(dirname "$results")"
 out=$(cd "$out" && pwd)
+
+if [[ $msrs == strict ]]; then
+	cat >"$out/msrs.def" <<'EOF'
+# Bochs configurable MSRs (written by scripts/run-guests-tickvisor.sh).
+# ADDRESS TYPE RESET_HI RESET_LO RSRVD_HI RSRVD_LO IGNRD_HI IGNRD_LO
+# IA32_PLATFORM_ID: read-only; OVMF reads it.
+0x017     0    00000000 00000000 ffffffff ffffffff 00000000 00000000
+EOF
+	bochsrc=("cpu: ignore_bad_msrs=0, msrs=\"$out/msrs.def\"" ${bochsrc[@]+"${bochsrc[@]}"})
+fi
 
 # make_esp ESPDIR NAME...: tickvisor, the guests' images and modules, and a
 # config with one guest block per NAME in order.  Images go to
@@ -184,10 +216,12 @@ boot() {
 }
 
 t0=$SECONDS
-echo "=== ${#names[@]} guest(s) under tickvisor mode=$mode in Bochs ($(basename "$cfg")${group:+, group $group}); work folder $out"
+echo "=== ${#names[@]} guest(s) under tickvisor mode=$mode in Bochs ($(basename "$cfg")${group:+, group $group}, $msrs MSRs); work folder $out"
 
 # --- run --------------------------------------------------------------------
-if [[ $mode == vmx ]]; then
+if ((rejudge)); then
+	echo "judging the serial logs of the last run again"
+elif [[ $mode == vmx ]]; then
 	total=$boot_s
 	for n in "${names[@]}"; do
 		total=$((total + tmo[$n]))
@@ -303,7 +337,7 @@ judge_vmx() {
 	fi
 	t1=$(ts "$start")
 	t2=$(ts "$end")
-	[[ -n $t1 && -n $t2 ]] && TIME=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
+	[[ -n $t1 && -n $t2 ]] && TIME=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1fs", b - a }')
 	if [[ -z $end ]]; then
 		if ((rc == 124)); then
 			V=TIMEOUT WHY="no end line: the whole Bochs run timed out while it ran"
@@ -336,7 +370,7 @@ judge_vmx() {
 			V=PASS WHY="stopped as expected: ${what#STOPPED: }"
 		fi
 		;;
-	TIMEOUT:*) STATUS=timeout V=TIMEOUT WHY="tickvisor's ${tmo[$n]}s timeout: ${what#TIMEOUT: }" ;;
+	TIMEOUT:*) STATUS=timeout V=TIMEOUT WHY="after tickvisor's ${tmo[$n]}s timeout: ${what#TIMEOUT: timeout: }" ;;
 	refused:* | REFUSED*) STATUS=refused V=FAIL WHY=$what ;;
 	*) STATUS=${what%%:*} V=CRASH WHY=$what ;;
 	esac
@@ -366,7 +400,7 @@ judge_native() {
 		else
 			V=CRASH WHY="no EXIT line; Bochs ended (run-bochs.sh status $rc)"
 			line=$(grep -a -i -E 'triple fault|PANIC|>>PANIC' "$d/serial.run/bochs.log" 2>/dev/null | tail -n 1 || true)
-			[[ -n $line ]] && WHY+="; bochs.log: ${line:0:160}"
+			if [[ -n $line ]]; then WHY+="; bochs.log: ${line:0:160}"; fi
 		fi
 		return
 	fi
@@ -446,17 +480,26 @@ npass=0
 		echo "  ..."
 	done
 	echo "#"
-	echo "# guests under tickvisor mode=$mode in Bochs: $npass of ${#names[@]} as expected ($((SECONDS - t0))s)"
-	printf '# %-16s %-8s %-8s %-7s %-45s %s\n' guest verdict status time summary why
+	echo "# guests under tickvisor mode=$mode in Bochs ($msrs MSRs): $npass of ${#names[@]} as expected ($((SECONDS - t0))s)"
+	w=5
 	for n in "${names[@]}"; do
-		printf '# %-16s %-8s %-8s %-7s %-45s %s\n' "$n" "${verdict[$n]}" "${status[$n]}" \
+		((${#n} > w)) && w=${#n}
+	done
+	if [[ $mode == vmx ]]; then
+		echo "# (time: the guest's run in emulated seconds, from tickvisor's log)"
+	else
+		echo "# (time: wall seconds of the guest's Bochs boot)"
+	fi
+	printf "# %-${w}s  %-8s %-8s %-6s %-44s %s\n" guest verdict status time summary why
+	for n in "${names[@]}"; do
+		printf "# %-${w}s  %-8s %-8s %-6s %-44s %s\n" "$n" "${verdict[$n]}" "${status[$n]}" \
 			"${took[$n]}" "${summ[$n]}" "${why[$n]}"
 	done
 } >"$report"
 cat "$report"
 
 {
-	echo "# tickvisor mode=$mode in Bochs: each guest's own result lines, then its verdict"
+	echo "# tickvisor mode=$mode in Bochs ($msrs MSRs): each guest's own result lines, then its verdict"
 	for n in "${names[@]}"; do
 		grep -a -E '^(PASS|FAIL|SKIP): ' "$out/$n.out" | sed "s/^/$n: /" || true
 		if [[ ${verdict[$n]} == PASS ]]; then

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+#
+# The selftest guests of tests/guests.cfg under tickvisor in Bochs
+# (scripts/run-guests-tickvisor.sh; included by the top-level Makefile):
+#   make test-guests-bochs    mode=vmx: every guest in one boot, each in its
+#                             own VM, the serial log split per guest
+#   make test-guests-native   mode=native: one boot per guest, GUEST_JOBS (2)
+#                             at a time
+# Each prints TAP 13 and a summary table and fails when a guest's verdict is
+# not what tests/guests.cfg expects.  Results for scripts/summary.sh:
+# $(TV_GUEST_RESULTS); the ESPs, serial logs and per-guest logs go to
+# $(BUILD)/test/guests-vmx/ and $(BUILD)/test/guests-native/.
+# GUESTS="hello portio" or GUEST_GROUP=smoke select a subset;
+# GUEST_MSRS=lenient keeps Bochs's ignore_bad_msrs=1 (see the script).
+
+GUESTS      ?=
+GUEST_GROUP ?=
+GUEST_JOBS  ?= 2
+GUEST_MSRS  ?= strict
+
+TV_GUEST_TESTS   := test-guests-bochs test-guests-native
+TV_GUEST_RESULTS := $(BUILD)/results/guests-bochs-vmx.log $(BUILD)/results/guests-bochs-native.log
+
+# As run.mk does for its goals: the build tools must be there before make
+# builds tickvisor.efi and the guests.
+ifneq ($(filter $(TV_GUEST_TESTS),$(MAKECMDGOALS)),)
+TV_GUEST_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
+ifneq ($(TV_GUEST_DEPS_RC),0)
+$(error scripts/deps.sh build failed: the build tools are missing (see above))
+endif
+endif
+
+TV_GUEST_RUN = scripts/run-guests-tickvisor.sh --cfg tests/guests.cfg --dir $(BUILD)/guests \
+	--efi $(BUILD)/tickvisor.efi --msrs $(GUEST_MSRS) $(if $(GUEST_GROUP),--group $(GUEST_GROUP))
+
+.PHONY: test-guests-bochs test-guests-native
+
+test-guests-bochs: $(BUILD)/tickvisor.efi guests
+	@scripts/deps.sh bochs
+	@$(TV_GUEST_RUN) --mode vmx --out $(BUILD)/test/guests-vmx \
+		--results $(BUILD)/results/guests-bochs-vmx.log $(GUESTS)
+
+test-guests-native: $(BUILD)/tickvisor.efi guests
+	@scripts/deps.sh bochs
+	@$(TV_GUEST_RUN) --mode native --jobs $(GUEST_JOBS) --out $(BUILD)/test/guests-native \
+		--results $(BUILD)/results/guests-bochs-native.log $(GUESTS)
