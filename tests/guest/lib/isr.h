@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * Interrupt gates for vectors 32-255 that record every delivery.  Each
+ * stub saves RAX and RDX and then reads the TSC (push, push, rdtsc: the
+ * third instruction, so the recorded TSC is at most two instructions after
+ * ISR entry; RDTSC cannot come first without destroying the interrupted
+ * RAX/RDX), then records (vector, TSC, count) and, unless turned off, EOIs
+ * the local APIC (never for the spurious vector, which sets no ISR bit:
+ * "Spurious Interrupt", Intel SDM Vol. 3A).
+ */
+#ifndef HV_GUEST_ISR_H
+#define HV_GUEST_ISR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ISR_FIRST_VECTOR	32U
+#define ISR_LOG_MAX		64U
+
+struct isr_event {
+	uint8_t vector;
+	uint64_t tsc;		/* TSC at ISR entry */
+	uint32_t ppr;		/* PPR read in the ISR, when isr_set_read_ppr(true) */
+};
+
+/* Builds a 256-entry IDT (exception gates copied from the current one) and loads it. */
+void isr_init(void);
+/* Forgets every count and the log. */
+void isr_reset(void);
+/* EOI from the ISR (default true). */
+void isr_set_auto_eoi(bool on);
+/* Read PPR in the ISR into the log entry (default false). */
+void isr_set_read_ppr(bool on);
+
+uint64_t isr_count(uint8_t vector);
+uint64_t isr_total(void);
+uint64_t isr_first_tsc(uint8_t vector);
+uint64_t isr_last_tsc(uint8_t vector);
+/* Deliveries logged since isr_reset(), at most ISR_LOG_MAX. */
+uint32_t isr_log_len(void);
+const volatile struct isr_event *isr_log(uint32_t i);
+
+/*
+ * @brief Spin with interrupts enabled until vector has been delivered n
+ * times or the TSC reaches tsc_limit.
+ * @return true if the count was reached.
+ */
+bool isr_wait(uint8_t vector, uint64_t n, uint64_t tsc_limit);
+/* Spin until the TSC reaches tsc_limit (interrupts as they are). */
+void tsc_wait_until(uint64_t tsc_limit);
+
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+/* STI; HLT: the STI shadow guarantees no interrupt slips in between. */
+static inline void safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+
+/* Called by the stubs only. */
+void isr_record(uint64_t vector, uint64_t tsc);
+
+#endif /* HV_GUEST_ISR_H */
