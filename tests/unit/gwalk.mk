@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+# The guest page-table walker (instruction fetch at MMIO exits): pure C,
+# linked into every host test binary (the filter keeps this harmless if the
+# top-level Makefile lists it later).
+HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/gwalk.c)
+
+# The pattern rule's prerequisites were expanded before this file was read.
+$(UT_BINS): vmm/gwalk.c vmm/gwalk.h
