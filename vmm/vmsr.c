@@ -16,13 +16,24 @@
 /* Fast strings on; BTS and PEBS unavailable (SDM Vol. 4, IA32_MISC_ENABLE). */
 #define VMSR_MISC_ENABLE	((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
 #define VMSR_MTRR_DEF_TYPE_MASK	0xcffULL
+#define VMSR_MCG_STATUS_MASK	0x7ULL		/* RIPV, EIPV, MCIP */
+
+/* UC 0, WC 1, WT 4, WP 5, WB 6 (SDM Vol. 3A, "Memory Types That Can Be Encoded in MTRRs"). */
+static bool vmsr_is_mtrr_type(uint64_t type)
+{
+	return type == 0U || type == 1U || (type >= 4U && type <= 6U);
+}
 
 void vmsr_init(struct vmsr_state *s)
 {
 	hv_memset(s, 0, sizeof(*s));
 	/* Power-up state: xAPIC enabled at the default base, this is the BSP. */
 	s->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_BSP;
-	/* MTRRs disabled with default type WB is how firmware would hand over RAM. */
+	/*
+	 * E (MTRRs enabled) with default type WB and no ranges: all of RAM is
+	 * WB, as firmware would hand it over (the power-up value 0 would make
+	 * everything UC).
+	 */
 	s->mtrr_def_type = 0x806ULL;
 }
 
@@ -44,8 +55,10 @@ int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *
 	case MSR_IA32_MTRRCAP:		/* no variable or fixed MTRRs, no WC */
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_MCG_CAP:		/* no machine-check banks */
-	case MSR_IA32_MCG_STATUS:
 		*val = 0;
+		return 0;
+	case MSR_IA32_MCG_STATUS:
+		*val = s->mcg_status;
 		return 0;
 	case MSR_IA32_MTRR_DEF_TYPE:
 		*val = s->mtrr_def_type;
@@ -87,7 +100,12 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 				    (unsigned long long)s->apic_base, (unsigned long long)val);
 		return -HV_EINVAL;
 	case MSR_IA32_MTRR_DEF_TYPE:
-		if (val & ~VMSR_MTRR_DEF_TYPE_MASK)
+		/*
+		 * SDM Vol. 3A, "IA32_MTRR_DEF_TYPE MSR": bits 8-9 and 12-63 are
+		 * reserved, and the only legal types are 0, 1, 4, 5 and 6; anything
+		 * else raises #GP.
+		 */
+		if ((val & ~VMSR_MTRR_DEF_TYPE_MASK) || !vmsr_is_mtrr_type(val & 0xffU))
 			return -HV_EINVAL;
 		s->mtrr_def_type = val;
 		return 0;
@@ -97,6 +115,17 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		return val == VMSR_MISC_ENABLE ? 0 : -HV_EINVAL;
+	case MSR_IA32_MCG_STATUS:
+		/*
+		 * SDM Vol. 3B, "IA32_MCG_STATUS MSR": software may set or clear
+		 * MCIP (a #MC handler clears it when done); with MCG_CAP = 0 only
+		 * RIPV, EIPV and MCIP exist and bits 63:3 are reserved.  No #MC is
+		 * ever delivered, so the value is only stored.
+		 */
+		if (val & ~VMSR_MCG_STATUS_MASK)
+			return -HV_EINVAL;
+		s->mcg_status = val;
+		return 0;
 	default:
 		pr_info_ratelimited("WRMSR %#x = %#llx: not implemented, #GP\n", msr,
 				    (unsigned long long)val);

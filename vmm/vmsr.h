@@ -16,6 +16,7 @@ struct vmsr_state {
 	uint64_t mtrr_def_type;
 	uint64_t tsc_adjust;
 	uint64_t bios_sign_id;
+	uint64_t mcg_status;
 };
 
 struct vmsr_effect {
