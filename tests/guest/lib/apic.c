@@ -178,7 +178,7 @@ unsigned int apic_tdcr_divide(uint32_t tdcr)
 	return v == 7U ? 1U : 2U << v;
 }
 
-static int apic_enable(bool x2apic)
+int apic_set_global_mode(bool x2apic)
 {
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 
@@ -217,7 +217,7 @@ int apic_setup(bool x2apic)
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
 	isr_init();
-	if (apic_enable(x2apic))
+	if (apic_set_global_mode(x2apic))
 		return -1;
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
 	for (i = 0; i < ARRAY_SIZE(lvts); i++)

@@ -102,6 +102,12 @@ bool apic_is_bochs_native(void);
  *         in x2APIC mode and xAPIC was asked for).
  */
 int apic_setup(bool x2apic);
+/*
+ * @brief Only the IA32_APIC_BASE part of apic_setup(): set EN (and EXTD
+ * for x2APIC) and switch the accessors to that face; registers untouched.
+ * @return 0, or -1 if IA32_APIC_BASE does not read back as asked.
+ */
+int apic_set_global_mode(bool x2apic);
 bool apic_is_x2apic(void);
 /* The MMIO base in use in xAPIC mode. */
 uint64_t apic_mmio_base(void);
