@@ -25,13 +25,15 @@
 #define VEC_HIGH		0x90U	/* class 9 */
 #define VEC_SELF		0xa1U
 #define VEC_SELF_MSR		0xa2U
-#define TIMER_TICKS		100000U
+/* x20 where the ratio is only measured (QEMU TCG: coarse timer service). */
+#define TIMER_TICKS		(100000U * tick_scale)
 #define SETTLE_TSC		20000UL	/* time for an IPI to arrive if it is going to */
 #define RESET_LVT		APIC_LVT_MASKED
 #define RESET_SVR		0xffU
 
 static struct apic_timer_rate rate;
 static bool on_qemu;
+static uint32_t tick_scale = 1;
 
 static void settle(void)
 {
@@ -41,7 +43,8 @@ static void settle(void)
 /* "Local APIC State After It Has Been Software Disabled" */
 static void test_software_disable(void)
 {
-	uint32_t lvtt, lvterr, lvtt_try, svr, cc0, cc1, lvtt_after;
+	uint32_t lvtt, lvterr, lvtt_try, svr, cc0 = 0, cc1, lvtt_after;
+	unsigned int attempt;
 	bool qemu_keeps;
 
 	report_prefix_push("SVR");
@@ -70,9 +73,14 @@ static void test_software_disable(void)
 		       lvtt_try);
 	}
 	irq_enable();
-	apic_write(APIC_TMICT, TIMER_TICKS);
-	cc0 = apic_read(APIC_TMCCT);
-	tsc_wait_until(rdtsc() + 2 * apic_ticks_to_tsc(&rate, TIMER_TICKS));
+	/* An emulator descheduled right after the write may read 0 at once: retry. */
+	for (attempt = 0; attempt < 3; attempt++) {
+		apic_write(APIC_TMICT, TIMER_TICKS);
+		cc0 = apic_read(APIC_TMCCT);
+		tsc_wait_until(rdtsc() + 2 * apic_ticks_to_tsc(&rate, TIMER_TICKS));
+		if (cc0)
+			break;
+	}
 	cc1 = apic_read(APIC_TMCCT);
 	report(isr_count(TIMER_VEC) == 0 && cc0 > 0 && cc1 == 0,
 	       "software-disabled: the timer counts (%u, then %u) but delivers nothing (%lu interrupts)",
@@ -298,6 +306,8 @@ int main(void)
 			    x2 ? "x2APIC" : "xAPIC", rdmsr(MSR_IA32_APIC_BASE));
 	apic_timer_rate_measure(&rate);
 	on_qemu = apic_is_qemu_tcg();
+	if (!rate.exact)
+		tick_scale = 20;
 
 	test_software_disable();
 	test_priority_order();

@@ -44,7 +44,7 @@ static uint64_t to_tsc(uint64_t ticks)
 /* Long enough for a fire `ticks` after arm, on any of our platforms. */
 static uint64_t wait_limit(uint64_t arm, uint64_t ticks)
 {
-	return arm + 2 * to_tsc(ticks) + APIC_LATE_TSC;
+	return arm + 2 * to_tsc(ticks) + apic_late_tsc(&rate);
 }
 
 static void timer_stop(void)
@@ -180,9 +180,10 @@ static void test_periodic(void)
 		uint64_t span = isr_log(n - 1)->tsc - isr_log(0)->tsc, want = (n - 1) * p;
 
 		report_skip("the k-th interrupt comes not before k x TMICT x divide ticks: needs the exact ratio");
-		report(span + span / 20 >= want && span <= want + want / 20,
-		       "no drift: %u periods span %lu TSC ticks, %lu +- 5%% at the measured ratio",
-		       n - 1, span, want);
+		/* A busy host makes QEMU drop whole periods: only "not fast" is tight. */
+		report(span + span / 20 >= want && span <= want + want / 20 + apic_late_tsc(&rate),
+		       "no drift: %u periods span %lu TSC ticks, >= %lu - 5%% at the measured ratio, <= +5%% + %lu",
+		       n - 1, span, want, apic_late_tsc(&rate));
 	} else {
 		report(false, "no drift: only %lu of %u interrupts came", c0, PERIODS);
 	}
@@ -196,7 +197,7 @@ static void test_periodic(void)
 }
 
 /*
- * Stop a running one-shot at about half its count.  The stop is valid only
+ * Stop a running one-shot at about three quarters of its count.  The stop is valid only
  * if the write provably came before expiry: TMCCT read nonzero just before
  * and far less time passed than it had left (a host that deschedules an
  * emulator between the two can make it expire first: then try again).
@@ -205,7 +206,7 @@ static bool stop_midway(uint64_t arm, uint32_t *cc_before)
 {
 	uint64_t t_read, t_write;
 
-	wait_tmcct_below(ONESHOT_TICKS / 2, wait_limit(arm, ONESHOT_TICKS));
+	wait_tmcct_below(ONESHOT_TICKS / 4 * 3, wait_limit(arm, ONESHOT_TICKS));
 	t_read = rdtsc();
 	*cc_before = apic_read(APIC_TMCCT);
 	t_write = apic_write_tsc(APIC_TMICT, 0);
@@ -220,7 +221,7 @@ static void test_tmict_zero_oneshot(void)
 	bool valid = false;
 
 	report_prefix_push("one-shot");
-	for (attempt = 0; attempt < 3 && !valid; attempt++) {
+	for (attempt = 0; attempt < 5 && !valid; attempt++) {
 		isr_reset();
 		apic_write(APIC_LVTT, TIMER_VEC | APIC_LVT_TIMER_ONESHOT);
 		irq_enable();
@@ -229,9 +230,12 @@ static void test_tmict_zero_oneshot(void)
 		tsc_wait_until(arm + 3 * to_tsc(ONESHOT_TICKS));
 	}
 	cc = apic_read(APIC_TMCCT);
-	report(valid && isr_count(TIMER_VEC) == 0 && cc == 0,
-	       "TMICT = 0 at TMCCT %u stops it (\"effectively stops the local APIC timer\"): %lu interrupts, TMCCT %u",
-	       before, isr_count(TIMER_VEC), cc);
+	if (!valid)
+		report_skip("TMICT = 0 mid-count stops it: the write never provably preceded expiry in 5 attempts (host too busy for this emulator)");
+	else
+		report(isr_count(TIMER_VEC) == 0 && cc == 0,
+		       "TMICT = 0 at TMCCT %u stops it (\"effectively stops the local APIC timer\"): %lu interrupts, TMCCT %u",
+		       before, isr_count(TIMER_VEC), cc);
 	timer_stop();
 	report_prefix_pop();
 }
@@ -310,26 +314,42 @@ static void test_mode_switch(void)
 {
 	uint64_t arm, p = to_tsc(ONESHOT_TICKS);
 	uint32_t before, after;
-	bool fired;
+	unsigned int attempt;
+	bool fired, valid = false;
 
 	report_prefix_push("mode change");
-	isr_reset();
-	apic_write(APIC_LVTT, TIMER_VEC | APIC_LVT_TIMER_ONESHOT);
-	irq_enable();
-	arm = apic_write_tsc(APIC_TMICT, ONESHOT_TICKS);
-	before = wait_tmcct_below(ONESHOT_TICKS / 2, wait_limit(arm, ONESHOT_TICKS));
-	apic_write(APIC_LVTT, TIMER_VEC | APIC_LVT_TIMER_PERIODIC);
-	after = apic_read(APIC_TMCCT);
+	for (attempt = 0; attempt < 3; attempt++) {
+		uint64_t t_read, t_write;
+
+		timer_stop();
+		isr_reset();
+		apic_write(APIC_LVTT, TIMER_VEC | APIC_LVT_TIMER_ONESHOT);
+		irq_enable();
+		arm = apic_write_tsc(APIC_TMICT, ONESHOT_TICKS);
+		wait_tmcct_below(ONESHOT_TICKS / 2, wait_limit(arm, ONESHOT_TICKS));
+		t_read = rdtsc();
+		before = apic_read(APIC_TMCCT);
+		t_write = apic_write_tsc(APIC_LVTT, TIMER_VEC | APIC_LVT_TIMER_PERIODIC);
+		after = apic_read(APIC_TMCCT);
+		/* Valid only if the switch provably preceded expiry (see stop_midway). */
+		valid = before > 0 && t_write - t_read < to_tsc(before) / 2;
+		if (valid)
+			break;
+	}
 	fired = isr_wait(TIMER_VEC, 2, wait_limit(arm, 2ULL * ONESHOT_TICKS));
 	apic_write(APIC_TMICT, 0);
-	report(after <= before && after > 0,
-	       "one-shot -> periodic keeps the countdown (\"does not start the timer\"): TMCCT %u then %u",
-	       before, after);
-	apic_report_not_before(&rate, isr_count(TIMER_VEC) > 0, arm, isr_first_tsc(TIMER_VEC),
-			       ONESHOT_TICKS, true,
-			       "one-shot -> periodic: first interrupt not before the original expiry");
-	report(fired, "one-shot -> periodic: reloads at expiry (%lu interrupts by 2 x TMICT)",
-	       isr_count(TIMER_VEC));
+	if (!valid) {
+		report_skip("one-shot -> periodic: the switch never provably preceded expiry in 3 attempts (host too busy for this emulator)");
+	} else {
+		report(after <= before && after > 0,
+		       "one-shot -> periodic keeps the countdown (\"does not start the timer\"): TMCCT %u then %u",
+		       before, after);
+		apic_report_not_before(&rate, isr_count(TIMER_VEC) > 0, arm, isr_first_tsc(TIMER_VEC),
+				       ONESHOT_TICKS, true,
+				       "one-shot -> periodic: first interrupt not before the original expiry");
+		report(fired, "one-shot -> periodic: reloads at expiry (%lu interrupts by 2 x TMICT)",
+		       isr_count(TIMER_VEC));
+	}
 	timer_stop();
 
 	isr_reset();
@@ -428,7 +448,7 @@ static void test_rapid_rearm(void)
 	for (i = 0; i < REARMS; i++)
 		arm = apic_write_tsc(APIC_TMICT, REARM_TICKS);
 	/* Past the last arm's expiry, then twice as long again for strays. */
-	isr_wait(TIMER_VEC, 2, arm + 3 * to_tsc(REARM_TICKS) + APIC_LATE_TSC / 10);
+	isr_wait(TIMER_VEC, 2, arm + 3 * to_tsc(REARM_TICKS) + apic_late_tsc(&rate) / 10);
 	report_info("%u TMICT writes took %lu TSC ticks", REARMS, arm - t0);
 	report(isr_count(TIMER_VEC) == 1, "%u rapid TMICT re-arms: exactly one interrupt (%lu)",
 	       REARMS, isr_count(TIMER_VEC));

@@ -331,6 +331,11 @@ uint64_t apic_ticks_to_tsc(const struct apic_timer_rate *r, uint64_t ticks)
 	return ticks * r->num / r->den;
 }
 
+uint64_t apic_late_tsc(const struct apic_timer_rate *r)
+{
+	return r->exact ? APIC_LATE_TSC : APIC_LATE_TSC_APPROX;
+}
+
 void apic_report_not_before(const struct apic_timer_rate *r, bool fired, uint64_t arm,
 			    uint64_t fire, uint64_t ticks, bool approx_ok, const char *rule)
 {
@@ -361,8 +366,8 @@ void apic_report_not_late(const struct apic_timer_rate *r, bool fired, uint64_t 
 
 	if (!r->exact)
 		want += want / 10;
-	want += APIC_LATE_TSC;
+	want += apic_late_tsc(r);
 	report(fired && dt >= 0 && dt <= (int64_t)want,
 	       "%s: %ld TSC ticks <= %lu (expiry + %lu, generous for emulators)%s", rule, dt, want,
-	       APIC_LATE_TSC, fired ? "" : " (never came)");
+	       apic_late_tsc(r), fired ? "" : " (never came)");
 }
