@@ -67,6 +67,7 @@ static void guest_print_text(const char *text, size_t len)
 static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
 		       const char *fmt, ...) HV_PRINTF(4, 5);
 static void guest_dump_trace(const struct vm *vm, unsigned int max);
+static void guest_map_apic_page(struct vm *vm);
 
 static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
 		       const char *fmt, ...)
@@ -146,6 +147,8 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 				guest_inject_gp(act);
 				return;
 			}
+			if (is_write && msr == MSR_IA32_APIC_BASE)
+				guest_map_apic_page(vm);
 			if (!is_write) {
 				g->rax = (uint32_t)val;
 				g->rdx = val >> 32;
@@ -267,6 +270,37 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 	act->advance_rip = true;
 }
 
+/*
+ * With an APIC-access page, EPT must map the guest's APIC base onto it: the
+ * CPU recognises APIC accesses by the translated address (SDM Vol. 3C,
+ * "APIC-Access Page").  In x2APIC mode or with the APIC disabled the page
+ * is unmapped, so xAPIC MMIO no longer reaches the model.
+ */
+static void guest_map_apic_page(struct vm *vm)
+{
+	uint64_t want = 0;
+
+	if (guest_vmx.apic_path == VMX_APIC_EPT)
+		return;
+	if (vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_XAPIC)
+		want = vlapic_get_base_address(&vm->apic.lapic);
+	if (want >= vm->ram_bytes || want == 0) {
+		if (want == vm->apic_mapped_gpa)
+			return;
+	} else {
+		pr_warn_ratelimited("%sAPIC base %#llx inside guest RAM: its MMIO is not trapped\n",
+				    guest_prefix, (unsigned long long)want);
+		want = 0;
+	}
+	if (vm->apic_mapped_gpa) {
+		(void)ept_map_4k(vm->eptp, vm->apic_mapped_gpa, 0, 0);
+		vmx_flush_ept();
+	}
+	vm->apic_mapped_gpa = want;
+	if (want && ept_map_4k(vm->eptp, want, guest_vmx.apic_access_pa, EPT_RWX | EPT_MT_WB))
+		pr_err("%sno memory to map the APIC-access page\n", guest_prefix);
+}
+
 static uint64_t *guest_gpr(struct vcpu *v, unsigned int n)
 {
 	uint64_t *map[16] = {
@@ -348,6 +382,31 @@ static void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e
 	act->advance_len = in.length;
 }
 
+/* MOV CR8 without a TPR shadow: CR8[3:0] is TPR[7:4] (SDM Vol. 3A, "Task Priority in IA-32e Mode"). */
+static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
+			     struct vmx_exit_action *act)
+{
+	uint64_t *reg = act->cr8_reg == 4 ? NULL : guest_gpr(&vm->vcpu, act->cr8_reg);
+	uint64_t val;
+
+	if (!reg) {
+		guest_stop(vm, VM_END_STOPPED, act, "MOV CR8 with RSP is not emulated");
+		return;
+	}
+	if (act->cr8_is_write) {
+		if (*reg & ~0xfULL) {
+			act->advance_rip = false;
+			guest_inject_gp(act);
+			return;
+		}
+		val = (*reg & 0xfU) << 4;
+		(void)vapic_mmio(&vm->apic, vlapic_get_base_address(&vm->apic.lapic) + 0x80U, 4,
+				 true, &val, guest_tsc_now(vm, e));
+	} else {
+		*reg = (vm->apic.lapic.regs[0x80U >> 4] >> 4) & 0xfU;
+	}
+}
+
 /* XSETBV always exits: accept x87|SSE(|AVX) as the host supports, else #GP. */
 static void guest_handle_xsetbv(struct vm *vm, struct vmx_exit_action *act)
 {
@@ -400,6 +459,33 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		vmx_handle_cr_access(v, &guest_vmx, e, act);
+		if (act->cr8_access)
+			guest_handle_cr8(vm, e, act);
+		break;
+	case EXIT_REASON_APIC_ACCESS: {
+		/* SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0, type 15:12. */
+		uint32_t type = (uint32_t)(e->qualification >> 12) & 0xfU;
+		uint64_t gpa = vlapic_get_base_address(&vm->apic.lapic) + (e->qualification & 0xfffU);
+
+		if (type > 1) {
+			vmx_dump_guest(v, e);
+			guest_stop(vm, VM_END_STOPPED, act, "APIC access of type %u (%s) at offset "
+				   "%#llx is not emulated", type, type == 2 ? "instruction fetch" :
+				   "during event delivery or a guest-physical access",
+				   (unsigned long long)(e->qualification & 0xfffU));
+			break;
+		}
+		guest_emulate_apic_mmio(vm, e, gpa, act);
+		break;
+	}
+	case EXIT_REASON_APIC_WRITE:
+		/* Trap-like: the write is in the virtual-APIC page and RIP is already past it. */
+		if (vapic_apic_write(&vm->apic, vm->vapic_page, (uint32_t)(e->qualification & 0xff0U),
+				     guest_tsc_now(vm, e)) != VLAPIC_OK)
+			pr_dbg_ratelimited("%sAPIC write at %#llx refused by the model\n", guest_prefix,
+					   (unsigned long long)(e->qualification & 0xfffU));
+		break;
+	case EXIT_REASON_TPR_BELOW:
 		break;
 	case EXIT_REASON_XSETBV:
 		guest_handle_xsetbv(vm, act);
@@ -537,7 +623,11 @@ static bool guest_wait_halted(struct vm *vm)
 			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
 			return false;
 		}
-		vapic_expire(a, guest_tsc_host_now(vm), VAPIC_PATH_HALT_WAKE);
+		{
+			uint64_t woke = guest_tsc_host_now(vm);
+
+			vapic_expire(a, woke, VAPIC_PATH_HALT_WAKE, woke);
+		}
 	}
 	return true;
 }
@@ -552,14 +642,18 @@ static bool guest_wait_halted(struct vm *vm)
 static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
 {
 	struct vapic *a = &vm->apic;
-	uint64_t now = guest_tsc_host_now(vm), d, host_now, preempt_at;
+	uint64_t now = guest_tsc_host_now(vm), d, host_now, preempt_at, spin_to = 0;
 
+	/*
+	 * Never early, minimally late: a timer exit armed `margin` ticks before
+	 * the deadline is handled as of the deadline itself, and the entry waits
+	 * (spins) until the guest TSC has reached it.
+	 */
 	d = vapic_next_deadline(a, now);
 	if (path != VAPIC_PATH_OTHER_EXIT && d != VTIMER_NONE && d > now &&
 	    d - now <= a->margin[path] + GUEST_SPIN_SLACK)
-		while ((now = guest_tsc_host_now(vm)) < d)
-			cpu_pause();
-	vapic_expire(a, now, path);
+		spin_to = d;
+	vapic_expire(a, spin_to ? spin_to : now, path, vm->last_exit_tsc);
 	if (vm->halted && !guest_wait_halted(vm))
 		return false;
 
@@ -580,12 +674,19 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 				vmx_vcpu_inject_intr((uint8_t)vec);
 			vmx_vcpu_set_intr_window(&guest_vmx, false);
 		} else {
+			vapic_note_blocked(a);
 			vmx_vcpu_set_intr_window(&guest_vmx, true);
 		}
 	} else {
+		if (a->fire_pending)
+			vapic_note_blocked(a);
 		vmx_vcpu_set_intr_window(&guest_vmx, false);
 	}
 
+	if (vm->vapic_page) {
+		vapic_sync_to_page(a, vm->vapic_page);
+		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
+	}
 	host_now = cpu_rdtsc();
 	preempt_at = vm->deadline_tsc ? vm->deadline_tsc : HOSTTIMER_NONE;
 	d = vapic_next_deadline(a, guest_tsc_host_now(vm));
@@ -609,6 +710,12 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 	}
 	*preempt_ticks = preempt_at == HOSTTIMER_NONE ? 0 :
 			 preempt_at > host_now ? preempt_at - host_now : 1;
+	now = guest_tsc_host_now(vm);
+	if (path != VAPIC_PATH_OTHER_EXIT && a->inject_pending && now >= vm->last_exit_tsc)
+		vapic_adapt_margin(a, path, now - vm->last_exit_tsc);
+	while (now < spin_to)
+		now = guest_tsc_host_now(vm);
+	vapic_note_entry(a, now);
 	return true;
 }
 
@@ -697,6 +804,13 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 		hv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its EPT");
 		return -HV_ENOMEM;
 	}
+	if (guest_vmx.proc & PROC_TPR_SHADOW) {
+		vm->vapic_page = (uint32_t *)(uintptr_t)pool_alloc(4096, 4096);
+		if (!vm->vapic_page) {
+			hv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its virtual-APIC page");
+			return -HV_ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -729,21 +843,28 @@ static void guest_report_timer(const struct vm *vm)
 	if (!st->injected && !st->fires[VAPIC_PATH_PREEMPT] && !st->fires[VAPIC_PATH_OTHER_EXIT])
 		return;
 	pr_info("guest %u timer: %llu delivered, %llu EARLY; fires: preemption-timer %llu, "
-		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu, other-exit %llu\n",
+		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu, other-exit %llu; "
+		"%llu held off by the guest\n",
 		vm->index, (unsigned long long)st->injected, (unsigned long long)st->early,
 		(unsigned long long)st->fires[VAPIC_PATH_PREEMPT],
 		(unsigned long long)st->fires[VAPIC_PATH_HOST_IRQ],
 		(unsigned long long)st->fires[VAPIC_PATH_HALT_WAKE],
 		(unsigned long long)st->fires[VAPIC_PATH_HALT_PREEMPT],
-		(unsigned long long)st->fires[VAPIC_PATH_OTHER_EXIT]);
-	if (st->injected)
+		(unsigned long long)st->fires[VAPIC_PATH_OTHER_EXIT],
+		(unsigned long long)st->blocked);
+	if (st->injected > st->blocked)
 		pr_info("guest %u timer lateness (deadline -> injection, guest TSC ticks): min %llu "
 			"p50 %llu p99 %llu max %llu\n", vm->index,
 			(unsigned long long)st->late_min,
 			(unsigned long long)vapic_lateness_percentile(st, 50),
 			(unsigned long long)vapic_lateness_percentile(st, 99),
 			(unsigned long long)st->late_max);
-	guest_dump_trace(vm, 4);
+	pr_info("guest %u timer margins (armed early, then spun): preemption-timer %llu, "
+		"host-interrupt %llu, halt-wake %llu ticks\n", vm->index,
+		(unsigned long long)vm->apic.margin[VAPIC_PATH_PREEMPT],
+		(unsigned long long)vm->apic.margin[VAPIC_PATH_HOST_IRQ],
+		(unsigned long long)vm->apic.margin[VAPIC_PATH_HALT_WAKE]);
+	guest_dump_trace(vm, 8);
 }
 
 static void guest_report(const struct vm *vm)
@@ -757,16 +878,17 @@ static void guest_report(const struct vm *vm)
 	else
 		pr_warn("guest %u %s: %s: %s (%llu exits)\n", vm->index, vm->name,
 			guest_end_name(vm->end), vm->end_why, (unsigned long long)v->exits);
-	pr_info("guest %u exits: cpuid %llu, io %llu, rdmsr %llu, wrmsr %llu, vmcall %llu, "
-		"cr %llu, preemption timer %llu, external interrupt %llu\n", vm->index,
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_CPUID],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_IO],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_RDMSR],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_WRMSR],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_VMCALL],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_CR_ACCESS],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_PREEMPTION_TIMER],
-		(unsigned long long)v->exits_by_reason[EXIT_REASON_EXTERNAL_INTR]);
+	{
+		char line[256];
+		int n = hv_snprintf(line, sizeof(line), "guest %u exits by reason:", vm->index);
+
+		for (unsigned int r = 0; r < HV_ARRAY_SIZE(v->exits_by_reason) && n > 0 &&
+		     (size_t)n < sizeof(line); r++)
+			if (v->exits_by_reason[r])
+				n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %u:%llu", r,
+						 (unsigned long long)v->exits_by_reason[r]);
+		pr_info("%s\n", line);
+	}
 	guest_report_timer(vm);
 }
 
@@ -806,8 +928,11 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	}
 	vmsr_init(&guest_msrs);
 	guest_reset_passthrough_msrs();
+	guest_map_apic_page(vm);
+	if (vm->vapic_page)
+		vapic_sync_to_page(&vm->apic, vm->vapic_page);
 	if (vmx_vcpu_init(&vm->vcpu, &guest_vmx, vm->eptp, (uint16_t)(index + 1), res.entry,
-			  res.info_gpa)) {
+			  res.info_gpa, (uint64_t)(uintptr_t)vm->vapic_page)) {
 		vm->end = VM_END_STOPPED;
 		hv_strlcpy(vm->end_why, "its VMCS could not be set up", sizeof(vm->end_why));
 	}
@@ -830,6 +955,10 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 				break;
 			}
 			vm->last_rflags = exit.rflags;
+			vm->last_exit_tsc = exit.tsc + (uint64_t)vm->vcpu.tsc_offset;
+			if (vm->vapic_page)
+				vapic_sync_from_page(&vm->apic, vm->vapic_page,
+						     guest_tsc_now(vm, &exit));
 			hv_memset(&act, 0, sizeof(act));
 			guest_handle_exit(vm, &exit, &act);
 			if (act.stop)
@@ -866,7 +995,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		pr_info("no guest= in the configuration: nothing to run\n");
 		return TV_STATUS_OK;
 	}
-	if (vmx_setup_init(caps, &guest_vmx)) {
+	if (vmx_setup_init(caps, (unsigned int)cfg->apic, &guest_vmx)) {
 		pr_err("VT-x lacks what guests need (see the capability report): no guest runs\n");
 		return TV_STATUS_VMX_FAIL;
 	}

@@ -33,6 +33,20 @@ unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 			*rem = (uint64_t)n % (uint64_t)d;
 		return (uint64_t)n / (uint64_t)d;
 	}
+	if ((d >> 64) == 0) {
+		/*
+		 * A 64-bit divisor: two hardware 128/64 divisions (high half, then
+		 * remainder:low half), each of which cannot overflow.  Under Bochs a
+		 * DIV is one instruction, the bit loop below about a thousand.
+		 */
+		uint64_t dd = (uint64_t)d, hi = (uint64_t)(n >> 64), lo = (uint64_t)n;
+		uint64_t qhi = hi / dd, r = hi % dd, qlo;
+
+		__asm__("divq %[d]" : "=a"(qlo), "=d"(r) : "a"(lo), "d"(r), [d] "rm"(dd));
+		if (rem)
+			*rem = r;
+		return ((unsigned __int128)qhi << 64) | qlo;
+	}
 	shift = (int)udiv128_clz(d) - (int)udiv128_clz(n);
 	d <<= shift;
 	for (; shift >= 0; shift--) {

@@ -110,7 +110,18 @@ static uint32_t vapic_timer_vector(const struct vapic *a)
 	return a->lapic.regs[APIC_REG_LVT_TIMER >> 4] & 0xffU;
 }
 
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path)
+static bool vapic_irr_has(const struct vapic *a, uint32_t vector)
+{
+	return a->lapic.regs[(APIC_REG_IRR0 >> 4) + vector / 32U] & (1U << (vector % 32U));
+}
+
+void vapic_note_blocked(struct vapic *a)
+{
+	if (a->fire_pending)
+		a->fire_blocked = true;
+}
+
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t exit_tsc)
 {
 	uint64_t d = vlapic_next_deadline(&a->lapic);
 	struct vlapic_result r;
@@ -120,12 +131,14 @@ void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path)
 	r = vlapic_expire(&a->lapic, now);
 	(void)r;
 	a->stats.fires[path]++;
-	/* Lateness is measured to delivery; a masked or merged tick has none. */
-	if (!a->fire_pending) {
+	/* Lateness is measured to delivery; a masked tick (no IRR bit) has none. */
+	if (!a->fire_pending && vapic_irr_has(a, vapic_timer_vector(a))) {
 		a->fire_pending = true;
 		a->fire_deadline = d;
 		a->fire_tsc = now;
+		a->fire_exit_tsc = HV_MIN(exit_tsc, now);
 		a->fire_path = path;
+		a->fire_blocked = false;
 	}
 }
 
@@ -146,9 +159,14 @@ static void vapic_record(struct vapic *a, uint64_t now, uint32_t vector)
 		s->early++;
 		pr_err_ratelimited("timer vector %#x delivered %llu ticks EARLY\n", vector,
 				   (unsigned long long)(a->fire_deadline - now));
-		late = 0;
+			late = 0;
 	} else {
 		late = now - a->fire_deadline;
+	}
+	if (a->fire_blocked) {
+		/* The guest held it off: the wait is the guest's, not the hypervisor's lateness. */
+		s->blocked++;
+		goto trace;
 	}
 	s->late_min = HV_MIN(s->late_min, late);
 	s->late_max = HV_MAX(s->late_max, late);
@@ -160,6 +178,7 @@ static void vapic_record(struct vapic *a, uint64_t now, uint32_t vector)
 
 		s->hist[VAPIC_HIST_LINEAR + HV_MIN(b, VAPIC_HIST_LOG - 1U)]++;
 	}
+trace:
 	t->arm = a->arm_tsc;
 	t->deadline = a->fire_deadline;
 	t->fire = a->fire_tsc;
@@ -168,17 +187,6 @@ static void vapic_record(struct vapic *a, uint64_t now, uint32_t vector)
 	t->vector = (uint8_t)vector;
 	a->trace_next = (a->trace_next + 1U) % VAPIC_TRACE_SIZE;
 	a->trace_total++;
-	/*
-	 * Adapt the early-arming margin of this path to the handling cost just
-	 * seen (fire -> inject), in a slow average: arming that much early and
-	 * spinning to the deadline hides the cost without ever being early.
-	 */
-	if (a->fire_tsc <= now) {
-		uint64_t cost = now - a->fire_tsc;
-		uint64_t *m = &a->margin[a->fire_path];
-
-		*m = HV_MIN((*m * 7U + cost) / 8U, (uint64_t)VAPIC_MARGIN_MAX);
-	}
 }
 
 int vapic_take_vector(struct vapic *a, uint64_t now)
@@ -188,9 +196,32 @@ int vapic_take_vector(struct vapic *a, uint64_t now)
 	if (vec == VLAPIC_NO_VECTOR)
 		return vec;
 	(void)vlapic_ack_vector(&a->lapic, (uint32_t)vec);
-	if (a->fire_pending && (uint32_t)vec == vapic_timer_vector(a))
-		vapic_record(a, now, (uint32_t)vec);
+	(void)now;
+	if (a->fire_pending && (uint32_t)vec == vapic_timer_vector(a)) {
+		a->inject_pending = true;
+		a->inject_vector = (uint32_t)vec;
+	}
 	return vec;
+}
+
+void vapic_note_entry(struct vapic *a, uint64_t now)
+{
+	if (!a->inject_pending)
+		return;
+	a->inject_pending = false;
+	vapic_record(a, now, a->inject_vector);
+}
+
+void vapic_adapt_margin(struct vapic *a, enum vapic_path path, uint64_t cost)
+{
+	uint64_t *m = &a->margin[path];
+
+	/*
+	 * A slow average of the exit-to-ready cost: arming that much early and
+	 * spinning the rest puts the entry right at the deadline, never before.
+	 */
+	*m = *m ? (*m * 7U + cost) / 8U : cost;	/* the first sample sets it outright */
+	*m = HV_MIN(*m, (uint64_t)VAPIC_MARGIN_MAX);
 }
 
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct)
@@ -209,4 +240,53 @@ uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct
 			       (1ULL << (i - VAPIC_HIST_LINEAR + 13U)) - 1U;
 	}
 	return s->late_max;
+}
+
+void vapic_sync_from_page(struct vapic *a, const uint32_t *page, uint64_t now)
+{
+	uint32_t tpr = page[APIC_REG_TPR / 4U] & 0xffU;
+
+	if (tpr != (a->lapic.regs[APIC_REG_TPR >> 4] & 0xffU))
+		(void)vlapic_mmio_write(&a->lapic, APIC_REG_TPR, 4, tpr, now);
+}
+
+void vapic_sync_to_page(const struct vapic *a, uint32_t *page)
+{
+	/* Register i lives at offset i * 16: dword index i * 4 of the page. */
+	for (unsigned int i = 0; i < VLAPIC_REG_SLOTS; i++)
+		page[i * 4U] = a->lapic.regs[i];
+}
+
+enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint32_t offset,
+				    uint64_t now)
+{
+	struct vlapic_result r;
+
+	/* ICR high completes into the page without an exit: the model needs it before ICR low. */
+	if (offset == APIC_REG_ICR_LOW)
+		(void)vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4,
+					page[APIC_REG_ICR_HIGH / 4U], now);
+	r = vlapic_mmio_write(&a->lapic, offset, 4, page[offset / 4U], now);
+	if (r.status == VLAPIC_OK)
+		vapic_apply(a, &r);
+	return r.status;
+}
+
+uint32_t vapic_tpr_threshold(const struct vapic *a)
+{
+	int vec = vlapic_pending_vector(&a->lapic);
+	uint32_t irr_class = 0;
+
+	/* A vector that is pending but blocked by TPR: exit once TPR drops below its class. */
+	for (int w = 7; w >= 0; w--) {
+		uint32_t bits = a->lapic.regs[(APIC_REG_IRR0 >> 4) + (unsigned int)w];
+
+		if (bits) {
+			irr_class = ((uint32_t)w * 32U + 31U - (uint32_t)__builtin_clz(bits)) >> 4;
+			break;
+		}
+	}
+	if (vec != VLAPIC_NO_VECTOR || !irr_class)
+		return 0;
+	return HV_MIN(irr_class, (a->lapic.regs[APIC_REG_TPR >> 4] >> 4) & 0xfU);
 }

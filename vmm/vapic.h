@@ -42,6 +42,7 @@ struct vapic_trace_entry {
 struct vapic_stats {
 	uint64_t fires[VAPIC_PATH_COUNT];
 	uint64_t injected;	/* timer interrupts delivered */
+	uint64_t blocked;	/* of which the guest held off (IF = 0, TPR, masked): not counted in lateness */
 	uint64_t early;		/* delivered before the deadline: must stay 0 */
 	uint64_t late_min, late_max, late_sum;
 	uint32_t hist[VAPIC_HIST_LINEAR + VAPIC_HIST_LOG];
@@ -52,6 +53,10 @@ struct vapic {
 	uint64_t arm_tsc;		/* when the current deadline was armed */
 	uint64_t last_deadline;		/* to notice re-arming */
 	bool fire_pending;		/* a timer vector is in IRR, not yet delivered */
+	bool fire_blocked;		/* ... and the guest could not take it at some entry */
+	bool inject_pending;		/* taken for the next entry: record it at vapic_note_entry() */
+	uint32_t inject_vector;
+	uint64_t fire_exit_tsc;		/* guest TSC at the exit that noticed it */
 	uint64_t fire_deadline;
 	uint64_t fire_tsc;
 	enum vapic_path fire_path;
@@ -89,7 +94,9 @@ enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
 uint64_t vapic_next_deadline(struct vapic *a, uint64_t now);
 
 /* @brief Expire the timer at now (if due), noting which path noticed it. */
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path);
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t exit_tsc);
+/* @brief The timer's interrupt is pending but the guest cannot take it now. */
+void vapic_note_blocked(struct vapic *a);
 
 /*
  * @brief The vector to deliver now, if any (VLAPIC_NO_VECTOR): acknowledged
@@ -97,7 +104,28 @@ void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path);
  * @param now guest TSC just before the VM entry that injects it.
  */
 int vapic_take_vector(struct vapic *a, uint64_t now);
+/*
+ * @brief Called with the guest TSC right before the VM entry that delivers
+ *        what vapic_take_vector() returned: the lateness sample is taken here.
+ */
+void vapic_note_entry(struct vapic *a, uint64_t now);
+/* @brief Feed one measured exit-to-ready cost of a timer path into its margin. */
+void vapic_adapt_margin(struct vapic *a, enum vapic_path path, uint64_t cost);
 bool vapic_has_deliverable(const struct vapic *a);
+
+/*
+ * With a TPR shadow and APIC-register virtualization the CPU reads most
+ * registers straight from the virtual-APIC page and writes TPR there
+ * without an exit: copy the guest's TPR in after every exit, and the
+ * model's registers out before every entry.
+ */
+void vapic_sync_from_page(struct vapic *a, const uint32_t *page, uint64_t now);
+void vapic_sync_to_page(const struct vapic *a, uint32_t *page);
+/* @brief An APIC-write exit: the write already sits in the page at offset. */
+enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint32_t offset,
+				    uint64_t now);
+/* @brief TPR threshold that makes lowering the TPR exit when a vector waits on it. */
+uint32_t vapic_tpr_threshold(const struct vapic *a);
 
 /* @brief Lateness percentile (0-100) from the histogram, in ticks. */
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct);

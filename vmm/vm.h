@@ -52,6 +52,9 @@ struct vm {
 	struct vapic apic;
 	bool halted;			/* the guest executed HLT and waits for an interrupt */
 	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
+	uint64_t last_exit_tsc;		/* guest TSC right after the last exit */
+	uint32_t *vapic_page;		/* virtual-APIC page (TPR shadow), or NULL */
+	uint64_t apic_mapped_gpa;	/* where the APIC-access page is mapped in EPT, 0: nowhere */
 	enum vm_end end;
 	uint32_t exit_value;		/* value written to port 0xf4, or the TV_HC_EXIT code */
 	uint32_t exit_status;		/* QEMU's process status for it: (value << 1) | 1 */

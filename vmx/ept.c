@@ -4,6 +4,7 @@
 
 #include "ept.h"
 
+#include <hv/errno.h>
 #include <hv/log.h>
 #include <x86/vmcs_fields.h>
 
@@ -59,4 +60,18 @@ uint64_t ept_build(uint64_t ram_hpa, uint64_t ram_bytes)
 	       (unsigned long long)ram_bytes - 1, (unsigned long long)ram_hpa,
 	       (unsigned long long)pages_2m, (unsigned long long)pages_4k);
 	return pml4 | EPTP_WB | EPTP_WALK_4;
+}
+
+int ept_map_4k(uint64_t eptp, uint64_t gpa, uint64_t hpa, uint64_t flags)
+{
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(eptp & EPT_ADDR_MASK);
+	uint64_t *pdpt, *pd, *pt;
+
+	pdpt = ept_table_at(pml4, (unsigned int)(gpa >> 39) & 511U);
+	pd = pdpt ? ept_table_at(pdpt, (unsigned int)(gpa >> 30) & 511U) : NULL;
+	pt = pd ? ept_table_at(pd, (unsigned int)(gpa >> 21) & 511U) : NULL;
+	if (!pt)
+		return -HV_ENOMEM;
+	pt[(gpa >> 12) & 511U] = flags ? (hpa & EPT_ADDR_MASK) | flags : 0;
+	return 0;
 }

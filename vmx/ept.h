@@ -17,4 +17,12 @@
  */
 uint64_t ept_build(uint64_t ram_hpa, uint64_t ram_bytes);
 
+/*
+ * @brief Map (flags != 0) or unmap (flags == 0) one 4 KiB guest-physical
+ *        page outside RAM, e.g. the APIC-access page at the guest's APIC base.
+ * @pre gpa is not covered by a 2 MiB mapping.
+ * @return 0 or -HV_ENOMEM.  The caller flushes (INVEPT) after an unmap.
+ */
+int ept_map_4k(uint64_t eptp, uint64_t gpa, uint64_t hpa, uint64_t flags);
+
 #endif /* HV_VMX_EPT_H */

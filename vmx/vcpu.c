@@ -73,14 +73,71 @@ static int vmx_pick(const char *what, uint64_t cap, uint32_t need, uint32_t want
 	return 0;
 }
 
-int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
+const char *vmx_apic_path_name(enum vmx_apic_path p)
+{
+	switch (p) {
+	case VMX_APIC_EPT: return "ept (EPT violations, decoded)";
+	case VMX_APIC_ACCESS: return "access (APIC-access page, fault-like exits, decoded)";
+	case VMX_APIC_APICV: return "apicv (APIC-register virtualization, APIC-write exits)";
+	}
+	return "?";
+}
+
+/* want: 0 auto, 1 apicv, 2 access, 3 ept (enum tv_apic). */
+static int vmx_pick_apic_path(const struct vmx_caps *vc, unsigned int want,
+			      enum vmx_apic_path *out)
+{
+	bool access = vc->has_apic_access;
+	bool apicv = access && vc->has_apic_register_virt && vc->has_tpr_shadow;
+
+	switch (want) {
+	case 0:
+		*out = apicv ? VMX_APIC_APICV : access ? VMX_APIC_ACCESS : VMX_APIC_EPT;
+		return 0;
+	case 1:
+		if (!apicv) {
+			pr_err("apic=apicv: needs the APIC-access page, TPR shadow and APIC-register "
+			       "virtualization; this CPU lacks one of them\n");
+			return -HV_ENODEV;
+		}
+		*out = VMX_APIC_APICV;
+		return 0;
+	case 2:
+		if (!access) {
+			pr_err("apic=access: this CPU has no APIC-access page support\n");
+			return -HV_ENODEV;
+		}
+		*out = VMX_APIC_ACCESS;
+		return 0;
+	default:
+		*out = VMX_APIC_EPT;
+		return 0;
+	}
+}
+
+int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct vmx_setup *s)
 {
 	const struct vmx_caps *vc = &caps->vmx;
 	uint32_t pin_want = PIN_NMI_EXITING | PIN_EXT_INTR_EXITING;
 	uint8_t *msr_bitmap;
 	int rc = 0;
 
+	uint32_t proc_want = PROC_TSC_OFFSETTING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+			     PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING;
+	uint32_t proc2_want = PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID;
+
 	hv_memset(s, 0, sizeof(*s));
+	if (vmx_pick_apic_path(vc, want_apic, &s->apic_path))
+		return -HV_ENODEV;
+	if (s->apic_path == VMX_APIC_APICV) {
+		proc_want |= PROC_TPR_SHADOW;
+		proc2_want |= PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT;
+	} else {
+		/* Without a TPR shadow, MOV CR8 would reach the host's own TPR: trap it. */
+		proc_want |= PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
+		if (s->apic_path == VMX_APIC_ACCESS)
+			proc2_want |= PROC2_VIRT_APIC_ACCESSES;
+	}
 	s->has_preemption_timer = vc->has_preemption_timer && !vc->is_preemption_timer_broken;
 	s->preemption_timer_rate = vc->preemption_timer_rate;
 	if (s->has_preemption_timer)
@@ -90,11 +147,9 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
 	rc |= vmx_pick("pin-based", vc->pinbased, 0, pin_want, &s->pin);
 	rc |= vmx_pick("processor-based", vc->procbased,
 		       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-		       PROC_SECONDARY_CONTROLS,
-		       PROC_TSC_OFFSETTING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, &s->proc);
+		       PROC_SECONDARY_CONTROLS, proc_want, &s->proc);
 	rc |= vmx_pick("secondary processor-based", vc->procbased2,
-		       PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
-		       PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID, &s->proc2);
+		       PROC2_EPT | PROC2_UNRESTRICTED_GUEST, proc2_want, &s->proc2);
 	rc |= vmx_pick("VM-exit", vc->exit,
 		       EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 		       EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
@@ -103,6 +158,8 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
 		       ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS, &s->entry);
 	if (rc)
 		return -HV_ENODEV;
+	/* Window exiting is asked for only while an event waits (vmx_vcpu_set_*_window). */
+	s->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	/* The CR3-exiting controls are default1 without TRUE controls; with EPT we never want them. */
 	if (s->proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING))
 		pr_info("CR3-load/store exiting cannot be cleared: CR3 accesses will exit\n");
@@ -116,6 +173,11 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
 	s->cr4_fixed1 = vc->cr4_fixed1;
 	s->vmcs_revision = vc->vmcs_revision;
 
+	if (s->apic_path != VMX_APIC_EPT) {
+		s->apic_access_pa = pool_alloc(4096, 4096);
+		if (!s->apic_access_pa)
+			return -HV_ENOMEM;
+	}
 	/* Every port exits: both I/O bitmaps all ones. */
 	s->io_bitmap_a_pa = pool_alloc(4096, 4096);
 	s->io_bitmap_b_pa = pool_alloc(4096, 4096);
@@ -156,6 +218,7 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s)
 	pr_info("VMCS controls: pin %#x proc %#x proc2 %#x exit %#x entry %#x; "
 		"preemption timer %s\n", s->pin, s->proc, s->proc2, s->exit, s->entry,
 		s->has_preemption_timer ? "in use" : "not used");
+	pr_info("xAPIC MMIO path: %s\n", vmx_apic_path_name(s->apic_path));
 	return 0;
 }
 
@@ -264,7 +327,7 @@ static void vmx_write_guest_state(const struct vmx_setup *s, uint32_t entry)
 }
 
 int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
-		  uint16_t vpid, uint32_t entry, uint32_t info)
+		  uint16_t vpid, uint32_t entry, uint32_t info, uint64_t virtual_apic_pa)
 {
 	if (!v->vmcs_pa) {
 		v->vmcs_pa = pool_alloc(4096, 4096);
@@ -301,6 +364,12 @@ int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 	vmcs_write(VMCS_EPT_POINTER, eptp);
 	if (s->proc & PROC_TSC_OFFSETTING)
 		vmcs_write(VMCS_TSC_OFFSET, 0);
+	if (s->proc & PROC_TPR_SHADOW) {
+		vmcs_write(VMCS_VIRTUAL_APIC_ADDR, virtual_apic_pa);
+		vmcs_write(VMCS_TPR_THRESHOLD, 0);
+	}
+	if (s->proc2 & PROC2_VIRT_APIC_ACCESSES)
+		vmcs_write(VMCS_APIC_ACCESS_ADDR, s->apic_access_pa);
 	if (s->has_vpid)
 		vmcs_write(VMCS_VPID, vpid);
 	if (s->pin & PIN_PREEMPTION_TIMER)
@@ -339,9 +408,18 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 	e->rip = vmcs_read(VMCS_GUEST_RIP);
 	e->rsp = vmcs_read(VMCS_GUEST_RSP);
 	e->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	e->cr0 = vmcs_read(VMCS_CR0_SHADOW);
+	/*
+	 * What the guest reads: owned bits (set in the guest/host mask) from the
+	 * read shadow, the others from the real register (SDM Vol. 3C,
+	 * "Guest/Host Masks and Read Shadows for CR0 and CR4").
+	 */
+	{
+		uint64_t m0 = vmcs_read(VMCS_CR0_MASK), m4 = vmcs_read(VMCS_CR4_MASK);
+
+		e->cr0 = (vmcs_read(VMCS_GUEST_CR0) & ~m0) | (vmcs_read(VMCS_CR0_SHADOW) & m0);
+		e->cr4 = (vmcs_read(VMCS_GUEST_CR4) & ~m4) | (vmcs_read(VMCS_CR4_SHADOW) & m4);
+	}
 	e->cr3 = vmcs_read(VMCS_GUEST_CR3);
-	e->cr4 = vmcs_read(VMCS_CR4_SHADOW);
 	e->efer = vmcs_read(VMCS_GUEST_EFER);
 	e->interruptibility = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	e->cs_ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_AR);
@@ -438,6 +516,14 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 	unsigned int reg = (unsigned int)(exit->qualification >> 8) & 15U;
 	uint64_t val;
 
+	if (cr == 8) {
+		/* CR8 exits only without a TPR shadow: vmm/ routes them to the model's TPR. */
+		act->cr8_access = true;
+		act->cr8_is_write = type == 0;
+		act->cr8_reg = reg;
+		act->advance_rip = true;
+		return;
+	}
 	if (type == 3) {	/* LMSW: bits 3:0 of CR0 from the source operand */
 		val = (exit->cr0 & ~0xeULL) | ((exit->qualification >> 16) & 0xfULL);
 		cr = 0;
@@ -571,4 +657,15 @@ void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept)
 void vmx_vcpu_set_rsp(uint64_t rsp)
 {
 	vmcs_write(VMCS_GUEST_RSP, rsp);
+}
+
+void vmx_vcpu_set_tpr_threshold(uint32_t threshold)
+{
+	vmcs_write(VMCS_TPR_THRESHOLD, threshold & 0xfU);
+}
+
+void vmx_flush_ept(void)
+{
+	if (vmx_invept_all() != VMX_OK)
+		pr_err("INVEPT (all contexts) failed\n");
 }

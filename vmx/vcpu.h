@@ -40,12 +40,24 @@ struct vmx_exit_action {
 	bool inject_has_error;
 	uint32_t inject_error;
 	bool stop;			/* end this VM */
+	bool cr8_access;		/* MOV to/from CR8: for vmm/ to apply to the vLAPIC TPR */
+	bool cr8_is_write;
+	unsigned int cr8_reg;
 	bool set_tsc_offset;		/* guest TSC = host TSC + tsc_offset from now on */
 	int64_t tsc_offset;
 };
 
+/* How the guest's xAPIC page is trapped (config apic=, SDM Vol. 3C "APIC Virtualization"). */
+enum vmx_apic_path {
+	VMX_APIC_EPT = 0,	/* not mapped: EPT violations, instruction decoded */
+	VMX_APIC_ACCESS,	/* APIC-access page: fault-like APIC-access exits, decoded */
+	VMX_APIC_APICV,		/* + TPR shadow + APIC-register virtualization: APIC-write exits */
+};
+
 /* The VMX settings chosen once at boot from the capabilities. */
 struct vmx_setup {
+	enum vmx_apic_path apic_path;
+	uint64_t apic_access_pa;	/* the (shared, never written) APIC-access page */
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint32_t vmcs_revision;
@@ -60,7 +72,8 @@ struct vmx_setup {
  *        guest, HLT exiting, MSR and I/O bitmaps); allocate the shared bitmaps.
  * @return 0, or -HV_ENODEV with the missing feature logged.
  */
-int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s);
+int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct vmx_setup *s);
+const char *vmx_apic_path_name(enum vmx_apic_path p);
 
 /*
  * @brief Allocate, clear and load a VMCS for v and fill it for a Multiboot
@@ -68,7 +81,11 @@ int vmx_setup_init(const struct cpu_caps *caps, struct vmx_setup *s);
  *        EAX = 0x2BADB002, EBX = info (Multiboot 0.6.96, "Machine state").
  */
 int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
-		  uint16_t vpid, uint32_t entry, uint32_t info);
+		  uint16_t vpid, uint32_t entry, uint32_t info, uint64_t virtual_apic_pa);
+/* @brief TPR threshold for a TPR-shadow guest (0 when nothing waits on the TPR). */
+void vmx_vcpu_set_tpr_threshold(uint32_t threshold);
+/* @brief Flush EPT translations after a mapping was removed or moved. */
+void vmx_flush_ept(void);
 /*
  * @brief VMCLEAR the vCPU's VMCS and flush EPT and VPID translations, so that
  *        the next guest, whose tables may reuse the same pages, starts clean.
