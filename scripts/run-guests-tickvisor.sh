@@ -47,8 +47,12 @@
 # like any other natively.
 #
 # Timeouts: guests.cfg's timeout= is for QEMU TCG; each is multiplied by
-# TV_BOCHS_TIMEOUT_SCALE (3) and given to tickvisor (vmx), and every Bochs
-# run is bounded by TV_BOCHS_BOOT_S (120) plus the scaled timeouts it runs.
+# TV_BOCHS_TIMEOUT_SCALE (3) and given to tickvisor (vmx; tickvisor counts
+# emulated time).  A native Bochs run is bounded by TV_BOCHS_BOOT_S (120)
+# plus its guest's scaled timeout; the vmx run by TV_BOCHS_BOOT_S plus twice
+# the sum of the scaled timeouts, as a guest that keeps exiting runs at
+# about half the emulated speed, so that tickvisor's own per-guest timeouts
+# normally fire first and the next guests still run.
 #
 # Exit status: 0 when every guest's verdict is PASS, 1 otherwise, 2 on a
 # usage or setup error.
@@ -224,7 +228,7 @@ if ((rejudge)); then
 elif [[ $mode == vmx ]]; then
 	total=$boot_s
 	for n in "${names[@]}"; do
-		total=$((total + tmo[$n]))
+		total=$((total + 2 * tmo[$n]))
 	done
 	make_esp "$out/esp" "${names[@]}"
 	echo "booting once, bounded by ${total}s; serial log $out/serial.log"
