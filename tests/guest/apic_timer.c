@@ -26,8 +26,8 @@
  */
 #define TICK_SCALE_APPROX	20U
 #define ONESHOT_TICKS		(100000U * tick_scale)
-#define PERIOD_TICKS		(50000U * tick_scale)
-#define PERIODS			8U
+#define PERIOD_TICKS		(20000U * tick_scale)
+#define PERIODS			32U
 #define TDCR_TICKS		(20000U * tick_scale)
 #define REARMS			10000U
 #define REARM_TICKS		(2000000U * tick_scale)
