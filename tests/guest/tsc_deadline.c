@@ -260,6 +260,11 @@ static void test_rapid_rearm(void)
 }
 
 /*
+ * "At once" means well before the old distance to the deadline (TSC_FAR)
+ * has passed again: a timer still counting raw time would wait that long.
+ * The interrupt may even come before the RDTSC after the WRMSR (delivered
+ * on the instruction boundary right after it), hence the signed compare.
+ *
  * "TSC-Deadline Mode": the interrupt comes when the time-stamp counter
  * reaches the target, so moving the TSC (WRMSR IA32_TSC, or IA32_TSC_ADJUST,
  * which moves it by the same amount: "IA32_TSC_ADJUST MSR") moves the
@@ -287,7 +292,7 @@ static void test_tsc_writes(void)
 	fired = isr_wait(TIMER_VEC, 1, written + TSC_FAR);
 	wrmsr(MSR_IA32_TSC, rdtsc() - 2 * TSC_FAR);
 	report(fired && isr_first_tsc(TIMER_VEC) >= deadline &&
-	       isr_first_tsc(TIMER_VEC) - written <= TSC_FAR / 2,
+	       (int64_t)(isr_first_tsc(TIMER_VEC) - written) <= (int64_t)(TSC_FAR / 2),
 	       "IA32_TSC written past an armed deadline fires at once (\"TSC equals or exceeds the target\"): %ld ticks after the write",
 	       fired ? (int64_t)(isr_first_tsc(TIMER_VEC) - written) : 0L);
 	timer_stop();
@@ -319,7 +324,7 @@ static void test_tsc_writes(void)
 	fired = isr_wait(TIMER_VEC, 1, written + TSC_FAR);
 	wrmsr(MSR_IA32_TSC_ADJUST, adj);
 	report(fired && isr_first_tsc(TIMER_VEC) >= deadline &&
-	       isr_first_tsc(TIMER_VEC) - written <= TSC_FAR / 2,
+	       (int64_t)(isr_first_tsc(TIMER_VEC) - written) <= (int64_t)(TSC_FAR / 2),
 	       "IA32_TSC_ADJUST moved past an armed deadline fires at once (the adjusted TSC is compared): %ld ticks after the write",
 	       fired ? (int64_t)(isr_first_tsc(TIMER_VEC) - written) : 0L);
 	timer_stop();
