@@ -564,6 +564,14 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 }
 
 #define GUEST_SPIN_SLACK	64U	/* ticks an early-armed exit may still be short by */
+#define GUEST_CAL_RAM		(2ULL << 20)
+#define GUEST_CAL_ENTRY		0x2000U
+#define GUEST_CAL_VECTOR	0x40U
+#define GUEST_CAL_FIRES		16U
+#define GUEST_CAL_PERIOD	20000U	/* ticks between calibration deadlines */
+
+/* What the boot calibration measured: every guest starts with these margins. */
+static uint64_t guest_boot_margin[VAPIC_PATH_COUNT];
 
 static enum vapic_path guest_path_of(const struct vmx_exit_info *e)
 {
@@ -586,15 +594,18 @@ static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
 
 /*
  * A halted vCPU waits in VMX root for its earliest deadline (or, with the
- * preemption-timer backend, in the HLT activity state).
+ * preemption-timer backend, in the HLT activity state).  It wakes `margin`
+ * ticks early; the deadline is then handled as of itself and the entry
+ * spins to it (*spin_to), like the running paths.
  * @return false when the VM must stop (it can never wake, or its timeout passed).
  */
-static bool guest_wait_halted(struct vm *vm)
+static bool guest_wait_halted(struct vm *vm, uint64_t *spin_to, uint64_t *woke_at)
 {
 	struct vapic *a = &vm->apic;
 
 	while (vm->halted) {
-		uint64_t now = guest_tsc_host_now(vm), d, until = HOSTTIMER_NONE;
+		uint64_t now = guest_tsc_host_now(vm), d, until = HOSTTIMER_NONE, woke;
+		uint64_t m = a->margin[VAPIC_PATH_HALT_WAKE];
 
 		if (vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic)) {
 			vm->halted = false;
@@ -616,20 +627,55 @@ static bool guest_wait_halted(struct vm *vm)
 			until = guest_to_host(vm, d);
 		if (vm->deadline_tsc)
 			until = HV_MIN(until, vm->deadline_tsc);
-		(void)hosttimer_wait(guest_timers.halted, until, a->margin[VAPIC_PATH_HALT_WAKE]);
+		(void)hosttimer_wait(guest_timers.halted, until, m);
 		if (vm->deadline_tsc && cpu_rdtsc() >= vm->deadline_tsc) {
 			struct vmx_exit_action act;
 
 			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
 			return false;
 		}
-		{
-			uint64_t woke = guest_tsc_host_now(vm);
-
+		woke = guest_tsc_host_now(vm);
+		if (d != VTIMER_NONE && d > woke && d - woke <= m + GUEST_SPIN_SLACK) {
+			vapic_expire(a, d, VAPIC_PATH_HALT_WAKE, woke);
+			*spin_to = d;
+			*woke_at = woke;
+		} else {
 			vapic_expire(a, woke, VAPIC_PATH_HALT_WAKE, woke);
+			*woke_at = woke;
 		}
 	}
 	return true;
+}
+
+/* Arm the timer hardware for the next run: returns the preemption-timer distance (0: none). */
+static uint64_t guest_arm_timers(struct vm *vm)
+{
+	struct vapic *a = &vm->apic;
+	uint64_t d, host_now, preempt_at;
+
+	host_now = cpu_rdtsc();
+	preempt_at = vm->deadline_tsc ? vm->deadline_tsc : HOSTTIMER_NONE;
+	d = vapic_next_deadline(a, guest_tsc_host_now(vm));
+	if (d == VTIMER_NONE) {
+		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+		hosttimer_arm_for_run(guest_timers.running, 0);
+	} else if (guest_timers.running == HOSTTIMER_PREEMPT || vm->halted) {
+		uint64_t dh = guest_to_host(vm, d);
+		uint64_t m = a->margin[vm->halted ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT];
+
+		preempt_at = HV_MIN(preempt_at, dh > m ? dh - m : 0);
+		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+		hosttimer_arm_for_run(guest_timers.running, 0);
+	} else {
+		uint64_t dh = guest_to_host(vm, d);
+
+		hosttimer_set(HOSTTIMER_ID_VTIMER, dh);
+		hosttimer_arm_for_run(guest_timers.running, a->margin[VAPIC_PATH_HOST_IRQ]);
+		if (guest_timers.preempt_safety_net && !(vm->last_rflags & RFLAGS_IF))
+			preempt_at = HV_MIN(preempt_at, dh);
+	}
+	return preempt_at == HOSTTIMER_NONE ? 0 :
+	       preempt_at > host_now ? preempt_at - host_now : 1;
 }
 
 /*
@@ -642,7 +688,8 @@ static bool guest_wait_halted(struct vm *vm)
 static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
 {
 	struct vapic *a = &vm->apic;
-	uint64_t now = guest_tsc_host_now(vm), d, host_now, preempt_at, spin_to = 0;
+	uint64_t now = guest_tsc_host_now(vm), d, spin_to = 0;
+	uint64_t ready_from = vm->last_exit_tsc, woke = 0;
 
 	/*
 	 * Never early, minimally late: a timer exit armed `margin` ticks before
@@ -654,8 +701,16 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 	    d - now <= a->margin[path] + GUEST_SPIN_SLACK)
 		spin_to = d;
 	vapic_expire(a, spin_to ? spin_to : now, path, vm->last_exit_tsc);
-	if (vm->halted && !guest_wait_halted(vm))
-		return false;
+	if (vm->halted) {
+		bool was_halted = true;
+
+		if (!guest_wait_halted(vm, &spin_to, &woke))
+			return false;
+		if (was_halted && woke) {
+			path = VAPIC_PATH_HALT_WAKE;
+			ready_from = woke;
+		}
+	}
 
 	if (vlapic_has_nmi(&a->lapic)) {
 		if (vmx_vcpu_can_inject_nmi()) {
@@ -687,32 +742,10 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 		vapic_sync_to_page(a, vm->vapic_page);
 		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
 	}
-	host_now = cpu_rdtsc();
-	preempt_at = vm->deadline_tsc ? vm->deadline_tsc : HOSTTIMER_NONE;
-	d = vapic_next_deadline(a, guest_tsc_host_now(vm));
-	if (d == VTIMER_NONE) {
-		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-		hosttimer_arm_for_run(guest_timers.running, 0);
-	} else if (guest_timers.running == HOSTTIMER_PREEMPT || vm->halted) {
-		uint64_t dh = guest_to_host(vm, d);
-		uint64_t m = a->margin[vm->halted ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT];
-
-		preempt_at = HV_MIN(preempt_at, dh > m ? dh - m : 0);
-		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-		hosttimer_arm_for_run(guest_timers.running, 0);
-	} else {
-		uint64_t dh = guest_to_host(vm, d);
-
-		hosttimer_set(HOSTTIMER_ID_VTIMER, dh);
-		hosttimer_arm_for_run(guest_timers.running, a->margin[VAPIC_PATH_HOST_IRQ]);
-		if (guest_timers.preempt_safety_net && !(vm->last_rflags & RFLAGS_IF))
-			preempt_at = HV_MIN(preempt_at, dh);
-	}
-	*preempt_ticks = preempt_at == HOSTTIMER_NONE ? 0 :
-			 preempt_at > host_now ? preempt_at - host_now : 1;
+	*preempt_ticks = guest_arm_timers(vm);
 	now = guest_tsc_host_now(vm);
-	if (path != VAPIC_PATH_OTHER_EXIT && a->inject_pending && now >= vm->last_exit_tsc)
-		vapic_adapt_margin(a, path, now - vm->last_exit_tsc);
+	if (path != VAPIC_PATH_OTHER_EXIT && a->inject_pending && now >= ready_from)
+		vapic_adapt_margin(a, path, now - ready_from);
 	while (now < spin_to)
 		now = guest_tsc_host_now(vm);
 	vapic_note_entry(a, now);
@@ -892,6 +925,57 @@ static void guest_report(const struct vm *vm)
 	guest_report_timer(vm);
 }
 
+/*
+ * Run the vCPU until the VM ends.  cal_fires > 0 is the boot calibration:
+ * every delivered timer interrupt is EOI'd on the guest's behalf and the
+ * deadline re-armed, until that many were delivered.
+ */
+static void guest_loop(struct vm *vm, uint64_t cal_fires)
+{
+	enum vapic_path path = VAPIC_PATH_OTHER_EXIT;
+	uint64_t delivered = 0;
+
+	while (vm->end == VM_END_NONE) {
+		struct vmx_exit_info exit;
+		struct vmx_exit_action act;
+		uint64_t ticks = 0;
+
+		if (!guest_before_entry(vm, path, &ticks))
+			break;
+		if (cal_fires && vm->apic.stats.injected != delivered) {
+			uint64_t now = guest_tsc_host_now(vm);
+
+			/* Calibration: EOI for the guest and arm the next deadline right away. */
+			delivered = vm->apic.stats.injected;
+			(void)vlapic_eoi(&vm->apic.lapic);
+			if (delivered >= cal_fires) {
+				vm->end = VM_END_HYPERCALL_EXIT;
+				break;
+			}
+			(void)vlapic_msr_write(&vm->apic.lapic, MSR_IA32_TSC_DEADLINE,
+					       now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U, now);
+			ticks = guest_arm_timers(vm);
+		}
+		if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
+			vm->end = VM_END_STOPPED;
+			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
+			break;
+		}
+		vm->last_rflags = exit.rflags;
+		vm->last_exit_tsc = exit.tsc + (uint64_t)vm->vcpu.tsc_offset;
+		if (vm->vapic_page)
+			vapic_sync_from_page(&vm->apic, vm->vapic_page, guest_tsc_now(vm, &exit));
+		hv_memset(&act, 0, sizeof(act));
+		guest_handle_exit(vm, &exit, &act);
+		if (act.stop)
+			break;
+		vmx_vcpu_apply(&vm->vcpu, &exit, &act);
+		path = guest_path_of(&exit);
+	}
+	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	hosttimer_arm_for_run(guest_timers.running, 0);
+}
+
 static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 			  const struct tv_guest_config *gc)
 {
@@ -926,6 +1010,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 		vm->end = VM_END_STOPPED;
 		hv_strlcpy(vm->end_why, "its LAPIC configuration is invalid", sizeof(vm->end_why));
 	}
+	hv_memcpy(vm->apic.margin, guest_boot_margin, sizeof(guest_boot_margin));
 	vmsr_init(&guest_msrs);
 	guest_reset_passthrough_msrs();
 	guest_map_apic_page(vm);
@@ -939,36 +1024,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (gc->timeout_s && guest_tsc_khz)
 		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * guest_tsc_khz * 1000ULL;
 
-	{
-		enum vapic_path path = VAPIC_PATH_OTHER_EXIT;
-
-		while (vm->end == VM_END_NONE) {
-			struct vmx_exit_info exit;
-			struct vmx_exit_action act;
-			uint64_t ticks = 0;
-
-			if (!guest_before_entry(vm, path, &ticks))
-				break;
-			if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
-				vm->end = VM_END_STOPPED;
-				hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
-				break;
-			}
-			vm->last_rflags = exit.rflags;
-			vm->last_exit_tsc = exit.tsc + (uint64_t)vm->vcpu.tsc_offset;
-			if (vm->vapic_page)
-				vapic_sync_from_page(&vm->apic, vm->vapic_page,
-						     guest_tsc_now(vm, &exit));
-			hv_memset(&act, 0, sizeof(act));
-			guest_handle_exit(vm, &exit, &act);
-			if (act.stop)
-				break;
-			vmx_vcpu_apply(&vm->vcpu, &exit, &act);
-			path = guest_path_of(&exit);
-		}
-	}
-	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-	hosttimer_arm_for_run(guest_timers.running, 0);
+	guest_loop(vm, 0);
 	{
 		struct vio_effect eff;
 
@@ -983,6 +1039,88 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	     vm->exit_value == 0;
 	pool_release_to(mark);
 	return ok;
+}
+
+/*
+ * "Measure at boot, per path, the ticks from expiry to guest delivery": a
+ * two-instruction guest (STI; JMP $, then STI; HLT) takes TSC-deadline
+ * interrupts through the same code as real guests, once running and once
+ * halted, and the margins it learns become every guest's starting point.
+ */
+static void guest_calibrate(uint64_t tsc_khz)
+{
+	static const uint8_t code_run[] = { 0xfb, 0xeb, 0xfe };		/* sti; jmp $ */
+	static const uint8_t code_halt[] = { 0xfb, 0xf4, 0xeb, 0xfd };	/* sti; 1: hlt; jmp 1b */
+	struct vm *vm = &guest_vm;
+	uint64_t vmcs = vm->vcpu.vmcs_pa;
+
+	for (int phase = 0; phase < 2; phase++) {
+		uint64_t mark = pool_mark(), ram = pool_alloc(GUEST_CAL_RAM, 2ULL << 20), now;
+		uint64_t *gdt = (uint64_t *)(uintptr_t)ram;
+		uint8_t *gate = (uint8_t *)(uintptr_t)(ram + GUEST_CAL_VECTOR * 8U);
+
+		hv_memset(vm, 0, sizeof(*vm));
+		vm->vcpu.vmcs_pa = vmcs;
+		vm->vcpu.vm = vm;
+		vm->name = "calibration";
+		if (!ram)
+			return;
+		vm->ram = (uint8_t *)(uintptr_t)ram;
+		vm->ram_bytes = GUEST_CAL_RAM;
+		/* GDTR and IDTR start at 0 (limit 0xFFFF): flat code 0x08, data 0x10, gate -> IRET at 0x3000. */
+		gdt[1] = 0x00cf9b000000ffffULL;
+		gdt[2] = 0x00cf93000000ffffULL;
+		gate[0] = 0x00;
+		gate[1] = 0x30;
+		gate[2] = 0x08;
+		gate[5] = 0x8e;
+		vm->ram[0x3000] = 0xcf;
+		if (phase == 0)
+			hv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_run, sizeof(code_run));
+		else
+			hv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_halt, sizeof(code_halt));
+		vm->eptp = ept_build(ram, GUEST_CAL_RAM);
+		if (guest_vmx.proc & PROC_TPR_SHADOW)
+			vm->vapic_page = (uint32_t *)(uintptr_t)pool_alloc(4096, 4096);
+		hv_snprintf(guest_prefix, sizeof(guest_prefix), "cal: ");
+		vio_init(&vm->io, vm->ram_bytes, 1);
+		if (!vm->eptp || ((guest_vmx.proc & PROC_TPR_SHADOW) && !vm->vapic_page) ||
+		    vapic_init(&vm->apic, tsc_khz, 200, VTIMER_POLICY_COALESCE)) {
+			pool_release_to(mark);
+			return;
+		}
+		hv_memcpy(vm->apic.margin, guest_boot_margin, sizeof(guest_boot_margin));
+		now = cpu_rdtsc();
+		/* Software-enable the APIC (SVR bit 8): at power-up every LVT is masked. */
+		(void)vlapic_mmio_write(&vm->apic.lapic, 0xf0U, 4, 0x1ffU, now);
+		(void)vlapic_mmio_write(&vm->apic.lapic, 0x320U, 4, GUEST_CAL_VECTOR | (2U << 17), now);
+		(void)vlapic_msr_write(&vm->apic.lapic, MSR_IA32_TSC_DEADLINE, now + GUEST_CAL_PERIOD, now);
+		guest_map_apic_page(vm);
+		if (vm->vapic_page)
+			vapic_sync_to_page(&vm->apic, vm->vapic_page);
+		if (vmx_vcpu_init(&vm->vcpu, &guest_vmx, vm->eptp, 63, GUEST_CAL_ENTRY, 0,
+				  (uint64_t)(uintptr_t)vm->vapic_page) == 0) {
+			vmx_vcpu_set_rsp(0x8000);
+			vm->deadline_tsc = cpu_rdtsc() + 200ULL * GUEST_CAL_PERIOD * GUEST_CAL_FIRES;
+			guest_loop(vm, GUEST_CAL_FIRES);
+		}
+		if (vm->end != VM_END_HYPERCALL_EXIT)
+			pr_warn("timer calibration (%s) did not complete: %s (%llu delivered, %llu "
+				"exits)\n", phase ? "halted" : "running", vm->end_why,
+				(unsigned long long)vm->apic.stats.injected,
+				(unsigned long long)vm->vcpu.exits);
+		for (unsigned int p = 0; p < VAPIC_PATH_COUNT; p++)
+			if (vm->apic.margin[p])
+				guest_boot_margin[p] = vm->apic.margin[p];
+		vmx_vcpu_destroy(&vm->vcpu);
+		pool_release_to(mark);
+	}
+	pr_info("timer calibration at boot (exit to ready, TSC ticks): preemption-timer %llu, "
+		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu\n",
+		(unsigned long long)guest_boot_margin[VAPIC_PATH_PREEMPT],
+		(unsigned long long)guest_boot_margin[VAPIC_PATH_HOST_IRQ],
+		(unsigned long long)guest_boot_margin[VAPIC_PATH_HALT_WAKE],
+		(unsigned long long)guest_boot_margin[VAPIC_PATH_HALT_PREEMPT]);
 }
 
 enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
@@ -1011,6 +1149,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 	guest_vm.vcpu.vmcs_pa = pool_alloc(4096, 4096);
 	if (!guest_vm.vcpu.vmcs_pa)
 		return TV_STATUS_BOOT;
+	guest_calibrate(tsc_khz);
 	for (unsigned int i = 0; i < cfg->nr_guests; i++)
 		if (!guest_run_one(i, bi, &cfg->guests[i]))
 			failed++;

@@ -183,18 +183,18 @@ void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early)
 
 bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early)
 {
-	uint64_t irqs = ht_irqs;
+	uint64_t irqs = ht_irqs, wake = until - HV_MIN(until, early);
 	bool by_irq = false;
 
 	if (b == HOSTTIMER_HPET || b == HOSTTIMER_TSC_DEADLINE) {
-		ht_program(b, until > early ? until - early : until);
+		ht_program(b, wake);
 		/* STI; HLT back to back: the STI shadow keeps the wake-up from slipping in between. */
-		while (cpu_rdtsc() < until - HV_MIN(until, early) && ht_irqs == irqs)
+		while (cpu_rdtsc() < wake && ht_irqs == irqs)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		by_irq = ht_irqs != irqs;
 		ht_program(b, HOSTTIMER_NONE);
 	}
-	while (cpu_rdtsc() < until)
+	while (cpu_rdtsc() < wake)
 		cpu_pause();
 	return by_irq;
 }

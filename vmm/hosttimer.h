@@ -55,9 +55,10 @@ uint64_t hosttimer_earliest(void);
 void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early);
 
 /*
- * @brief Wait in VMX root until the host TSC reaches `until` (the caller's
- *        earliest deadline), using backend b, then spin to the exact tick.
- * @return true if a host timer interrupt ended the wait (false: polled or spun).
+ * @brief Wait in VMX root until the host TSC reaches `until - early` (the
+ *        caller's earliest deadline, less the time it needs to get ready),
+ *        using backend b; the caller spins the rest just before VM entry.
+ * @return true if a host timer interrupt ended the wait (false: polled).
  */
 bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early);
 
