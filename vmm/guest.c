@@ -171,11 +171,27 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 			guest_inject_gp(act);
 			return;
 		}
-		if (eff.set_tsc) {
-			vm->vcpu.tsc_offset = (int64_t)(eff.tsc_value - e->tsc);
-			act->set_tsc_offset = true;
-		} else if (eff.adjust_tsc) {
-			vm->vcpu.tsc_offset += eff.tsc_delta;
+		if (eff.set_tsc || eff.adjust_tsc) {
+			/*
+			 * The one-shot and periodic timer count real time, not the
+			 * TSC value: carry the remaining count across the jump by
+			 * saving the LAPIC at the old TSC and restoring it at the
+			 * new one.  An IA32_TSC_DEADLINE stays absolute, so a jump
+			 * forward past it fires it at once (SDM "TSC-Deadline Mode":
+			 * the comparison is with the TSC value).
+			 */
+			static struct vlapic_state st;
+			uint64_t old_now = guest_tsc_now(vm, e);
+
+			vlapic_save(&vm->apic.lapic, old_now, &st);
+			if (eff.set_tsc)
+				vm->vcpu.tsc_offset = (int64_t)(eff.tsc_value - e->tsc);
+			else
+				vm->vcpu.tsc_offset += eff.tsc_delta;
+			if (vlapic_restore(&vm->apic.lapic, &st, guest_tsc_now(vm, e)))
+				pr_warn_ratelimited("%sLAPIC state could not be carried across a TSC write\n",
+						    guest_prefix);
+			vm->apic.last_deadline = VTIMER_NONE;
 			act->set_tsc_offset = true;
 		}
 		act->tsc_offset = vm->vcpu.tsc_offset;
@@ -382,6 +398,35 @@ static void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e
 	act->advance_len = in.length;
 }
 
+/* A MOV to or from guest-physical memory where nothing answers: reads all ones. */
+static void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
+				    struct vmx_exit_action *act)
+{
+	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
+	struct gwalk_fault fault;
+	uint8_t bytes[INSN_MAX_LENGTH];
+	enum insn_mode mode = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)) ? INSN_MODE_64 :
+			      (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
+	struct insn in;
+	int n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, 39, (e->ss_ar >> 5) & 3U,
+			    e->cs_base + e->rip, bytes, sizeof(bytes), &fault);
+
+	if (n <= 0 || insn_decode(bytes, (size_t)n, mode, &in) != INSN_OK) {
+		guest_stop(vm, VM_END_STOPPED, act, "access to %#llx by an instruction that is not "
+			   "emulated, at RIP %#llx", (unsigned long long)e->guest_phys,
+			   (unsigned long long)e->rip);
+		return;
+	}
+	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
+		uint64_t *reg = guest_gpr(&vm->vcpu, in.reg);
+
+		if (reg)
+			*reg = insn_load_result(&in, *reg, ~0ULL);
+	}
+	act->advance_rip = true;
+	act->advance_len = in.length;
+}
+
 /* MOV CR8 without a TPR shadow: CR8[3:0] is TPR[7:4] (SDM Vol. 3A, "Task Priority in IA-32e Mode"). */
 static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
 			     struct vmx_exit_action *act)
@@ -535,6 +580,21 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 	case EXIT_REASON_EPT_VIOLATION:
 		if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
 			guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
+			break;
+		}
+		if (vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_XAPIC &&
+		    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
+			/*
+			 * SDM Vol. 3A, "x2APIC Register Address Space": in x2APIC mode
+			 * (or with the APIC disabled) the xAPIC page no longer decodes.
+			 * Deliberate choice, as for a hole in the address space: reads
+			 * return all ones and writes are dropped, with a log line.
+			 */
+			pr_info_ratelimited("%sxAPIC MMIO at %#llx with the APIC in %s mode: no device\n",
+					    guest_prefix, (unsigned long long)e->guest_phys,
+					    vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_X2APIC ?
+					    "x2APIC" : "disabled");
+			guest_emulate_no_device(vm, e, act);
 			break;
 		}
 		vmx_dump_guest(v, e);
