@@ -39,6 +39,10 @@
 # --rejudge: boot nothing; judge the serial logs a previous run left in the
 # work folder again (with the same selection).
 #
+# In vmx mode one more TAP test checks tickvisor's final line: exactly one
+# "end: status=N", with N = 0 when every guest exited with code 0 and 5
+# (guest failure) otherwise, so a VMM failure after the last guest shows.
+#
 # Verdicts: PASS; FAIL (the guest reported, with the wrong exit code or
 # failures, or was not stopped when it should have been, or was refused);
 # CRASH (no report: no end line, or stopped / shut down when it should have
@@ -322,7 +326,7 @@ judge_vmx() {
 	local n=$1 i=$2 f=$out/$1.log rc start end t1 t2 path
 	rc=$(cat "$out/serial.rc")
 	path=guests/$(basename "${image[$n]}")
-	STATUS="-" SUMMARY="-" TIME="-"
+	STATUS="-" SUMMARY="-" TIME="-" CLEAN=0
 	sed -n -E "s/${hdr}G$i: //p" "$f" >"$out/$n.out"
 	summary_of "$out/$n.out"
 	start=$(grep -a -E " vmm: guest $i: [^ ]+, [0-9]+ MiB" "$f" | head -n 1 || true)
@@ -352,6 +356,7 @@ judge_vmx() {
 	fi
 	if [[ $end =~ vmm:\ guest\ $i\ [^\ ]+:\ exited\ \(([a-z -]+)\),\ exit\ code\ ([0-9]+)\ \(status\ ([0-9]+)\) ]]; then
 		STATUS=${BASH_REMATCH[3]}
+		((BASH_REMATCH[2] == 0)) && CLEAN=1
 		if [[ ${expect[$n]} == stopped ]]; then
 			V=FAIL WHY="not stopped: exited (${BASH_REMATCH[1]}) with code ${BASH_REMATCH[2]}"
 		else
@@ -418,6 +423,7 @@ judge_native() {
 }
 
 declare -A verdict=() why=() status=() summ=() took=()
+all_clean=1
 for idx in "${!names[@]}"; do
 	n=${names[$idx]}
 	if [[ $mode == vmx ]]; then
@@ -439,7 +445,20 @@ for idx in "${!names[@]}"; do
 		judge_native "$n"
 	fi
 	verdict[$n]=$V why[$n]=$WHY status[$n]=$STATUS summ[$n]=$SUMMARY took[$n]=$TIME
+	[[ $mode == vmx ]] && ((CLEAN == 0)) && all_clean=0
 done
+
+# vmx: tickvisor's own verdict on the whole run.
+ntests=${#names[@]}
+end_ok=1
+if [[ $mode == vmx ]]; then
+	ntests=$((ntests + 1))
+	want_end=$((all_clean ? 0 : 5))
+	nend=$(tv_count_end_lines "$out/serial.clean")
+	got_end=$(tv_end_status "$out/serial.clean" || echo none)
+	end_why="$nend end line(s), status=$got_end; expected one, status=$want_end ($(tv_status_name "$want_end"))"
+	[[ $nend == 1 && $got_end == "$want_end" ]] || end_ok=0
+fi
 
 # --- report -----------------------------------------------------------------
 # result_counts NAME: the guest's SUMMARY, or its own result lines counted
@@ -460,7 +479,7 @@ report=$out/report.tap
 npass=0
 {
 	echo "TAP version 13"
-	echo "1..${#names[@]}"
+	echo "1..$ntests"
 	for idx in "${!names[@]}"; do
 		n=${names[$idx]}
 		k=$((idx + 1))
@@ -483,6 +502,18 @@ npass=0
 		tail -n 12 "$out/$n.log" | cut -c1-200 | sed 's/^/    /'
 		echo "  ..."
 	done
+	if [[ $mode == vmx ]]; then
+		if ((end_ok)); then
+			echo "ok $ntests - tickvisor end line ($end_why)"
+		else
+			echo "not ok $ntests - tickvisor end line # FAIL: $end_why"
+			echo "  ---"
+			echo "  log: $out/serial.log"
+			echo "  last lines: |"
+			tail -n 8 "$out/serial.clean" | cut -c1-200 | sed 's/^/    /'
+			echo "  ..."
+		fi
+	fi
 	echo "#"
 	echo "# guests under tickvisor mode=$mode in Bochs ($msrs MSRs): $npass of ${#names[@]} as expected ($((SECONDS - t0))s)"
 	w=5
@@ -512,7 +543,14 @@ cat "$report"
 			echo "FAIL: guest/$n/$mode (${verdict[$n]}: ${why[$n]})"
 		fi
 	done
+	if [[ $mode == vmx ]]; then
+		if ((end_ok)); then
+			echo "PASS: guest-run/$mode/end-status"
+		else
+			echo "FAIL: guest-run/$mode/end-status ($end_why)"
+		fi
+	fi
 } >"$results"
 echo "# results: $report, $results; per-guest logs: $out/NAME.log"
 
-((npass == ${#names[@]}))
+((npass == ${#names[@]} && end_ok))
