@@ -56,9 +56,10 @@ endef
 .PHONY: run debug info check-host esp.img usb.img deps esp
 .PHONY: test-boot-bochs test-boot-qemu test-config-errors
 
-esp: $(BUILD)/tickvisor.efi
+esp: $(BUILD)/tickvisor.efi guests
 	@[ -r "$(CONFIG)" ] || { echo "run: error: config file $(CONFIG) not found"; exit 1; }
 	$(call tv_make_esp,$(ESP_DIR),$(CONFIG))
+	@scripts/run-config.sh $(CONFIG) tests/guests.cfg $(BUILD)/guests $(ESP_DIR)
 
 run: esp
 	@scripts/deps.sh $(or $(TV_DEPS_$(PLATFORM)),qemu)
