@@ -96,6 +96,9 @@ test-boot-bochs: $(BUILD)/tickvisor.efi
 		'cpu-report=^\[[^]]*\] cpu[0-9]+ [A-Z]+ +cpu: ' \
 		'vmx-report=^\[[^]]*\] cpu[0-9]+ [A-Z]+ +vmx: ' \
 		'vmxon-ok=vmx: VMXON ok' \
+		'apic-write-path-by-default=vmx: xAPIC MMIO path: apicv \(APIC-register virtualization' \
+		'timer-backends-reported=timer: timer=auto: running guests use preempt' \
+		'boot-calibration=vmm: timer calibration at boot' \
 		'vmxoff-ok=vmx: VMXOFF ok' \
 		--status 0
 

@@ -1189,10 +1189,6 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 	const struct tv_config *cfg = bi->config;
 	unsigned int failed = 0;
 
-	if (cfg->nr_guests == 0) {
-		pr_info("no guest= in the configuration: nothing to run\n");
-		return TV_STATUS_OK;
-	}
 	if (vmx_setup_init(caps, (unsigned int)cfg->apic, &guest_vmx)) {
 		pr_err("VT-x lacks what guests need (see the capability report): no guest runs\n");
 		return TV_STATUS_VMX_FAIL;
@@ -1210,6 +1206,10 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 	if (!guest_vm.vcpu.vmcs_pa)
 		return TV_STATUS_BOOT;
 	guest_calibrate(tsc_khz);
+	if (cfg->nr_guests == 0) {
+		pr_info("no guest= in the configuration: nothing to run\n");
+		return TV_STATUS_OK;
+	}
 	for (unsigned int i = 0; i < cfg->nr_guests; i++)
 		if (!guest_run_one(i, bi, &cfg->guests[i]))
 			failed++;
