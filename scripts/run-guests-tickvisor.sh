@@ -12,7 +12,9 @@
 #
 #   vmx     one ESP holding every guest, one Bochs boot: tickvisor runs them
 #           one after another in their own VMs.  The serial log is split per
-#           guest by tickvisor's "vmm: guest N" start and end lines.
+#           guest by tickvisor's "vmm: guest N" start and end lines.  A boot
+#           takes at most 16 guests (vmm/config.h): more are run in several
+#           boots (work folders boot1, boot2, ...), one after another.
 #   native  tickvisor mode=native runs only the first guest of its config,
 #           on the bare emulated machine: one Bochs boot per guest (--jobs N
 #           of them at a time).
@@ -39,7 +41,7 @@
 # --rejudge: boot nothing; judge the serial logs a previous run left in the
 # work folder again (with the same selection).
 #
-# In vmx mode one more TAP test checks tickvisor's final line: exactly one
+# In vmx mode one more TAP test per boot checks tickvisor's final line: exactly one
 # "end: status=N", with N = 0 when every guest exited with code 0 and 5
 # (guest failure) otherwise, so a VMM failure after the last guest shows.
 #
@@ -54,9 +56,10 @@
 # TV_BOCHS_TIMEOUT_SCALE (3) and given to tickvisor (vmx; tickvisor counts
 # emulated time).  A native Bochs run is bounded by TV_BOCHS_BOOT_S (120)
 # plus its guest's scaled timeout; the vmx run by TV_BOCHS_BOOT_S plus twice
-# the sum of the scaled timeouts, as a guest that keeps exiting runs at
-# about half the emulated speed, so that tickvisor's own per-guest timeouts
-# normally fire first and the next guests still run.
+# the sum of the scaled timeouts, so that tickvisor's own per-guest timeouts
+# normally fire first and the next guests still run.  (A guest stuck in a
+# VM-exit loop was measured at 0.43 emulated seconds per wall second: when
+# every guest does that, the last ones end as TIMEOUT "not reached".)
 #
 # Exit status: 0 when every guest's verdict is PASS, 1 otherwise, 2 on a
 # usage or setup error.
@@ -82,6 +85,8 @@ rejudge=0
 declare -a only=() bochsrc=()
 while (($#)); do
 	case $1 in
+	--mode | --cfg | --dir | --group | --out | --results | --efi | --jobs | --bochsrc | --msrs)
+		(($# >= 2)) || usage ;;&
 	--mode) mode=${2:-}; shift 2 ;;
 	--cfg) cfg=${2:-}; shift 2 ;;
 	--dir) dir=${2:-}; shift 2 ;;
@@ -133,10 +138,17 @@ for n in "${TV_GCFG_NAMES[@]}"; do
 	names+=("$n")
 done
 ((${#names[@]})) || setup_die "no guest selected from $cfg${group:+ (group $group)}"
-# vmm/config.h: TV_CONFIG_MAX_GUESTS guests per boot, TV_CONFIG_MAX_MODULES
-# modules per guest, no '"' inside a value.
-if [[ $mode == vmx ]] && ((${#names[@]} > 16)); then
-	setup_die "${#names[@]} guests selected; one tickvisor boot runs at most 16: select a group"
+# vmm/config.h: TV_CONFIG_MAX_GUESTS (16) guests per boot,
+# TV_CONFIG_MAX_MODULES (4) modules per guest, no '"' inside a value.
+# vmx: guest NAME is guest number bidx[NAME] of boot bnum[NAME].
+declare -A bnum=() bidx=()
+nboots=1
+if [[ $mode == vmx ]]; then
+	for idx in "${!names[@]}"; do
+		bnum[${names[$idx]}]=$((idx / 16 + 1))
+		bidx[${names[$idx]}]=$((idx % 16))
+	done
+	nboots=$(((${#names[@]} + 15) / 16))
 fi
 
 declare -A image=() mem=() tmo=() want_exit=() expect=() args=() mods=()
@@ -212,6 +224,11 @@ make_esp() {
 	} >"$esp/EFI/BOOT/tickvisor.cfg"
 }
 
+# bdir B: the folder of vmx boot B (the work folder itself for one boot).
+bdir() {
+	if ((nboots == 1)); then echo "$out"; else echo "$out/boot$1"; fi
+}
+
 # boot ESPDIR LOG TIMEOUT: one Bochs run through run-bochs.sh; its own
 # messages go to LOG minus .log plus .runner, its exit status to .rc and the
 # wall seconds to .secs.
@@ -230,33 +247,40 @@ echo "=== ${#names[@]} guest(s) under tickvisor mode=$mode in Bochs ($(basename 
 if ((rejudge)); then
 	echo "judging the serial logs of the last run again"
 elif [[ $mode == vmx ]]; then
-	total=$boot_s
-	for n in "${names[@]}"; do
-		total=$((total + 2 * tmo[$n]))
-	done
-	make_esp "$out/esp" "${names[@]}"
-	echo "booting once, bounded by ${total}s; serial log $out/serial.log"
-	boot "$out/esp" "$out/serial.log" "$total" &
-	bpid=$!
-	# Progress: tickvisor's start and end line of every guest, as they come.
-	shown=0
-	while :; do
-		running=1
-		kill -0 "$bpid" 2>/dev/null || running=0
-		mapfile -t lines < <({ tr -d '\r' <"$out/serial.log"; } 2>/dev/null |
-			grep -a -E ' vmm: guest [0-9]+(: [^ ]+, [0-9]+ MiB| [^ ]+: )| end: status=[0-9]+ \(' |
-			grep -a -v -E ' vmm: guest [0-9]+ exits: ' || true)
-		while ((shown < ${#lines[@]})); do
-			echo "  ${lines[$shown]}" | cut -c1-200
-			shown=$((shown + 1))
+	for ((b = 1; b <= nboots; b++)); do
+		d=$(bdir "$b")
+		members=()
+		total=$boot_s
+		for n in "${names[@]}"; do
+			((bnum[$n] == b)) || continue
+			members+=("$n")
+			total=$((total + 2 * tmo[$n]))
 		done
-		((running)) || break
-		sleep 1
+		mkdir -p "$d"
+		make_esp "$d/esp" "${members[@]}"
+		echo "boot $b of $nboots: ${#members[@]} guest(s), bounded by ${total}s; serial log $d/serial.log"
+		boot "$d/esp" "$d/serial.log" "$total" &
+		bpid=$!
+		# Progress: tickvisor's start and end line of every guest, as they come.
+		shown=0
+		while :; do
+			running=1
+			kill -0 "$bpid" 2>/dev/null || running=0
+			mapfile -t lines < <({ tr -d '\r' <"$d/serial.log"; } 2>/dev/null |
+				grep -a -E ' vmm: guest [0-9]+(: [^ ]+, [0-9]+ MiB| [^ ]+: )| end: status=[0-9]+ \(' |
+				grep -a -v -E ' vmm: guest [0-9]+ exits: ' || true)
+			while ((shown < ${#lines[@]})); do
+				echo "  ${lines[$shown]}" | cut -c1-200
+				shown=$((shown + 1))
+			done
+			((running)) || break
+			sleep 1
+		done
+		wait "$bpid" || true
+		echo "Bochs ended after $(cat "$d/serial.secs")s, run-bochs.sh status $(cat "$d/serial.rc") ($(tv_status_name "$(cat "$d/serial.rc")"))"
 	done
-	wait "$bpid" || true
-	echo "Bochs ended after $(cat "$out/serial.secs")s, run-bochs.sh status $(cat "$out/serial.rc") ($(tv_status_name "$(cat "$out/serial.rc")"))"
 else
-	echo "one boot per guest, $jobs at a time, each bounded by ${boot_s}s + 3x its timeout"
+	echo "one boot per guest, $jobs at a time, each bounded by ${boot_s}s + ${scale}x its guests.cfg timeout"
 	for n in "${names[@]}"; do
 		while (($(jobs -rp | wc -l) >= jobs)); do
 			wait -n || true
@@ -323,8 +347,8 @@ ts() {
 }
 
 judge_vmx() {
-	local n=$1 i=$2 f=$out/$1.log rc start end t1 t2 path
-	rc=$(cat "$out/serial.rc")
+	local n=$1 i=$2 d=$3 f=$out/$1.log rc start end t1 t2 path
+	rc=$(cat "$d/serial.rc")
 	path=guests/$(basename "${image[$n]}")
 	STATUS="-" SUMMARY="-" TIME="-" CLEAN=0
 	sed -n -E "s/${hdr}G$i: //p" "$f" >"$out/$n.out"
@@ -422,42 +446,53 @@ judge_native() {
 	return 0
 }
 
-declare -A verdict=() why=() status=() summ=() took=()
-all_clean=1
+declare -A verdict=() why=() status=() summ=() took=() all_clean=()
 for idx in "${!names[@]}"; do
 	n=${names[$idx]}
 	if [[ $mode == vmx ]]; then
-		if ((idx == 0)); then
-			tv_clean <"$out/serial.log" >"$out/serial.clean"
+		b=${bnum[$n]} i=${bidx[$n]} d=$(bdir "${bnum[$n]}")
+		if ((i == 0)); then
+			all_clean[$b]=1
+			tv_clean <"$d/serial.log" >"$d/serial.clean"
 			# Split: a guest's lines run from its start line to the next
 			# guest's start line or to the VMM's closing lines.
-			awk -v dir="$out" '
+			awk -v dir="$d" '
 				match($0, / vmm: guest [0-9]+: /) {
 					cur = substr($0, RSTART + 12, RLENGTH - 14) + 0
 				}
 				/ vmm: [0-9]+ guest\(s\) ran/ || / end: status=[0-9]+ \(/ { cur = -1 }
 				cur >= 0 { print > (dir "/split." cur) }
-			' cur=-1 "$out/serial.clean"
+			' cur=-1 "$d/serial.clean"
 		fi
-		if [[ -f $out/split.$idx ]]; then mv "$out/split.$idx" "$out/$n.log"; else : >"$out/$n.log"; fi
-		judge_vmx "$n" "$idx"
+		if [[ -f $d/split.$i ]]; then mv "$d/split.$i" "$out/$n.log"; else : >"$out/$n.log"; fi
+		judge_vmx "$n" "$i" "$d"
+		((CLEAN)) || all_clean[$b]=0
 	else
 		judge_native "$n"
 	fi
 	verdict[$n]=$V why[$n]=$WHY status[$n]=$STATUS summ[$n]=$SUMMARY took[$n]=$TIME
-	[[ $mode == vmx ]] && ((CLEAN == 0)) && all_clean=0
 done
 
-# vmx: tickvisor's own verdict on the whole run.
+# vmx: tickvisor's own verdict on each boot.
 ntests=${#names[@]}
-end_ok=1
+nend_ok=0
+declare -A end_ok=() end_why=() end_name=()
 if [[ $mode == vmx ]]; then
-	ntests=$((ntests + 1))
-	want_end=$((all_clean ? 0 : 5))
-	nend=$(tv_count_end_lines "$out/serial.clean")
-	got_end=$(tv_end_status "$out/serial.clean" || echo none)
-	end_why="$nend end line(s), status=$got_end; expected one, status=$want_end ($(tv_status_name "$want_end"))"
-	[[ $nend == 1 && $got_end == "$want_end" ]] || end_ok=0
+	ntests=$((ntests + nboots))
+	for ((b = 1; b <= nboots; b++)); do
+		d=$(bdir "$b")
+		want_end=$((all_clean[$b] ? 0 : 5))
+		nend=$(tv_count_end_lines "$d/serial.clean")
+		got_end=$(tv_end_status "$d/serial.clean" || echo none)
+		end_why[$b]="$nend end line(s), status=$got_end; expected one, status=$want_end ($(tv_status_name "$want_end"))"
+		end_ok[$b]=0
+		if [[ $nend == 1 && $got_end == "$want_end" ]]; then
+			end_ok[$b]=1
+			nend_ok=$((nend_ok + 1))
+		fi
+		end_name[$b]="end-status"
+		((nboots == 1)) || end_name[$b]="end-status-boot$b"
+	done
 fi
 
 # --- report -----------------------------------------------------------------
@@ -502,18 +537,21 @@ npass=0
 		tail -n 12 "$out/$n.log" | cut -c1-200 | sed 's/^/    /'
 		echo "  ..."
 	done
-	if [[ $mode == vmx ]]; then
-		if ((end_ok)); then
-			echo "ok $ntests - tickvisor end line ($end_why)"
-		else
-			echo "not ok $ntests - tickvisor end line # FAIL: $end_why"
-			echo "  ---"
-			echo "  log: $out/serial.log"
-			echo "  last lines: |"
-			tail -n 8 "$out/serial.clean" | cut -c1-200 | sed 's/^/    /'
-			echo "  ..."
+	k=${#names[@]}
+	for ((b = 1; b <= ${#end_ok[@]}; b++)); do
+		k=$((k + 1))
+		d=$(bdir "$b")
+		if ((end_ok[$b])); then
+			echo "ok $k - tickvisor ${end_name[$b]} (${end_why[$b]})"
+			continue
 		fi
-	fi
+		echo "not ok $k - tickvisor ${end_name[$b]} # FAIL: ${end_why[$b]}"
+		echo "  ---"
+		echo "  log: $d/serial.log"
+		echo "  last lines: |"
+		tail -n 8 "$d/serial.clean" | cut -c1-200 | sed 's/^/    /'
+		echo "  ..."
+	done
 	echo "#"
 	echo "# guests under tickvisor mode=$mode in Bochs ($msrs MSRs): $npass of ${#names[@]} as expected ($((SECONDS - t0))s)"
 	w=5
@@ -543,14 +581,14 @@ cat "$report"
 			echo "FAIL: guest/$n/$mode (${verdict[$n]}: ${why[$n]})"
 		fi
 	done
-	if [[ $mode == vmx ]]; then
-		if ((end_ok)); then
-			echo "PASS: guest-run/$mode/end-status"
+	for ((b = 1; b <= ${#end_ok[@]}; b++)); do
+		if ((end_ok[$b])); then
+			echo "PASS: guest-run/$mode/${end_name[$b]}"
 		else
-			echo "FAIL: guest-run/$mode/end-status ($end_why)"
+			echo "FAIL: guest-run/$mode/${end_name[$b]} (${end_why[$b]})"
 		fi
-	fi
+	done
 } >"$results"
 echo "# results: $report, $results; per-guest logs: $out/NAME.log"
 
-((npass == ${#names[@]} && end_ok))
+((npass == ${#names[@]} && nend_ok == ${#end_ok[@]}))
