@@ -104,7 +104,7 @@ FORCE:
 # line is scripts/summary.sh's "N passed, M failed[, K skipped]".
 # ---------------------------------------------------------------------------
 TEST_STEPS := unit test-layering test-fuzz test-insn-diff $(TV_BOOT_TESTS) \
-	      test-guests-qemu-results $(TV_GUEST_TESTS)
+	      test-guests-qemu-results $(TV_GUEST_TESTS) test-timer-matrix
 
 .PHONY: test test-layering test-fuzz test-insn-diff test-guests-qemu-results
 test:
@@ -140,3 +140,37 @@ test-guests-qemu-results:
 		-e 's/^RESULT: \([^ ]*\) \([A-Z]*\)\(.*\)/FAIL: guest\/\1\/qemu-native \2\3/p' \
 		$(BUILD)/test/guests-qemu.out > $(BUILD)/results/guests-qemu.log; \
 	tail -12 $(BUILD)/test/guests-qemu.out; exit $$rc
+
+# ---------------------------------------------------------------------------
+# The LAPIC timer selftests (group "timer" of tests/guests.cfg) under every
+# host timer backend and xAPIC path, and the same verdicts everywhere
+# (issue 5).  make test runs TIMER_MATRIX_CI, which covers each backend and
+# each path at least once (the default auto = preempt + apicv run is
+# test-guests-bochs); make test-full runs the whole matrix.
+# ---------------------------------------------------------------------------
+TIMER_MATRIX_CI   := hpet:access tsc-deadline:ept poll:apicv preempt:ept
+TIMER_MATRIX_FULL := $(foreach t,preempt hpet tsc-deadline poll,$(foreach a,apicv access ept,$(t):$(a)))
+TIMER_MATRIX      ?= $(TIMER_MATRIX_CI)
+
+.PHONY: test-timer-matrix test-full
+test-timer-matrix: $(BUILD)/tickvisor.efi guests
+	@scripts/deps.sh bochs
+	@mkdir -p $(BUILD)/results
+	@rc=0; printf '%s\n' $(TIMER_MATRIX) | xargs -P 2 -I{} sh -c ' \
+		t=$${1%%:*}; a=$${1#*:}; \
+		scripts/run-guests-tickvisor.sh --mode vmx --group timer --label -$$t-$$a \
+			--tv-config timer=$$t --tv-config apic=$$a \
+			--out $(BUILD)/test/timer-$$t-$$a \
+			--results $(BUILD)/results/timer-$$t-$$a.log > $(BUILD)/test/timer-$$t-$$a.out 2>&1; \
+		r=$$?; echo "timer=$$t apic=$$a: $$(grep -c "^ok" $(BUILD)/test/timer-$$t-$$a.out) ok, \
+			$$(grep -c "^not ok" $(BUILD)/test/timer-$$t-$$a.out) not ok (exit $$r)"; exit $$r' _ {} || rc=1; \
+	args=""; [ -r $(BUILD)/results/guests-bochs-native.log ] && args="native=$(BUILD)/results/guests-bochs-native.log"; \
+	[ -r $(BUILD)/results/guests-bochs-vmx.log ] && args="$$args vmx-auto=$(BUILD)/results/guests-bochs-vmx.log"; \
+	for c in $(TIMER_MATRIX); do t=$${c%%:*}; a=$${c#*:}; \
+		args="$$args $$t-$$a=$(BUILD)/results/timer-$$t-$$a.log"; done; \
+	scripts/compare-verdicts.sh $$args | tee $(BUILD)/results/timer-verdicts.log; \
+	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; exit $$rc
+
+# Everything, with the whole timer matrix (12 backend x path runs).
+test-full:
+	@$(MAKE) --no-print-directory test TIMER_MATRIX="$(TIMER_MATRIX_FULL)"

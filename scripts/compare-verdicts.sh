@@ -8,8 +8,8 @@
 # and under tickvisor with each timer backend and APIC path.  Each argument
 # names one run (a label and its results log: the guests' own PASS:/FAIL:/
 # SKIP: lines, as scripts/run-guests-tickvisor.sh writes them).  A check is
-# keyed by its guest prefix (G<n>: is dropped) and its rule text up to the
-# first " (" (measured values differ from run to run).
+# keyed by its guest name and its rule text up to the first " (" (measured
+# values differ from run to run), at most "face: group: rule".
 #
 # Prints one PASS:/FAIL: line for the comparison: FAIL when a check passes
 # in one run and fails in another (a guest that crashed is already a FAIL of
@@ -32,9 +32,15 @@ for arg in "$@"; do
 		exit 1
 	fi
 	# verdict<TAB>key<TAB>label
-	sed -E -n 's/^(\[[^]]*\] cpu[0-9]+ [A-Z]+ +)?(G[0-9]+: )?(PASS|FAIL|SKIP): (.*)$/\3\t\4/p' "$log" |
+	sed -E -n 's/^(\[[^]]*\] cpu[0-9]+ [A-Z]+ +)?(G[0-9]+: )?([A-Za-z0-9_.-]+: )?(PASS|FAIL|SKIP): (.*)$/\4\t\3\5/p' "$log" |
 		grep -v -E $'\t(guest/|fuzz/|layering)' |
-		awk -F'\t' -v l="$label" '{ k = $2; i = index(k, " ("); if (i > 0) k = substr(k, 1, i - 1); print $1 "\t" k "\t" l }' >> "$tmp"
+		awk -F'\t' -v l="$label" '{
+			# The rule: up to the measured values " (...)" and at most
+			# "guest: face: group: rule", so that a SKIP line'"'"'s reason
+			# (": Bochs keeps ...") does not make it another check.
+			k = $2; i = index(k, " ("); if (i > 0) k = substr(k, 1, i - 1)
+			n = split(k, part, ": "); if (n > 4) { k = part[1]; for (j = 2; j <= 4; j++) k = k ": " part[j] }
+			print $1 "\t" k "\t" l }' >> "$tmp"
 done
 
 awk -F'\t' -v nruns=$# '
