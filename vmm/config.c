@@ -82,6 +82,7 @@ void config_init_defaults(struct tv_config *cfg)
 	cfg->vmx = TV_VMX_AUTO;
 	cfg->halt = false;
 	cfg->fault = TV_FAULT_NONE;
+	cfg->load_timers = 1;
 	cfg->timer = TV_TIMER_AUTO;
 	cfg->apic = TV_APIC_AUTO;
 	cfg->timer_min_period_us = TV_CONFIG_MIN_PERIOD_US_DEFAULT;
@@ -336,6 +337,12 @@ static int config_set(struct config_parser *p, const char *key, const char *valu
 		return config_set_guest_key(p, CONFIG_GUEST_TIMEOUT, key, value);
 	if (!hv_strcmp(key, "halt"))
 		return config_set_bool(p, key, value, &cfg->halt);
+	if (!hv_strcmp(key, "load_timers")) {
+		if (!config_parse_uint(value, TV_CONFIG_LOAD_TIMERS_MAX, &num) || num == 0)
+			return config_bad_value(p, key, value, "a count from 1 to 32");
+		cfg->load_timers = (uint32_t)num;
+		return 0;
+	}
 	if (!hv_strcmp(key, "timer_min_period_us")) {
 		if (!config_parse_uint(value, TV_CONFIG_MIN_PERIOD_US_MAX, &num) || num == 0)
 			return config_bad_value(p, key, value, "microseconds from 1 to 1000000");
@@ -571,6 +578,10 @@ void config_dump(const struct tv_config *cfg,
 	emit(ctx, line);
 	hv_snprintf(line, sizeof(line), "halt=%d", cfg->halt ? 1 : 0);
 	emit(ctx, line);
+	if (cfg->load_timers != 1) {
+		hv_snprintf(line, sizeof(line), "load_timers=%u", cfg->load_timers);
+		emit(ctx, line);
+	}
 	if (cfg->fault != TV_FAULT_NONE) {
 		hv_snprintf(line, sizeof(line), "fault=%s",
 			    config_enum_name(&config_fault_enum, (unsigned int)cfg->fault));

@@ -47,6 +47,7 @@
 #define TV_CONFIG_TIMEOUT_MAX	86400U
 #define TV_CONFIG_MIN_PERIOD_US_DEFAULT	200U
 #define TV_CONFIG_MIN_PERIOD_US_MAX	1000000U
+#define TV_CONFIG_LOAD_TIMERS_MAX	32U
 
 enum tv_mode {
 	TV_MODE_VMX,
@@ -108,6 +109,7 @@ struct tv_config {
 	enum tv_vmx vmx;
 	bool halt;			/* halt instead of powering off at the end */
 	enum tv_fault fault;		/* test only: fault in the VMM on purpose */
+	uint32_t load_timers;		/* timers due on this pCPU: the guest's + N-1 synthetic ones */
 	enum tv_timer timer;
 	enum tv_apic apic;
 	uint32_t timer_min_period_us;

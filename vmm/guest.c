@@ -192,6 +192,8 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 				pr_warn_ratelimited("%sLAPIC state could not be carried across a TSC write\n",
 						    guest_prefix);
 			vm->apic.last_deadline = VTIMER_NONE;
+			/* A timer tick pending across the jump has no meaningful lateness. */
+			vapic_note_blocked(&vm->apic);
 			act->set_tsc_offset = true;
 		}
 		act->tsc_offset = vm->vcpu.tsc_offset;
@@ -630,6 +632,77 @@ static void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 #define GUEST_CAL_FIRES		16U
 #define GUEST_CAL_PERIOD	20000U	/* ticks between calibration deadlines */
 
+/*
+ * load_timers=N: N-1 synthetic vCPU timers due on this pCPU besides the
+ * guest's own, each a vLAPIC in TSC-deadline mode re-armed at a staggered
+ * interval and handled exactly as a vCPU's timer would be (expire,
+ * acknowledge, EOI, re-arm) whenever the host queue says it is due: the
+ * benchmark's way to show how lateness grows with load before several VMs
+ * share a pCPU.
+ */
+#define GUEST_LOAD_BASE_TICKS	7919U
+static struct vlapic guest_load[TV_CONFIG_LOAD_TIMERS_MAX];
+static uint32_t guest_nr_load;
+static uint64_t guest_load_served;
+
+static void guest_load_arm(uint32_t i, uint64_t host_now)
+{
+	uint64_t next = host_now + GUEST_LOAD_BASE_TICKS * (i + 3U) + 613U * i;
+
+	(void)vlapic_msr_write(&guest_load[i], MSR_IA32_TSC_DEADLINE, next, host_now);
+	hosttimer_set(HOSTTIMER_ID_LOAD + i, next);
+}
+
+static void guest_load_start(uint32_t n, uint64_t tsc_khz)
+{
+	uint64_t now = cpu_rdtsc();
+
+	guest_nr_load = n > 1 ? n - 1 : 0;
+	for (uint32_t i = 0; i < guest_nr_load; i++) {
+		struct vlapic_config cfg;
+
+		vlapic_config_default(&cfg, i + 1U, false, tsc_khz);
+		(void)vlapic_init(&guest_load[i], &cfg);
+		(void)vlapic_mmio_write(&guest_load[i], 0xf0U, 4, 0x1ffU, now);
+		(void)vlapic_mmio_write(&guest_load[i], 0x320U, 4, 0x41U | (2U << 17), now);
+		guest_load_arm(i, now);
+	}
+}
+
+static void guest_load_stop(void)
+{
+	for (uint32_t i = 0; i < guest_nr_load; i++)
+		hosttimer_set(HOSTTIMER_ID_LOAD + i, HOSTTIMER_NONE);
+	guest_nr_load = 0;
+}
+
+/* Serve every synthetic timer the host queue says is due. */
+static void guest_load_serve(void)
+{
+	uint32_t ids[TV_CONFIG_LOAD_TIMERS_MAX + 2U];
+	uint64_t now = cpu_rdtsc();
+	size_t n;
+
+	if (!guest_nr_load)
+		return;
+	n = hosttimer_pop_expired(now, ids, HV_ARRAY_SIZE(ids));
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = ids[k] - HOSTTIMER_ID_LOAD;
+		int vec;
+
+		if (ids[k] < HOSTTIMER_ID_LOAD || i >= guest_nr_load)
+			continue;	/* the guest's own ids are set again before every entry */
+		(void)vlapic_expire(&guest_load[i], now);
+		vec = vlapic_pending_vector(&guest_load[i]);
+		if (vec != VLAPIC_NO_VECTOR) {
+			(void)vlapic_ack_vector(&guest_load[i], (uint32_t)vec);
+			(void)vlapic_eoi(&guest_load[i]);
+		}
+		guest_load_served++;
+		guest_load_arm(i, now);
+	}
+}
+
 /* What the boot calibration measured: every guest starts with these margins. */
 static uint64_t guest_boot_margin[VAPIC_PATH_COUNT];
 
@@ -687,7 +760,20 @@ static bool guest_wait_halted(struct vm *vm, uint64_t *spin_to, uint64_t *woke_a
 			until = guest_to_host(vm, d);
 		if (vm->deadline_tsc)
 			until = HV_MIN(until, vm->deadline_tsc);
+		if (guest_nr_load) {
+			uint64_t q;
+
+			hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+			q = hosttimer_earliest();
+			if (q < until - HV_MIN(until, m)) {
+				/* Another timer is due first: serve it and wait again. */
+				(void)hosttimer_wait(guest_timers.halted, q, 0);
+				guest_load_serve();
+				continue;
+			}
+		}
 		(void)hosttimer_wait(guest_timers.halted, until, m);
+		guest_load_serve();
 		if (vm->deadline_tsc && cpu_rdtsc() >= vm->deadline_tsc) {
 			struct vmx_exit_action act;
 
@@ -734,6 +820,8 @@ static uint64_t guest_arm_timers(struct vm *vm)
 		if (guest_timers.preempt_safety_net && !(vm->last_rflags & RFLAGS_IF))
 			preempt_at = HV_MIN(preempt_at, dh);
 	}
+	if (guest_nr_load && guest_timers.running == HOSTTIMER_PREEMPT)
+		preempt_at = HV_MIN(preempt_at, hosttimer_earliest());
 	return preempt_at == HOSTTIMER_NONE ? 0 :
 	       preempt_at > host_now ? preempt_at - host_now : 1;
 }
@@ -748,9 +836,11 @@ static uint64_t guest_arm_timers(struct vm *vm)
 static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
 {
 	struct vapic *a = &vm->apic;
-	uint64_t now = guest_tsc_host_now(vm), d, spin_to = 0;
+	uint64_t now, d, spin_to = 0;
 	uint64_t ready_from = vm->last_exit_tsc, woke = 0;
 
+	guest_load_serve();
+	now = guest_tsc_host_now(vm);
 	/*
 	 * Never early, minimally late: a timer exit armed `margin` ticks before
 	 * the deadline is handled as of the deadline itself, and the entry waits
@@ -1084,7 +1174,9 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (gc->timeout_s && guest_tsc_khz)
 		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * guest_tsc_khz * 1000ULL;
 
+	guest_load_start(bi->config->load_timers, guest_tsc_khz);
 	guest_loop(vm, 0);
+	guest_load_stop();
 	{
 		struct vio_effect eff;
 
@@ -1217,5 +1309,8 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		cfg->nr_guests, failed);
 	pr_info("timer: %llu interrupts delivered across all guests, %llu early fires\n",
 		(unsigned long long)guest_timer_total, (unsigned long long)guest_early_total);
+	if (cfg->load_timers > 1)
+		pr_info("load_timers=%u: %llu synthetic timer expiries served besides the guests'\n",
+			cfg->load_timers, (unsigned long long)guest_load_served);
 	return failed ? TV_STATUS_GUEST_FAIL : TV_STATUS_OK;
 }

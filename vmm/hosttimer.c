@@ -198,3 +198,20 @@ bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early)
 		cpu_pause();
 	return by_irq;
 }
+
+size_t hosttimer_pop_expired(uint64_t host_tsc, uint32_t *ids, size_t max)
+{
+	struct tqueue_expired exp[8];
+	size_t n = 0;
+
+	while (n < max) {
+		size_t got = tqueue_pop_expired(&ht_queue, host_tsc, exp,
+						HV_MIN(max - n, HV_ARRAY_SIZE(exp)));
+
+		for (size_t i = 0; i < got; i++)
+			ids[n++] = exp[i].id;
+		if (got < HV_ARRAY_SIZE(exp))
+			break;
+	}
+	return n;
+}

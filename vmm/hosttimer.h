@@ -41,11 +41,14 @@ const char *hosttimer_backend_name(enum hosttimer_backend b);
 /* Queue ids: one per vCPU timer and one per guest timeout. */
 #define HOSTTIMER_ID_VTIMER	0U
 #define HOSTTIMER_ID_TIMEOUT	1U
+#define HOSTTIMER_ID_LOAD	2U	/* first of the load_timers= synthetic timers */
 #define HOSTTIMER_IDS		64U
 
 /* @brief Queue (or move) a deadline; HOSTTIMER_NONE cancels it. */
 void hosttimer_set(uint32_t id, uint64_t host_tsc);
 uint64_t hosttimer_earliest(void);
+/* @brief Take up to max expired ids (deadline <= host_tsc) off the queue. */
+size_t hosttimer_pop_expired(uint64_t host_tsc, uint32_t *ids, size_t max);
 #define HOSTTIMER_NONE	UINT64_MAX
 
 /*
