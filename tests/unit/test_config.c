@@ -551,7 +551,43 @@ static void config_random_input_never_crashes(void)
 	UT_CHECK_MSG(ok > 100 && rejected > 100, "ok %u rejected %u", ok, rejected);
 }
 
+static void config_fault_key_selects_vmm_fault(void)
+{
+	UT_EQ(parse_file("log=info\n"), 0);
+	UT_EQ(cfg.fault, TV_FAULT_NONE);
+	UT_EQ(parse_file("fault=pf\n"), 0);
+	UT_EQ(cfg.fault, TV_FAULT_PF);
+	UT_EQ(parse_file("fault=ud\n"), 0);
+	UT_EQ(cfg.fault, TV_FAULT_UD);
+	UT_CHECK(parse_file("fault=segv\n") != 0);
+	UT_CHECK(strstr(errline, "fault") && strstr(errline, "none|ud|gp|pf|de"));
+}
+
+static void config_load_timers_range(void)
+{
+	UT_EQ(parse_file("log=info\n"), 0);
+	UT_EQ(cfg.load_timers, 1);
+	UT_EQ(parse_file("load_timers=16\n"), 0);
+	UT_EQ(cfg.load_timers, 16);
+	UT_CHECK(parse_file("load_timers=0\n") != 0);
+	UT_CHECK(strstr(errline, "load_timers") != NULL);
+	UT_CHECK(parse_file("load_timers=33\n") != 0);
+}
+
+static void config_dump_shows_non_default_test_keys(void)
+{
+	struct dump_buf d = { "", 0 };
+
+	UT_EQ(parse_file("fault=de\nload_timers=4\n"), 0);
+	config_dump(&cfg, dump_collect, &d);
+	UT_CHECK(strstr(d.text, "\nfault=de\n") != NULL);
+	UT_CHECK(strstr(d.text, "\nload_timers=4\n") != NULL);
+}
+
 static const struct ut_case cases[] = {
+	UT_CASE(config_fault_key_selects_vmm_fault),
+	UT_CASE(config_load_timers_range),
+	UT_CASE(config_dump_shows_non_default_test_keys),
 	UT_CASE(config_defaults_match_issue),
 	UT_CASE(config_file_syntax_comments_blanks_crlf),
 	UT_CASE(config_hash_inside_value_is_not_comment),
