@@ -159,6 +159,8 @@ int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct v
 	if (rc)
 		return -HV_ENODEV;
 	/* Window exiting is asked for only while an event waits (vmx_vcpu_set_*_window). */
+	s->has_intr_window = s->proc & PROC_INTR_WINDOW_EXITING;
+	s->has_nmi_window = (s->proc & PROC_NMI_WINDOW_EXITING) && (s->pin & PIN_VIRTUAL_NMIS);
 	s->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	/* The CR3-exiting controls are default1 without TRUE controls; with EPT we never want them. */
 	if (s->proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING))
@@ -625,12 +627,18 @@ static void vmx_set_proc_bit(const struct vmx_setup *s, uint32_t bit, bool on)
 
 void vmx_vcpu_set_intr_window(const struct vmx_setup *s, bool on)
 {
-	vmx_set_proc_bit(s, PROC_INTR_WINDOW_EXITING, on);
+	/*
+	 * Without interrupt-window exiting a held-off interrupt waits for the
+	 * next exit of any kind: late, never early.
+	 */
+	if (s->has_intr_window)
+		vmx_set_proc_bit(s, PROC_INTR_WINDOW_EXITING, on);
 }
 
 void vmx_vcpu_set_nmi_window(const struct vmx_setup *s, bool on)
 {
-	vmx_set_proc_bit(s, PROC_NMI_WINDOW_EXITING, on);
+	if (s->has_nmi_window)
+		vmx_set_proc_bit(s, PROC_NMI_WINDOW_EXITING, on);
 }
 
 void vmx_vcpu_set_halted(bool halted)

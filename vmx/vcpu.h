@@ -64,6 +64,7 @@ struct vmx_setup {
 	bool has_preemption_timer;
 	unsigned int preemption_timer_rate;
 	bool has_vpid;
+	bool has_intr_window, has_nmi_window;	/* the window-exiting controls may be set */
 	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
 };
 
