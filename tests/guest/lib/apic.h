@@ -111,6 +111,8 @@ int apic_set_global_mode(bool x2apic);
 bool apic_is_x2apic(void);
 /* The MMIO base in use in xAPIC mode. */
 uint64_t apic_mmio_base(void);
+/* Follow a relocation of the xAPIC page done by writing IA32_APIC_BASE. */
+void apic_set_mmio_base(uint64_t base);
 
 uint32_t apic_read(uint32_t reg);
 void apic_write(uint32_t reg, uint32_t val);
