@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+#
+# `make bench` (issue 6): the benchmark guests (group "bench" of
+# tests/guests.cfg) natively and under tickvisor with each host timer
+# backend and APIC path in Bochs, plus the host model benchmarks
+# (`make bench-host`), in one report: a table on stdout,
+# $(BUILD)/bench/results.csv, latency.png and summary.md
+# (scripts/bench.sh, scripts/bench-report.sh).
+#   BENCH_FULL=1     every timer x APIC configuration and 1,000,000 drift
+#                    periods (the default is a subset that fits ~25 minutes
+#                    on two cores; the output says which subset ran)
+#   BENCH_JOBS=N     Bochs runs at a time (2)
+#   BENCH_CONFIGS="preempt:apicv hpet:ept ..."   pick the configurations
+#   make bench-report  print the report of the last run again, no boots
+# It fails (status 1) on an early fire, a failed guest or two runs of one
+# configuration that differ.
+
+BENCH_FULL ?= 0
+BENCH_JOBS ?= 2
+export BENCH_FULL BENCH_JOBS BENCH_CONFIGS
+
+.PHONY: bench bench-report
+bench: $(BUILD)/tickvisor.efi guests
+	@scripts/deps.sh bochs
+	@scripts/deps.sh test >/dev/null 2>&1 || echo "bench: scripts/deps.sh test failed: gnuplot may be missing (no latency.png)"
+	@mkdir -p $(BUILD)/bench
+	@$(MAKE) --no-print-directory bench-host > $(BUILD)/bench/host.txt 2>&1 || \
+		{ cat $(BUILD)/bench/host.txt; echo "FAIL: make bench-host"; exit 1; }
+	@scripts/bench.sh --out $(BUILD)/bench
+
+bench-report:
+	@scripts/bench.sh --out $(BUILD)/bench --no-run
