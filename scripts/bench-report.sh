@@ -54,6 +54,11 @@ check() { # check PASS|FAIL NAME WHY
 # the scale runs.  Config names: native, TIMER-APIC, scale-N.
 declare -a cfgs=(native)
 for c in $configs; do cfgs+=("${c%%:*}-${c#*:}"); done
+# A tickvisor without the key refuses the config: say so, count nothing.
+if ((scale_ok)) && cat "$runs"/scale-*/serial.clean 2>/dev/null | grep -a -q "unknown key 'load_timers'"; then
+	scale_ok=0
+	scale_why="this tickvisor refused load_timers (\"unknown key 'load_timers'\"): no scale figures"
+fi
 declare -a scale_cfgs=()
 if ((scale_ok)); then
 	for k in $scale; do scale_cfgs+=("scale-$k"); done
@@ -69,6 +74,17 @@ dirs_of() {
 }
 
 # --- collect ----------------------------------------------------------------
+# bench_names X2: the lines on stdin, with "-x2apic" added to the names
+# without a face suffix when X2 is 1 (bench_rt with x2apic=1 prints the
+# same rt-* names as with xAPIC), so that the two guests' rows stay apart.
+bench_names() {
+	if [[ $1 == 1 ]]; then
+		sed -E '/ name=[^ ]*-x?2?apic( |$)/! s/ name=([^ ]+)/ name=\1-x2apic/'
+	else
+		cat
+	fi
+}
+
 # lines.tsv: CONFIG <tab> GUEST <tab> the BENCH/HIST/DRIFT line.
 lines=$out/lines.tsv
 : >"$lines"
@@ -76,7 +92,9 @@ for c in "${cfgs[@]}" "${scale_cfgs[@]}"; do
 	for d in $(dirs_of "$c"); do
 		for n in $guests; do
 			[[ -r $d/$n.out ]] || continue
-			tr -d '\r' <"$d/$n.out" | grep -a -E '^(BENCH|HIST|DRIFT): ' |
+			x2=0
+			[[ " ${x2apic_guests:-} " == *" $n "* ]] && x2=1
+			tr -d '\r' <"$d/$n.out" | grep -a -E '^(BENCH|HIST|DRIFT): ' | bench_names "$x2" |
 				awk -v c="$c" -v g="$n" '{ print c "\t" g "\t" $0 }' >>"$lines"
 		done
 	done
@@ -173,6 +191,7 @@ awk -F'\t' -v order="$cfgorder" '
 			xn = "-"; nk = b SUBSEP "native"
 			if (c != "native" && (nk in have) && p50[nk] > 0) xn = sprintf("%.2f", p50[key] / p50[nk])
 			xv = "-"; vk = "rt-vmcall" SUBSEP c
+			if (b ~ /-x2apic$/ && (("rt-vmcall-x2apic" SUBSEP c) in have)) vk = "rt-vmcall-x2apic" SUBSEP c
 			if (b ~ /^rt-/ && (vk in have) && p50[vk] > 0) xv = sprintf("%.2f", p50[key] / p50[vk])
 			print b, c, unit[key], samples[key], mn[key], p50[key], p99[key], mx[key], mean[key], early[key], xn, xv, \
 				(key in dper) ? dper[key] : "", (key in dlen) ? dlen[key] : "", (key in dlast) ? dlast[key] : ""

@@ -5,7 +5,7 @@
 # bench.sh [--out DIR] [--cfg FILE] [--full] [--jobs N] [--configs "T:A ..."]
 #          [--repeat T:A] [--scale "1 4 16"] [--no-run]
 #
-# Run the benchmark guests (group "bench" of tests/guests.cfg) in Bochs,
+# Run the benchmark guests (group "bench" of tests/bench.cfg) in Bochs,
 # natively and under tickvisor with each host timer backend and APIC path,
 # then hand the logs to scripts/bench-report.sh for the table, the CSV,
 # the plot and the summary (issue 6).  `make bench` calls it.
@@ -49,7 +49,7 @@ BENCH_QUICK_PERIODS=${BENCH_QUICK_PERIODS:-20000}
 BENCH_FULL_PERIODS=1000000
 
 out=$TV_REPO_DIR/build/bench
-cfg=$TV_REPO_DIR/tests/guests.cfg
+cfg=$TV_REPO_DIR/tests/bench.cfg
 full=${BENCH_FULL:-0}
 jobs=${BENCH_JOBS:-2}
 configs=${BENCH_CONFIGS:-}
@@ -98,10 +98,11 @@ done
 
 efi=$TV_REPO_DIR/build/tickvisor.efi
 tv_guests_cfg_parse "$cfg"
-declare -a guests=() latency=()
+declare -a guests=() latency=() x2=()
 for n in "${TV_GCFG_NAMES[@]}"; do
 	[[ " ${TV_GCFG[$n.groups]:-} " == *" bench "* ]] || continue
 	guests+=("$n")
+	[[ " ${TV_GCFG[$n.args]:-} " == *" x2apic=1 "* ]] && x2+=("$n")
 	[[ ${TV_GCFG[$n.guest]:-$n.elf} == *latency* ]] && latency+=("$n")
 done
 ((${#guests[@]})) || setup_die "no guest in group bench in $cfg (the benchmark guests: tests/guest/bench_*.c)"
@@ -176,6 +177,7 @@ envfile=$out/run.env
 	echo "scale_why=\"$scale_why\""
 	echo "guests=\"${guests[*]}\""
 	echo "latency_guests=\"${latency[*]}\""
+	echo "x2apic_guests=\"${x2[*]}\""
 	echo "git_rev=$(git -C "$TV_REPO_DIR" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git -C "$TV_REPO_DIR" diff --quiet HEAD -- 2>/dev/null || echo -dirty)"
 	echo "efi_rev=\"$(cat "$TV_REPO_DIR/build/git-rev" 2>/dev/null || echo unknown)\""
 	echo "bochs_cpu=${BOCHS_CPU:-tigerlake}"
