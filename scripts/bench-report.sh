@@ -319,6 +319,30 @@ else
 	check FAIL bench/repeatable "$repeat run twice: lines differ ($(grep -c '^[<>]' "$out/repeat.diff") differing lines; $out/repeat.diff)"
 fi
 
+# The same images and guest config as the last make bench in DIR must give
+# the very same figures (the acceptance: two runs, identical numbers).
+same_note=
+if [[ ! -r $out/prev/run.env ]]; then
+	same_note="SKIP: bench/same-as-last-run (no earlier run in $out to compare with)"
+elif [[ $(sed -n 's/^images_sha=//p' "$out/prev/run.env") != "${images_sha:-none}" ]]; then
+	same_note="SKIP: bench/same-as-last-run (the last run had another tickvisor.efi, guests or periods)"
+else
+	# benchmark,config -> every figure, for the rows both runs have.
+	ncommon=$(join -t, <(cut -d, -f1,2 "$out/prev/results.csv" | sed 1d | tr , '|' | sort) \
+		<(cut -d, -f1,2 "$out/results.csv" | sed 1d | tr , '|' | sort) | wc -l)
+	ndiff=$(awk -F, 'NR == FNR { prev[$1 FS $2] = $0; next }
+		FNR > 1 && (($1 FS $2) in prev) && prev[$1 FS $2] != $0 { n++ } END { print n + 0 }' \
+		"$out/prev/results.csv" "$out/results.csv")
+	if ((ncommon == 0)); then
+		same_note="SKIP: bench/same-as-last-run (no benchmark x configuration in common with the last run)"
+	elif ((ndiff == 0)); then
+		check PASS bench/same-as-last-run "same images as the last make bench: $ncommon rows, every figure identical"
+	else
+		check FAIL bench/same-as-last-run "same images as the last make bench, but $ndiff of $ncommon rows differ ($out/prev/results.csv)"
+	fi
+fi
+[[ -z $same_note ]] || checks+=("$same_note")
+
 # --- the plot ---------------------------------------------------------------
 # One panel per latency benchmark: native and each configuration, counts on
 # a log scale.
@@ -392,7 +416,8 @@ echo
 echo "=== tickvisor benchmarks ($subset subset), commit $git_rev, $now"
 echo "platform: Bochs $bochs_ver, cpu model=$bochs_cpu, ips=$ips, clock sync=none time0=946684800 (guest TSC = instruction count); host: $host_cpu, $ncpu CPUs"
 echo "configurations: native (tickvisor mode=native) and timer:apic = $configs; drift periods: $periods"
-[[ $subset == full ]] || echo "subset: quick (BENCH_FULL=1 runs all 12 timer x APIC configurations and 1,000,000 drift periods)"
+ncfg=$(wc -w <<<"$configs")
+echo "subset: $subset: native + $ncfg of the 12 timer x APIC configurations, $periods drift periods$([[ $subset == full ]] || echo " (BENCH_FULL=1: 1,000,000)")"
 echo "units: guest TSC ticks (= emulated instructions); x native = p50 / native p50; x vmcall = p50 / rt-vmcall p50 of the same config"
 echo
 print_table text
@@ -425,7 +450,7 @@ echo "runs took ${bench_seconds:-?}s of wall time"
 	echo "- Configuration: $subset subset. Native = tickvisor \`mode=native\` (the guest on the bare"
 	echo "  emulated machine, Bochs's own LAPIC). Under tickvisor (\`mode=vmx\`, \`log=info\`):"
 	echo "  timer:apic = \`$configs\`. Drift: $periods periods."
-	[[ $subset == full ]] || echo "  (\`make bench BENCH_FULL=1\` runs all 12 timer x APIC configurations and 1,000,000 periods.)"
+	[[ $subset == full ]] || echo "  (\`make bench BENCH_FULL=1\` runs the drift guest over 1,000,000 periods.)"
 	echo "- Wall time of the runs: ${bench_seconds:-?} s, two Bochs at a time."
 	echo
 	echo "## How to read it"

@@ -23,9 +23,12 @@
 #               in the host fallback queue); run only when this tickvisor
 #               knows the key.
 #
-# The default (quick) subset keeps `make bench` within about 25 minutes on
-# two cores: BENCH_QUICK_CONFIGS, and BENCH_QUICK_PERIODS drift periods.
-# --full (BENCH_FULL=1) runs every backend x path and 1,000,000 periods.
+# Both subsets run native and all 12 timer x APIC configurations (13 to 15
+# minutes on two idle cores, about 80 s per configuration); they differ in
+# the drift guest's periods: BENCH_QUICK_PERIODS (20,000: 4 emulated
+# seconds) by default, 1,000,000 (about 200 emulated seconds per run, about
+# 40 minutes in all) with --full (BENCH_FULL=1).  --configs (BENCH_CONFIGS)
+# picks fewer configurations.
 # Runs go BENCH_JOBS (2) at a time, each Bochs on one core.
 #
 # Everything goes to DIR (build/bench): runs/CONFIG/ (the work folders of
@@ -43,8 +46,7 @@ usage() {
 	exit 2
 }
 
-BENCH_QUICK_CONFIGS=${BENCH_QUICK_CONFIGS:-"preempt:apicv preempt:access preempt:ept hpet:apicv tsc-deadline:apicv poll:apicv"}
-BENCH_FULL_CONFIGS="preempt:apicv preempt:access preempt:ept hpet:apicv hpet:access hpet:ept tsc-deadline:apicv tsc-deadline:access tsc-deadline:ept poll:apicv poll:access poll:ept"
+BENCH_ALL_CONFIGS="preempt:apicv preempt:access preempt:ept hpet:apicv hpet:access hpet:ept tsc-deadline:apicv tsc-deadline:access tsc-deadline:ept poll:apicv poll:access poll:ept"
 BENCH_QUICK_PERIODS=${BENCH_QUICK_PERIODS:-20000}
 BENCH_FULL_PERIODS=1000000
 
@@ -81,13 +83,13 @@ setup_die() {
 
 if ((full)); then
 	subset=full
-	configs=${configs:-$BENCH_FULL_CONFIGS}
+	configs=${configs:-$BENCH_ALL_CONFIGS}
 	periods=${BENCH_PERIODS:-$BENCH_FULL_PERIODS}
 	# 1,000,000 periods take far longer than guests.cfg's QEMU timeouts.
 	export TV_BOCHS_TIMEOUT_SCALE=${TV_BOCHS_TIMEOUT_SCALE:-40}
 else
 	subset=quick
-	configs=${configs:-$BENCH_QUICK_CONFIGS}
+	configs=${configs:-$BENCH_ALL_CONFIGS}
 	periods=${BENCH_PERIODS:-$BENCH_QUICK_PERIODS}
 fi
 [[ $periods =~ ^[1-9][0-9]*$ ]] || setup_die "drift periods must be a positive number, not '$periods'"
@@ -142,9 +144,27 @@ done
 
 if ((run)); then
 	[[ -r $efi ]] || setup_die "$efi not found: run make"
+	# The last run's figures, for the same-as-last-run check.
+	rm -rf "$out/prev"
+	if [[ -r $out/run.env && -r $out/results.csv ]]; then
+		mkdir -p "$out/prev"
+		cp "$out/run.env" "$out/results.csv" "$out/prev/"
+	fi
 	rm -rf "$out/runs"
 	mkdir -p "$out/runs"
 fi
+
+# What ran, to the byte: tickvisor, the guests and their config.
+images_sha() {
+	local n
+	{
+		sha256sum "$efi" | cut -d' ' -f1
+		for n in "${guests[@]}"; do
+			sha256sum "$TV_REPO_DIR/build/guests/${TV_GCFG[$n.guest]:-$n.elf}" | cut -d' ' -f1
+		done
+		sha256sum "$bcfg" | cut -d' ' -f1
+	} | sha256sum | cut -c1-16
+}
 
 # The run list: NAME|mode|extra options.  Natively one item per guest so
 # that both cores stay busy; the longest items first.
@@ -181,9 +201,11 @@ envfile=$out/run.env
 	echo "git_rev=$(git -C "$TV_REPO_DIR" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git -C "$TV_REPO_DIR" diff --quiet HEAD -- 2>/dev/null || echo -dirty)"
 	echo "efi_rev=\"$(cat "$TV_REPO_DIR/build/git-rev" 2>/dev/null || echo unknown)\""
 	echo "bochs_cpu=${BOCHS_CPU:-tigerlake}"
+	echo "images_sha=$(images_sha)"
 } >"$envfile"
 
-echo "=== make bench: $subset subset ($( ((full)) && echo "every backend x APIC path" || echo "BENCH_FULL=1 runs every backend x APIC path and 1,000,000 drift periods"))"
+ncfg=$(wc -w <<<"$configs")
+echo "=== make bench: $subset subset: native + $ncfg of the 12 timer x APIC configurations, $periods drift periods$( ((full)) || echo " (BENCH_FULL=1: 1,000,000 periods)")"
 echo "    guests: ${guests[*]}"
 echo "    native + configurations (timer:apic): $configs"
 echo "    drift periods: $periods; repeatability run: $t-$a"
