@@ -893,12 +893,10 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
 	}
 	*preempt_ticks = guest_arm_timers(vm);
-	now = guest_tsc_host_now(vm);
-	if (path != VAPIC_PATH_OTHER_EXIT && a->inject_pending && now >= ready_from)
-		vapic_adapt_margin(a, path, now - ready_from);
-	while (now < spin_to)
-		now = guest_tsc_host_now(vm);
-	vapic_note_entry(a, now);
+	vm->adapt_path = path != VAPIC_PATH_OTHER_EXIT && a->inject_pending ? (int)path : -1;
+	vm->adapt_from = guest_to_host(vm, ready_from);
+	/* The spin itself happens in vmx_vcpu_enter(), right before VMRESUME. */
+	vm->spin_until_host = spin_to ? guest_to_host(vm, spin_to) : 0;
 	return true;
 }
 
@@ -1027,15 +1025,15 @@ static void guest_report_timer(const struct vm *vm)
 		return;
 	pr_info("guest %u timer: %llu delivered, %llu EARLY; fires: preemption-timer %llu, "
 		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu, other-exit %llu; "
-		"%llu held off by the guest\n",
+		"%llu held off by the guest, %llu due at once when written\n",
 		vm->index, (unsigned long long)st->injected, (unsigned long long)st->early,
 		(unsigned long long)st->fires[VAPIC_PATH_PREEMPT],
 		(unsigned long long)st->fires[VAPIC_PATH_HOST_IRQ],
 		(unsigned long long)st->fires[VAPIC_PATH_HALT_WAKE],
 		(unsigned long long)st->fires[VAPIC_PATH_HALT_PREEMPT],
 		(unsigned long long)st->fires[VAPIC_PATH_OTHER_EXIT],
-		(unsigned long long)st->blocked);
-	if (st->injected > st->blocked)
+		(unsigned long long)st->blocked, (unsigned long long)st->immediate);
+	if (st->injected > st->blocked + st->immediate)
 		pr_info("guest %u timer lateness (deadline -> injection, guest TSC ticks): min %llu "
 			"p50 %llu p99 %llu max %llu\n", vm->index,
 			(unsigned long long)st->late_min,
@@ -1092,11 +1090,11 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
 
 		if (!guest_before_entry(vm, path, &ticks))
 			break;
-		if (cal_fires && vm->apic.stats.injected != delivered) {
+		if (cal_fires && vm->apic.inject_pending) {
 			uint64_t now = guest_tsc_host_now(vm);
 
 			/* Calibration: EOI for the guest and arm the next deadline right away. */
-			delivered = vm->apic.stats.injected;
+			delivered++;
 			(void)vlapic_eoi(&vm->apic.lapic);
 			if (delivered >= cal_fires) {
 				vm->end = VM_END_HYPERCALL_EXIT;
@@ -1106,11 +1104,19 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
 					       now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U, now);
 			ticks = guest_arm_timers(vm);
 		}
-		if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, &exit)) {
+		if (vmx_vcpu_enter(&vm->vcpu, &guest_vmx, ticks, vm->spin_until_host, &exit)) {
 			vm->end = VM_END_STOPPED;
 			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
 			break;
 		}
+		vapic_note_entry(&vm->apic, exit.entry_tsc + (uint64_t)vm->vcpu.tsc_offset);
+		/*
+		 * The margin to learn is the whole cost from the timer exit (or
+		 * wake-up) to VMRESUME, less any time spent spinning for the deadline.
+		 */
+		if (vm->adapt_path >= 0 && exit.entry_tsc - exit.spin_ticks >= vm->adapt_from)
+			vapic_adapt_margin(&vm->apic, (enum vapic_path)vm->adapt_path,
+					   exit.entry_tsc - exit.spin_ticks - vm->adapt_from);
 		vm->last_rflags = exit.rflags;
 		vm->last_exit_tsc = exit.tsc + (uint64_t)vm->vcpu.tsc_offset;
 		if (vm->vapic_page)

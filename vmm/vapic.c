@@ -134,7 +134,12 @@ void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t 
 	/* Lateness is measured to delivery; a masked tick (no IRR bit) has none. */
 	if (!a->fire_pending && vapic_irr_has(a, vapic_timer_vector(a))) {
 		a->fire_pending = true;
-		a->fire_deadline = d;
+		/*
+		 * A deadline that was already past when it was armed (a past
+		 * TSC deadline, or the guest moving its TSC forward) is due from
+		 * the moment it was set: lateness counts from then.
+		 */
+		a->fire_deadline = HV_MAX(d, a->arm_tsc);
 		a->fire_tsc = now;
 		a->fire_exit_tsc = HV_MIN(exit_tsc, now);
 		a->fire_path = path;
@@ -200,6 +205,10 @@ int vapic_take_vector(struct vapic *a, uint64_t now)
 	if (a->fire_pending && (uint32_t)vec == vapic_timer_vector(a)) {
 		a->inject_pending = true;
 		a->inject_vector = (uint32_t)vec;
+	} else if ((uint32_t)vec == vapic_timer_vector(a)) {
+		/* Raised inside the register write (already due): no deadline to be late for. */
+		a->stats.injected++;
+		a->stats.immediate++;
 	}
 	return vec;
 }
@@ -237,7 +246,7 @@ uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct
 		seen += s->hist[i];
 		if (seen >= want)
 			return i < VAPIC_HIST_LINEAR ? i :
-			       (1ULL << (i - VAPIC_HIST_LINEAR + 13U)) - 1U;
+			       HV_MIN((1ULL << (i - VAPIC_HIST_LINEAR + 13U)) - 1U, s->late_max);
 	}
 	return s->late_max;
 }

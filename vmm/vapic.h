@@ -43,6 +43,7 @@ struct vapic_stats {
 	uint64_t fires[VAPIC_PATH_COUNT];
 	uint64_t injected;	/* timer interrupts delivered */
 	uint64_t blocked;	/* of which the guest held off (IF = 0, TPR, masked): not counted in lateness */
+	uint64_t immediate;	/* raised by the register write itself (a deadline already past) */
 	uint64_t early;		/* delivered before the deadline: must stay 0 */
 	uint64_t late_min, late_max, late_sum;
 	uint32_t hist[VAPIC_HIST_LINEAR + VAPIC_HIST_LOG];

@@ -53,6 +53,9 @@ struct vm {
 	bool halted;			/* the guest executed HLT and waits for an interrupt */
 	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
 	uint64_t last_exit_tsc;		/* guest TSC right after the last exit */
+	uint64_t spin_until_host;	/* the next entry may not come before this host TSC */
+	int adapt_path;			/* timer path whose exit-to-entry cost to learn, or -1 */
+	uint64_t adapt_from;		/* host TSC of that exit (or wake-up) */
 	uint32_t *vapic_page;		/* virtual-APIC page (TPR shadow), or NULL */
 	uint64_t apic_mapped_gpa;	/* where the APIC-access page is mapped in EPT, 0: nowhere */
 	enum vm_end end;

@@ -431,8 +431,9 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 }
 
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
-		   struct vmx_exit_info *exit)
+		   uint64_t spin_until, struct vmx_exit_info *exit)
 {
+	uint64_t entry_tsc, spin_from;
 	int rc;
 
 	/*
@@ -445,6 +446,9 @@ int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_t
 
 		vmcs_write(VMCS_PREEMPTION_TIMER, count > PREEMPT_MAX ? PREEMPT_MAX : count);
 	}
+	spin_from = entry_tsc = cpu_rdtsc();
+	while (entry_tsc < spin_until)
+		entry_tsc = cpu_rdtsc();
 	rc = vmx_enter_guest(&v->regs, v->launched);
 	if (rc) {
 		uint64_t err = 0;
@@ -458,6 +462,8 @@ int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_t
 	}
 	v->launched = true;
 	vmx_read_exit(exit);
+	exit->entry_tsc = entry_tsc;
+	exit->spin_ticks = entry_tsc - spin_from;
 	return 0;
 }
 

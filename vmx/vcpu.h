@@ -30,6 +30,8 @@ struct vmx_exit_info {
 	uint64_t cs_base;
 	uint32_t activity;		/* the guest's activity state at the exit */
 	uint64_t tsc;			/* host TSC read right after the exit */
+	uint64_t entry_tsc;		/* host TSC read right before the entry that ended here */
+	uint64_t spin_ticks;		/* of which spent waiting for spin_until */
 };
 
 struct vmx_exit_action {
@@ -97,10 +99,12 @@ void vmx_vcpu_destroy(struct vcpu *v);
  * @brief Enter the guest and come back with the exit snapshot.
  * @param preempt_ticks host TSC ticks until the VMX-preemption timer must
  *        fire (0: leave it at its maximum).
+ * @param spin_until host TSC the entry must not come before (0: none): the
+ *        last step of "never early", as close to VMRESUME as C allows.
  * @return 0, or -HV_EIO when VMLAUNCH/VMRESUME itself failed (logged by name).
  */
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
-		   struct vmx_exit_info *exit);
+		   uint64_t spin_until, struct vmx_exit_info *exit);
 void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 		    const struct vmx_exit_action *act);
 /* @brief MOV to/from CR0/CR4 and LMSW exits, with the guest/host masks and read shadows. */
