@@ -108,6 +108,7 @@ TEST_STEPS := unit test-layering test-fuzz test-insn-diff $(TV_BOOT_TESTS) \
 
 .PHONY: test test-layering test-fuzz test-insn-diff test-guests-qemu-results
 test:
+	@scripts/deps.sh build bochs qemu test
 	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
 	@rc=0; for step in $(TEST_STEPS); do \
 		echo "=== make $$step"; \

@@ -37,10 +37,10 @@
  *                       0xF4) does: its status is (code << 1) | 1, so 0
  *                       gives 1.  Does not return.
  *   2 TV_HC_INFO        Returns TV_HC_ABI_VERSION (1).
- *   3 TV_HC_TRACE_DUMP  Asks the VMM to dump the VM's timer trace ring to
- *                       the host console.  Returns 0.  Reserved for the
- *                       timer work: until the VMM has a trace ring the
- *                       request is accepted and ignored.
+ *   3 TV_HC_TRACE_DUMP  Asks the VMM to dump the VM's timer trace ring (the
+ *                       last 256 timer interrupts: arm, deadline, when the
+ *                       VMM noticed it, when it was injected, and the path)
+ *                       to the host console.  Returns 0.
  *   other               Returns -ENOSYS (-38); the VM goes on.
  *
  * Exit port (QEMU's isa-debug-exit, iobase=0xf4, iosize=4)
