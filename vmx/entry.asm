@@ -109,13 +109,6 @@ vmx_exit_point:
 	mov rax, cr2
 	mov [rdi + R_CR2], rax
 	xor eax, eax
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	ret
+	jmp vmx_enter_guest.out		; drop the regs pointer, restore the host's registers
 
 section .note.GNU-stack noalloc noexec nowrite progbits
