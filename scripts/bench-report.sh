@@ -238,6 +238,36 @@ print_table() {
 		}' "$rows"
 }
 
+# print_pivot COLUMN(6 = p50, 7 = p99) FORMAT [REGEX]: benchmarks down,
+# configurations across, one figure per cell (scale runs apart).
+print_pivot() {
+	awk -F'\t' -v col="$1" -v fmt="$2" -v re="${3:-.}" -v order="$(printf '%s ' "${cfgs[@]}")" '
+		function short(c) {
+			sub(/^preempt/, "pre", c); sub(/^tsc-deadline/, "tscdl", c)
+			sub(/-access$/, "-acc", c); sub(/-apicv$/, "-apicv", c)
+			return c
+		}
+		BEGIN { nc = split(order, co, " ") }
+		$2 ~ /^scale-/ || $1 !~ re { next }
+		{ if (!($1 in seen)) { seen[$1] = 1; bo[++nb] = $1 }; v[$1 SUBSEP $2] = $col }
+		END {
+			if (fmt == "md") {
+				printf "| benchmark |"; for (j = 1; j <= nc; j++) printf " %s |", co[j]; printf "\n|---|"
+				for (j = 1; j <= nc; j++) printf "--:|"; printf "\n"
+			} else {
+				printf "%-28s", "benchmark"; for (j = 1; j <= nc; j++) printf " %9s", short(co[j]); printf "\n"
+			}
+			for (i = 1; i <= nb; i++) {
+				printf (fmt == "md" ? "| %s |" : "%-28s"), bo[i]
+				for (j = 1; j <= nc; j++) {
+					k = bo[i] SUBSEP co[j]
+					printf (fmt == "md" ? " %s |" : " %9s"), (k in v) ? v[k] : "-"
+				}
+				printf "\n"
+			}
+		}' "$rows"
+}
+
 print_drift() {
 	awk -F'\t' -v fmt="$1" '
 		$13 == "" || $2 ~ /^scale-/ { next }
@@ -422,6 +452,12 @@ echo "units: guest TSC ticks (= emulated instructions); x native = p50 / native 
 echo
 print_table text
 echo
+echo "--- p50 at a glance (pre = preempt, tscdl = tsc-deadline, acc = access)"
+print_pivot 6 text
+echo
+echo "--- latency p99 at a glance"
+print_pivot 7 text '^latency-'
+echo
 echo "--- periodic drift"
 print_drift text
 echo
@@ -473,6 +509,16 @@ echo "runs took ${bench_seconds:-?}s of wall time"
 	echo "  tick's TSC minus (start + N x period)."
 	echo
 	echo "## Results"
+	echo
+	echo "### p50 at a glance (ticks)"
+	echo
+	print_pivot 6 md
+	echo
+	echo "### Latency p99 at a glance (ticks)"
+	echo
+	print_pivot 7 md '^latency-'
+	echo
+	echo "### Every figure"
 	echo
 	print_table md
 	echo
