@@ -373,6 +373,17 @@ else
 fi
 [[ -z $same_note ]] || checks+=("$same_note")
 
+# Every run must have booted the same tickvisor build (its boot line).
+builds=$(cat "$runs"/*/serial.clean "$runs"/*/*/serial.log 2>/dev/null | tr -d '\r' |
+	sed -n -E 's/.* boot: tickvisor [^ ]+ \(git ([^)]+)\).*/\1/p' | sort | uniq -c | awk '{ print $2 " (" $1 " boots)" }')
+nbuilds=$(grep -c . <<<"$builds" || true)
+if ((nbuilds == 1)); then
+	check PASS bench/one-build "every boot ran tickvisor git ${builds}"
+	efi_rev=${builds%% *}
+else
+	check FAIL bench/one-build "the boots ran $nbuilds tickvisor builds: $(tr '\n' ' ' <<<"$builds")"
+fi
+
 # --- the plot ---------------------------------------------------------------
 # One panel per latency benchmark: native and each configuration, counts on
 # a log scale.

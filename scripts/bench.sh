@@ -88,7 +88,7 @@ if ((full)); then
 	# 1,000,000 periods take far longer than guests.cfg's QEMU timeouts.
 	export TV_BOCHS_TIMEOUT_SCALE=${TV_BOCHS_TIMEOUT_SCALE:-40}
 else
-	subset=quick
+	subset=default
 	configs=${configs:-$BENCH_ALL_CONFIGS}
 	periods=${BENCH_PERIODS:-$BENCH_QUICK_PERIODS}
 fi
@@ -150,9 +150,20 @@ if ((run)); then
 		mkdir -p "$out/prev"
 		cp "$out/run.env" "$out/results.csv" "$out/prev/"
 	fi
-	rm -rf "$out/runs"
-	mkdir -p "$out/runs"
+	rm -rf "$out/runs" "$out/img"
+	mkdir -p "$out/runs" "$out/img/guests"
+	# Run from a snapshot: another `make` in this tree may rebuild
+	# build/tickvisor.efi or the guests while the runs go on.
+	cp "$efi" "$out/img/tickvisor.efi"
+	cp "$TV_REPO_DIR/build/git-rev" "$out/img/git-rev" 2>/dev/null || echo unknown >"$out/img/git-rev"
+	for n in "${guests[@]}"; do
+		g=${TV_GCFG[$n.guest]:-$n.elf}
+		[[ -r $TV_REPO_DIR/build/guests/$g ]] || setup_die "build/guests/$g not found: run make guests"
+		cp "$TV_REPO_DIR/build/guests/$g" "$out/img/guests/$g"
+	done
 fi
+efi=$out/img/tickvisor.efi
+gdir=$out/img/guests
 
 # What ran, to the byte: tickvisor, the guests and their config.
 images_sha() {
@@ -160,7 +171,7 @@ images_sha() {
 	{
 		sha256sum "$efi" | cut -d' ' -f1
 		for n in "${guests[@]}"; do
-			sha256sum "$TV_REPO_DIR/build/guests/${TV_GCFG[$n.guest]:-$n.elf}" | cut -d' ' -f1
+			sha256sum "$gdir/${TV_GCFG[$n.guest]:-$n.elf}" | cut -d' ' -f1
 		done
 		sha256sum "$bcfg" | cut -d' ' -f1
 	} | sha256sum | cut -c1-16
@@ -185,8 +196,7 @@ if ((scale_ok)); then
 fi
 
 # --no-run re-reports the last run: keep its record.
-envfile=$out/run.env
-((run)) || envfile=/dev/null
+if ((run)); then
 {
 	echo "subset=$subset"
 	echo "configs=\"$configs\""
@@ -199,10 +209,11 @@ envfile=$out/run.env
 	echo "latency_guests=\"${latency[*]}\""
 	echo "x2apic_guests=\"${x2[*]}\""
 	echo "git_rev=$(git -C "$TV_REPO_DIR" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git -C "$TV_REPO_DIR" diff --quiet HEAD -- 2>/dev/null || echo -dirty)"
-	echo "efi_rev=\"$(cat "$TV_REPO_DIR/build/git-rev" 2>/dev/null || echo unknown)\""
+	echo "efi_rev=\"$(cat "$out/img/git-rev")\""
 	echo "bochs_cpu=${BOCHS_CPU:-tigerlake}"
 	echo "images_sha=$(images_sha)"
-} >"$envfile"
+} >"$out/run.env"
+fi
 
 ncfg=$(wc -w <<<"$configs")
 echo "=== make bench: $subset subset: native + $ncfg of the 12 timer x APIC configurations, $periods drift periods$( ((full)) || echo " (BENCH_FULL=1: 1,000,000 periods)")"
@@ -223,7 +234,7 @@ one() {
 	opts=${rest#*|}
 	# shellcheck disable=SC2086 # opts are words
 	"$TV_SCRIPTS_DIR/run-guests-tickvisor.sh" --mode "$mode" --cfg "$bcfg" --group bench \
-		--efi "$efi" --label "-$name" --out "$out/runs/$name" \
+		--efi "$efi" --dir "$gdir" --label "-$name" --out "$out/runs/$name" \
 		--results "$out/runs/$name.results" $opts >"$out/runs/$name.out" 2>&1 || rc=$?
 	echo "$rc" >"$out/runs/$name.rc"
 	printf '  [%4ds] %-22s %s (run-guests-tickvisor.sh exit %d, %ds)\n' "$((SECONDS - t0))" "$name" \
@@ -242,6 +253,6 @@ if ((run)); then
 	wait
 	echo "    all runs done in $((SECONDS - t0))s"
 fi
-echo "bench_seconds=$((SECONDS - t0))" >>"$envfile"
+((run)) && echo "bench_seconds=$((SECONDS - t0))" >>"$out/run.env"
 
 exec "$TV_SCRIPTS_DIR/bench-report.sh" "$out"
