@@ -94,7 +94,7 @@ for c in "${cfgs[@]}" "${scale_cfgs[@]}"; do
 			[[ -r $d/$n.out ]] || continue
 			x2=0
 			[[ " ${x2apic_guests:-} " == *" $n "* ]] && x2=1
-			tr -d '\r' <"$d/$n.out" | grep -a -E '^(BENCH|HIST|DRIFT): ' | bench_names "$x2" |
+			tr -d '\r' <"$d/$n.out" | { grep -a -E '^(BENCH|HIST|DRIFT): ' || true; } | bench_names "$x2" |
 				awk -v c="$c" -v g="$n" '{ print c "\t" g "\t" $0 }' >>"$lines"
 		done
 	done
