@@ -414,10 +414,15 @@ elif command -v gnuplot >/dev/null 2>&1; then
 		echo "set output '$out/latency.png'"
 		echo "set multiplot layout $nrow,$ncol title 'tickvisor timer latency histograms (guest TSC ticks, deadline to ISR; Bochs, ${bochs_cpu}; commit $git_rev)'"
 		echo "set logscale y"
-		echo "set yrange [0.8:*]"
-		echo "set xlabel 'lateness (ticks, bucket lower bound)'"
+		echo "set yrange [0.8:50000]"
+		echo "set offsets graph 0.05, graph 0.05, 0, 0"
+		# Buckets are one tick wide up to 15, then powers of two
+		# (tests/guest/lib/bench.h): a log x axis spreads them evenly.
+		# Points, not steps: a one-bucket histogram is a single point.
+		echo "set logscale x 2"
+		echo "set xlabel 'lateness + 1 (ticks; bucket lower bound, log scale)'"
 		echo "set ylabel 'samples'"
-		echo "set key top right font ',8'"
+		echo "set key outside right top font ',8'"
 		echo "set grid"
 		for b in $(find "$out/hist" -name 'latency-*.dat' | sed 's/.*\///; s/@.*//' | sort -u); do
 			echo "set title '$b'"
@@ -426,9 +431,9 @@ elif command -v gnuplot >/dev/null 2>&1; then
 				f=$out/hist/$b@$c.dat
 				[[ -r $f ]] || continue
 				sort -n "$f" -o "$f"
-				lw=1
-				[[ $c == native ]] && lw=3
-				plot+=" '$f' using 1:2 with steps lw $lw title '$c',"
+				lw=1 pt=7
+				[[ $c == native ]] && lw=3 pt=5
+				plot+=" '$f' using (\$1 + 1):2 with linespoints lw $lw pt $pt ps 0.8 title '$c',"
 			done
 			echo "${plot%,}"
 		done

@@ -26,8 +26,9 @@
 # Both subsets run native and all 12 timer x APIC configurations (13 to 15
 # minutes on two idle cores, about 80 s per configuration); they differ in
 # the drift guest's periods: BENCH_QUICK_PERIODS (20,000: 4 emulated
-# seconds) by default, 1,000,000 (about 200 emulated seconds per run, about
-# 40 minutes in all) with --full (BENCH_FULL=1).  --configs (BENCH_CONFIGS)
+# seconds) by default, 1,000,000 (about 200 emulated seconds, 150 s native and
+# 225 s vmx wall per run: an estimated 30 minutes in all, not measured
+# for all 12) with --full (BENCH_FULL=1).  --configs (BENCH_CONFIGS)
 # picks fewer configurations.
 # Runs go BENCH_JOBS (2) at a time, each Bochs on one core.
 #
