@@ -461,17 +461,10 @@ static void test_rapid_rearm(void)
 
 int main(void)
 {
-	char val[8];
-	bool x2 = mb_cmdline_get("x2apic", val, sizeof(val)) && val[0] == '1';
+	bool x2;
 
-	report_prefix_push(x2 ? "x2apic" : "xapic");
-	if (x2 && !apic_has_x2apic()) {
-		report_skip("CPUID.1:ECX[21] clear: no x2APIC, nothing to test in this face");
+	if (apic_test_start(&x2))
 		return report_summary();
-	}
-	if (apic_setup(x2))
-		guest_abort("could not put the local APIC in %s mode (IA32_APIC_BASE 0x%lx)",
-			    x2 ? "x2APIC" : "xAPIC", rdmsr(MSR_IA32_APIC_BASE));
 	apic_timer_rate_measure(&rate);
 	on_qemu = apic_is_qemu_tcg();
 	if (!rate.exact)

@@ -4,7 +4,9 @@
 #include "exception.h"
 #include "hypercall.h"
 #include "isr.h"
+#include "guest.h"
 #include "libc.h"
+#include "multiboot.h"
 #include "processor.h"
 #include "report.h"
 
@@ -375,4 +377,21 @@ void apic_report_not_late(const struct apic_timer_rate *r, bool fired, uint64_t 
 	report(fired && dt >= 0 && dt <= (int64_t)want,
 	       "%s: %ld TSC ticks <= %lu (expiry + %lu, generous for emulators)%s", rule, dt, want,
 	       apic_late_tsc(r), fired ? "" : " (never came)");
+}
+
+int apic_test_start(bool *x2apic)
+{
+	char val[8];
+	bool x2 = mb_cmdline_get("x2apic", val, sizeof(val)) && val[0] == '1';
+
+	*x2apic = x2;
+	report_prefix_push(x2 ? "x2apic" : "xapic");
+	if (x2 && !apic_has_x2apic()) {
+		report_skip("CPUID.1:ECX[21] clear: no x2APIC, nothing to test in this face");
+		return -1;
+	}
+	if (apic_setup(x2))
+		guest_abort("could not put the local APIC in %s mode (IA32_APIC_BASE 0x%lx)",
+			    x2 ? "x2APIC" : "xAPIC", rdmsr(MSR_IA32_APIC_BASE));
+	return 0;
 }

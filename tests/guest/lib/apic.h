@@ -111,6 +111,13 @@ int apic_set_global_mode(bool x2apic);
 bool apic_is_x2apic(void);
 /* The MMIO base in use in xAPIC mode. */
 uint64_t apic_mmio_base(void);
+/*
+ * The common start of an APIC selftest: the face from the cmdline
+ * (x2apic=1), its report prefix, a SKIP when CPUID offers no x2APIC, then
+ * apic_setup() (aborting the guest if the APIC cannot be put in that mode).
+ * @return 0 to go on, or -1 when the face is skipped (return report_summary()).
+ */
+int apic_test_start(bool *x2apic);
 /* Follow a relocation of the xAPIC page done by writing IA32_APIC_BASE. */
 void apic_set_mmio_base(uint64_t base);
 
