@@ -233,3 +233,11 @@ tv_guests_cfg_parse() {
 		esac
 	done <"$file"
 }
+
+# tv_image_args ESPDIR OUT: the arguments of mkimg.sh and mkusb.sh, checked
+# (usage line and exit 2 when wrong; a one-line cause when the ESP is not one).
+tv_image_args() {
+	[[ $# -eq 2 ]] || { echo "usage: $0 ESPDIR OUT" >&2; exit 2; }
+	[[ -d $1 ]] || tv_die "ESP folder $1 does not exist"
+	[[ -f $1/EFI/BOOT/BOOTX64.EFI ]] || tv_die "$1/EFI/BOOT/BOOTX64.EFI missing"
+}

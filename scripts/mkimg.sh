@@ -11,11 +11,9 @@ set -euo pipefail
 TV_NAME="mkimg"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ $# -eq 2 ]] || { echo "usage: $0 ESPDIR OUT" >&2; exit 2; }
+tv_image_args "$@"
 esp=$1
 out=$2
-[[ -d $esp ]] || tv_die "ESP folder $esp does not exist"
-[[ -f $esp/EFI/BOOT/BOOTX64.EFI ]] || tv_die "$esp/EFI/BOOT/BOOTX64.EFI missing"
 command -v mformat >/dev/null || tv_die "mtools not installed: run scripts/deps.sh build"
 
 # FAT32 wants at least 65525 clusters: 64 MiB with 512-byte clusters is

@@ -13,11 +13,9 @@ set -euo pipefail
 TV_NAME="mkusb"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ $# -eq 2 ]] || { echo "usage: $0 ESPDIR OUT" >&2; exit 2; }
+tv_image_args "$@"
 esp=$1
 out=$2
-[[ -d $esp ]] || tv_die "ESP folder $esp does not exist"
-[[ -f $esp/EFI/BOOT/BOOTX64.EFI ]] || tv_die "$esp/EFI/BOOT/BOOTX64.EFI missing"
 command -v sgdisk >/dev/null || tv_die "sgdisk not installed: run scripts/deps.sh usb"
 command -v mformat >/dev/null || tv_die "mtools not installed: run scripts/deps.sh usb"
 
