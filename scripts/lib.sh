@@ -95,6 +95,14 @@ tv_stream_stop() {
 	tv_stream_pid=
 }
 
+# tv_bochs_exit_msg RUNDIR: the message Bochs gave when it stopped itself
+# ("Bochs is exiting with the following message:" in RUNDIR/bochs.out, a
+# panic such as a triple fault or no free display port), empty if none.
+tv_bochs_exit_msg() {
+	sed -n '/Bochs is exiting with the following message:/{n;p;q;}' "$1/bochs.out" 2>/dev/null |
+		tr -d '\r' || true
+}
+
 # tv_watch PID LOG TIMEOUT_S: wait for the emulator PID to exit.  Stop it
 # (by calling tv_kill_emulator) when LOG has its end line and PID has not
 # exited TV_END_GRACE (default 5) seconds later, or when TIMEOUT_S passes.

@@ -84,14 +84,55 @@ tv_kill_emulator() {
 	kill -9 "$bochs_pid" 2>/dev/null || true
 }
 
+# Bochs 2.7's RFB display binds a port in 5900-5949 with SO_REUSEADDR and
+# then calls listen(): two instances starting at the same moment can both
+# bind the same port, the loser's listen() fails, its socket can then bind
+# no other port, and it exits ("RFB could not bind any port between 5900
+# and 5949") before the firmware runs.  Seen here in 8 of 80 simultaneous
+# starts, and in CI as runs that "never started" under make test's two
+# parallel Bochs runs.  So start-ups are serialized: a lock is held from the
+# launch until Bochs says it listens (or has exited).  A program outside
+# this project starting Bochs at the same moment can still collide; that
+# exit is recognised by its message and the run restarted (TV_BOCHS_TRIES,
+# default 3, tries in all), with a note on stderr.
+rfb_lock=${TMPDIR:-/tmp}/tickvisor-bochs-rfb.$(id -u).lock
+rfb_re='listening for connections on port|RFB could not bind'
+start_bochs() {
+	local lockfd='' t0=$SECONDS
+	if ! { exec {lockfd}>>"$rfb_lock"; } 2>/dev/null; then
+		tv_note "warning: cannot open the Bochs start-up lock $rfb_lock: starting unserialized"
+		lockfd=
+	elif ! flock -w 120 "$lockfd"; then
+		tv_note "warning: no Bochs start-up lock after 120 s ($rfb_lock): starting anyway"
+	fi
+	# stdin must not be a terminal: a debugger stop would wait on it forever.
+	(if [[ -n $lockfd ]]; then exec {lockfd}>&-; fi
+	 cd "$run" && exec "$bochs" -q -f "$run/bochsrc" -rc "$run/cmds" </dev/null >"$run/bochs.out" 2>&1) &
+	bochs_pid=$!
+	while kill -0 "$bochs_pid" 2>/dev/null && ((SECONDS - t0 < 30)); do
+		grep -a -q -E "$rfb_re" "$run/bochs.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	if [[ -n $lockfd ]]; then exec {lockfd}>&-; fi
+}
+
 echo "$TV_NAME: Bochs ${BOCHS_CPU:-tigerlake} x${BOCHS_CPUS:-1}, ${BOCHS_MEGS:-512} MiB, timeout ${timeout}s; serial log $log; bochsrc $run/bochsrc" >&2
+tries=${TV_BOCHS_TRIES:-3}
+[[ $tries =~ ^[1-9][0-9]*$ ]] || tv_die "TV_BOCHS_TRIES must be a positive number of tries, not '$tries'"
 tv_stream_start "$log"
-# stdin must not be a terminal: a debugger stop would wait on it forever.
-(cd "$run" && exec "$bochs" -q -f "$run/bochsrc" -rc "$run/cmds" </dev/null >"$run/bochs.out" 2>&1) &
-bochs_pid=$!
-tv_watch "$bochs_pid" "$log" "$timeout"
-wait "$bochs_pid" 2>/dev/null || true
-bochs_pid=
+for ((try = 1; ; try++)); do
+	start_bochs
+	tv_watch "$bochs_pid" "$log" "$timeout"
+	wait "$bochs_pid" 2>/dev/null || true
+	bochs_pid=
+	((tv_timed_out)) && break
+	tv_end_status "$log" >/dev/null && break
+	grep -a -q 'RFB could not bind any port' "$run/bochs.log" "$run/bochs.out" 2>/dev/null || break
+	((try < tries)) || { tv_note "Bochs could not open its RFB display port in $tries tries"; break; }
+	tv_note "Bochs exited at start-up: its RFB display found no free port (another Bochs starting at the same moment); restarting ($((try + 1)) of $tries)"
+	: >"$log"
+	rm -f "$run/bochs.log" "$run/bochs.out"
+done
 tv_stream_stop
 
 nend=$(tv_count_end_lines "$log")

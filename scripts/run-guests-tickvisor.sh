@@ -354,7 +354,7 @@ ts() {
 }
 
 judge_vmx() {
-	local n=$1 i=$2 d=$3 f=$out/$1.log rc start end t1 t2 path
+	local n=$1 i=$2 d=$3 f=$out/$1.log rc start end t1 t2 path msg
 	rc=$(cat "$d/serial.rc")
 	path=guests/$(basename "${image[$n]}")
 	STATUS="-" SUMMARY="-" TIME="-" CLEAN=0
@@ -367,6 +367,8 @@ judge_vmx() {
 			V=TIMEOUT WHY="not reached: the Bochs run timed out before it started"
 		else
 			V=CRASH WHY="not reached: tickvisor never started it (run-bochs.sh status $rc)"
+			msg=$(tv_bochs_exit_msg "$d/serial.run")
+			if [[ -n $msg ]]; then WHY="$WHY; Bochs said: $msg"; fi
 		fi
 		return
 	fi
@@ -417,7 +419,7 @@ judge_vmx() {
 }
 
 judge_native() {
-	local n=$1 f=$out/$1.log rc d=$out/$1 line st
+	local n=$1 f=$out/$1.log rc d=$out/$1 line st msg
 	rc=$(cat "$d/serial.rc")
 	STATUS="-" SUMMARY="-" TIME="$(cat "$d/serial.secs")s"
 	tv_clean <"$d/serial.log" >"$f"
@@ -428,6 +430,8 @@ judge_native() {
 			V=TIMEOUT WHY="the Bochs run timed out before tickvisor handed the machine over"
 		else
 			V=FAIL WHY="tickvisor did not hand the machine over (run-bochs.sh status $rc: $(tv_status_name "$rc"))${line:+: $line}"
+			msg=$(tv_bochs_exit_msg "$d/serial.run")
+			if [[ -n $msg ]]; then WHY="$WHY; Bochs said: $msg"; fi
 		fi
 		return
 	fi
