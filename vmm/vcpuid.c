@@ -27,9 +27,13 @@
 /* CPUID.7.0 */
 #define C7_EBX_SGX		(1U << 2)
 #define C7_EBX_INVPCID		(1U << 10)
+#define C7_EBX_INTEL_PT		(1U << 25)
 #define C7_ECX_WAITPKG		(1U << 5)
+#define C7_ECX_CET_SS		(1U << 7)
 #define C7_ECX_RDPID		(1U << 22)
+#define C7_ECX_SGX_LC		(1U << 30)
 #define C7_ECX_PKS		(1U << 31)
+#define C7_EDX_CET_IBT		(1U << 20)
 /*
  * IBRS/IBPB (26), STIBP (27), L1D_FLUSH (28: IA32_FLUSH_CMD),
  * ARCH_CAPABILITIES (29), CORE_CAPABILITIES (30), SSBD (31): each names an
@@ -39,6 +43,7 @@
 #define C7_EDX_SPEC_MSRS	((1U << 26) | (1U << 27) | (1U << 28) | (1U << 29) | \
 				 (1U << 30) | (1U << 31))
 #define C6_EAX_ARAT		(1U << 2)
+#define CD1_EAX_XSAVES		(1U << 3)
 #define CE7_EDX_INVARIANT_TSC	(1U << 8)
 #define CE1_EDX_RDTSCP		(1U << 27)
 #define CR4_OSXSAVE_BIT		(1ULL << 18)
@@ -119,6 +124,8 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 		break;
 	case 0x5:	/* MONITOR/MWAIT are not offered */
 	case 0xa:	/* no PMU: architectural performance monitoring leaf empty */
+	case 0x12:	/* no SGX: its enumeration leaf is empty (7.EBX[2] is clear) */
+	case 0x14:	/* no Intel PT: its MSRs #GP (7.EBX[25] is clear) */
 		hv_memset(out, 0, sizeof(*out));
 		break;
 	case 0x6:
@@ -127,10 +134,18 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 		break;
 	case 0x7:
 		if (subleaf == 0) {
-			out->ebx &= ~C7_EBX_SGX;
+			/*
+			 * Each hidden bit promises state the guest does not get:
+			 * SGX and SGX launch control (ENCLS exits, the SGX MSRs),
+			 * Intel PT (IA32_RTIT_* MSRs), CET shadow stacks and IBT
+			 * (IA32_U_CET, IA32_S_CET, IA32_PL*_SSP: vmm/vmsr.c #GPs
+			 * them, and CR4.CET needs the VM-entry/exit CET controls).
+			 */
+			out->ebx &= ~(C7_EBX_SGX | C7_EBX_INTEL_PT);
 			if (!cfg->has_invpcid)
 				out->ebx &= ~C7_EBX_INVPCID;
-			out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_PKS);
+			out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_CET_SS | C7_ECX_SGX_LC | C7_ECX_PKS);
+			out->edx &= ~C7_EDX_CET_IBT;
 			/*
 			 * RDPID is governed by the "enable RDTSCP" control: with it
 			 * 0, RDPID raises #UD in VMX non-root operation (SDM Vol. 3C,
@@ -144,6 +159,18 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 	case 0xb:
 	case 0x1f:
 		vcpuid_topology(cfg, subleaf, out);
+		break;
+	case 0xd:
+		/*
+		 * XSAVES/XRSTORS raise #UD in VMX non-root operation unless the
+		 * "enable XSAVES/XRSTORS" control is 1 (SDM Vol. 3C, "Changes to
+		 * Instruction Behavior in VMX Non-Root Operation"); we leave it 0,
+		 * and IA32_XSS is not offered, so no supervisor state components.
+		 */
+		if (subleaf == 1) {
+			out->eax &= ~CD1_EAX_XSAVES;
+			out->ecx = out->edx = 0;
+		}
 		break;
 	case 0x15:
 		/* TSC Hz = ECX * EBX / EAX: a 1 kHz "crystal" makes it exact in kHz. */

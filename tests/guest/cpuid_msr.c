@@ -5,6 +5,7 @@
  * (Intel SDM Vol. 2A "CPUID", "RDMSR", "WRMSR"; Vol. 4 "Model-Specific
  * Registers").
  */
+#include "apic.h"
 #include "exception.h"
 #include "hypercall.h"
 #include "libc.h"
@@ -76,6 +77,64 @@ static void test_cpuid_hypervisor(void)
 	report(timing.b != 0, "leaf 0x40000010 EBX (APIC timer kHz) is nonzero");
 out:
 	report_prefix_pop();
+	report_prefix_pop();
+}
+
+/*
+ * A CPUID feature bit is a promise: software that sees it may use the
+ * feature's MSR at once (SDM Vol. 4, each MSR's "Comment" column names the
+ * CPUID bit it depends on).  A hypervisor that passes the bit through but
+ * #GPs the MSR breaks such a guest at its first access.  Each check is the
+ * implication "advertised => RDMSR works"; an MSR that is not advertised
+ * may do either.
+ */
+struct cpuid_promise {
+	uint32_t leaf, subleaf;
+	char reg;		/* 'b', 'c' or 'd' */
+	unsigned int bit;
+	uint32_t msr;
+	const char *what;
+	bool bochs_lacks;	/* Bochs 2.7 (tigerlake) sets the bit without the MSR */
+};
+
+static const struct cpuid_promise promises[] = {
+	{ 7, 0, 'c', 7, 0x6a0, "CET shadow stacks (7.ECX[7]) -> IA32_U_CET", false },
+	{ 7, 0, 'd', 20, 0x6a0, "CET IBT (7.EDX[20]) -> IA32_U_CET", false },
+	{ 7, 0, 'b', 25, 0x570, "Intel PT (7.EBX[25]) -> IA32_RTIT_CTL", false },
+	{ 7, 0, 'd', 26, 0x48, "IBRS/IBPB (7.EDX[26]) -> IA32_SPEC_CTRL", false },
+	{ 7, 0, 'd', 29, 0x10a, "ARCH_CAPABILITIES (7.EDX[29]) -> IA32_ARCH_CAPABILITIES", false },
+	{ 7, 0, 'd', 30, 0xcf, "CORE_CAPABILITIES (7.EDX[30]) -> IA32_CORE_CAPABILITIES", true },
+};
+
+static void test_cpuid_promises(void)
+{
+	const struct cpuid_promise *p;
+	struct cpuid_result r;
+	uint32_t word;
+	uint64_t v;
+	bool advertised, on_bochs = apic_is_bochs_native();
+	int vec;
+
+	report_prefix_push("cpuid");
+	if (cpuid(0).a < 7) {
+		report_skip("no leaf 7: no feature promises to check");
+		report_prefix_pop();
+		return;
+	}
+	for (p = promises; p < promises + sizeof(promises) / sizeof(promises[0]); p++) {
+		r = cpuid_count(p->leaf, p->subleaf);
+		word = p->reg == 'b' ? r.b : p->reg == 'c' ? r.c : r.d;
+		advertised = word & (1U << p->bit);
+		vec = rdmsr_safe(p->msr, &v);
+		if (advertised && vec && p->bochs_lacks && on_bochs) {
+			report_skip("%s: advertised, RDMSR 0x%x %s: Bochs 2.7 sets the bit but has "
+				    "no such MSR", p->what, p->msr, ex_name(vec));
+			continue;
+		}
+		report(!advertised || vec == 0, "%s: %s, RDMSR 0x%x %s", p->what,
+		       advertised ? "advertised" : "not advertised", p->msr,
+		       vec ? ex_name(vec) : "works");
+	}
 	report_prefix_pop();
 }
 
@@ -154,6 +213,7 @@ int main(void)
 {
 	test_cpuid_basic();
 	test_cpuid_hypervisor();
+	test_cpuid_promises();
 	test_msr();
 	return report_summary();
 }

@@ -434,8 +434,12 @@ static void leaf6_arat_not_invented(void)
 	UT_CHECK(regs_zero(&r));
 }
 
-/* CPUID.(7,0): SGX (EBX 2), WAITPKG (ECX 5) and PKS (ECX 31) are hidden. */
-static void leaf7_hides_sgx_waitpkg_pks(void)
+/*
+ * CPUID.(7,0): SGX (EBX 2), Intel PT (EBX 25), WAITPKG (ECX 5), CET shadow
+ * stacks (ECX 7), SGX launch control (ECX 30), PKS (ECX 31) and CET IBT
+ * (EDX 20) are hidden.
+ */
+static void leaf7_hides_sgx_pt_waitpkg_cet_pks(void)
 {
 	struct vcpuid_config c = base_cfg();
 	struct cpuid_regs r;
@@ -443,11 +447,65 @@ static void leaf7_hides_sgx_waitpkg_pks(void)
 	use_all_ones_host();
 	r = guest(&c, 0x7U, 0);
 	UT_EQ(r.ebx & (1U << 2), 0);
+	UT_EQ(r.ebx & (1U << 25), 0);
 	UT_EQ(r.ecx & (1U << 5), 0);
+	UT_EQ(r.ecx & (1U << 7), 0);
+	UT_EQ(r.ecx & (1U << 30), 0);
 	UT_EQ(r.ecx & (1U << 31), 0);
+	UT_EQ(r.edx & (1U << 20), 0);
 	/* Nothing else in EBX or ECX goes with them (RDPID and INVPCID are off in base_cfg). */
-	UT_EQ(r.ebx, ~((1U << 2) | (1U << 10)));
-	UT_EQ(r.ecx, ~((1U << 5) | (1U << 22) | (1U << 31)));
+	UT_EQ(r.ebx, ~((1U << 2) | (1U << 10) | (1U << 25)));
+	UT_EQ(r.ecx, ~((1U << 5) | (1U << 7) | (1U << 22) | (1U << 30) | (1U << 31)));
+	UT_EQ(r.edx, ~((1U << 20) | 0xfc000000U));
+}
+
+/* Bochs tigerlake offers CET (7.ECX[7], 7.EDX[20]): the guest does not see it. */
+static void leaf7_hides_cet_of_bochs_tigerlake(void)
+{
+	struct vcpuid_config c = base_cfg();
+
+	USE_HOST(bochs_tigerlake);
+	UT_CHECK(bochs_tigerlake[3].r.ecx & (1U << 7));
+	UT_CHECK(bochs_tigerlake[3].r.edx & (1U << 20));
+	UT_EQ(guest(&c, 0x7U, 0).ecx & (1U << 7), 0);
+	UT_EQ(guest(&c, 0x7U, 0).edx & (1U << 20), 0);
+}
+
+/* Leaves 12H (SGX) and 14H (Intel PT) read as zeros whatever the host has. */
+static void leaf12_leaf14_empty(void)
+{
+	struct vcpuid_config c = base_cfg();
+	struct cpuid_regs r;
+
+	use_all_ones_host();
+	r = guest(&c, 0x12U, 0);
+	UT_CHECK(regs_zero(&r));
+	r = guest(&c, 0x12U, 2);
+	UT_CHECK(regs_zero(&r));
+	r = guest(&c, 0x14U, 0);
+	UT_CHECK(regs_zero(&r));
+}
+
+/*
+ * Leaf 0DH sub-leaf 1: XSAVES is hidden (the "enable XSAVES/XRSTORS"
+ * control is 0, so it would #UD) and no IA32_XSS state components are
+ * listed; XSAVEOPT/XSAVEC/XGETBV1 (EAX 0-2) and the other sub-leaves pass.
+ */
+static void leafd_hides_xsaves_and_xss_components(void)
+{
+	struct vcpuid_config c = base_cfg();
+	struct cpuid_regs r;
+
+	use_all_ones_host();
+	r = guest(&c, 0xdU, 1);
+	UT_EQ(r.eax, ~(1U << 3));
+	UT_EQ(r.ecx, 0);
+	UT_EQ(r.edx, 0);
+	r = guest(&c, 0xdU, 0);
+	UT_EQ(r.eax, 0xffffffffU);
+	UT_EQ(r.ecx, 0xffffffffU);
+	r = guest(&c, 0xdU, 2);
+	UT_EQ(r.eax, 0xffffffffU);
 }
 
 /*
@@ -506,7 +564,7 @@ static void leaf7_keeps_other_features(void)
 	c.has_invpcid = true;
 	UT_EQ(guest(&c, 0x7U, 0).ebx, 0xf1bf27ebU & ~(1U << 2));
 	c.has_rdtscp = true;
-	UT_EQ(guest(&c, 0x7U, 0).ecx, 0x00405fceU);
+	UT_EQ(guest(&c, 0x7U, 0).ecx, 0x00405fceU & ~(1U << 7));
 }
 
 /* Leaf 0BH: level 0 SMT with 1 thread, level 1 Core with 1 logical processor, then invalid. */
@@ -724,7 +782,10 @@ static const struct ut_case cases[] = {
 	UT_CASE(leaf5_monitor_mwait_empty),
 	UT_CASE(leaf6_keeps_only_arat),
 	UT_CASE(leaf6_arat_not_invented),
-	UT_CASE(leaf7_hides_sgx_waitpkg_pks),
+	UT_CASE(leaf7_hides_sgx_pt_waitpkg_cet_pks),
+	UT_CASE(leaf7_hides_cet_of_bochs_tigerlake),
+	UT_CASE(leaf12_leaf14_empty),
+	UT_CASE(leafd_hides_xsaves_and_xss_components),
 	UT_CASE(leaf7_hides_speculation_control_msr_bits),
 	UT_CASE(leaf7_invpcid_only_when_enabled),
 	UT_CASE(leaf7_rdpid_only_with_rdtscp),
