@@ -297,6 +297,39 @@ bool vlapic_take_nmi(struct vlapic *v)
 	return was;
 }
 
+/*
+ * Does a no-shorthand IPI's destination name this local APIC?  SDM
+ * "Determining IPI Destination": physical mode compares the APIC ID, and the
+ * all-ones ID (0xFF in xAPIC mode) is a broadcast; logical mode compares the
+ * message destination address with the LDR under the DFR's model: flat (DFR
+ * 31:28 = 1111B) when the two 8-bit masks share a bit, cluster (0000B) when
+ * the cluster nibbles are equal (or the MDA's is 0xF, all clusters) and the
+ * low nibbles share a bit.  x2APIC mode ("Logical Destination Mode in
+ * x2APIC Mode"): cluster ID in 31:16 equal and the 16-bit masks share a bit;
+ * 0xFFFFFFFF is a broadcast in both modes ("x2APIC ... Broadcast").
+ */
+static bool vlapic_is_ipi_dest(const struct vlapic *v, uint32_t dest, bool is_logical)
+{
+	uint32_t ldr = vlapic_get_reg(v, APIC_REG_LDR);
+
+	if (vlapic_get_mode(v) == VLAPIC_MODE_X2APIC) {
+		if (dest == 0xffffffffU)
+			return true;
+		if (!is_logical)
+			return dest == vlapic_get_reg(v, APIC_REG_ID);
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffffU) != 0;
+	}
+	dest &= 0xffU;
+	if (dest == 0xffU)
+		return true;
+	if (!is_logical)
+		return dest == vlapic_get_reg(v, APIC_REG_ID) >> APIC_ID_XAPIC_SHIFT;
+	ldr >>= 24;
+	if ((vlapic_get_reg(v, APIC_REG_DFR) & APIC_DFR_MODEL_MASK) == APIC_DFR_MODEL_MASK)
+		return (dest & ldr) != 0;
+	return ((dest >> 4) == 0xfU || (dest >> 4) == (ldr >> 4)) && (dest & ldr & 0xfU) != 0;
+}
+
 /* SDM "Interrupt Command Register (ICR)": send the IPI the ICR describes. */
 static void vlapic_send_ipi(struct vlapic *v, struct vlapic_result *r)
 {
@@ -307,6 +340,9 @@ static void vlapic_send_ipi(struct vlapic *v, struct vlapic_result *r)
 	uint32_t sh = low & APIC_ICR_SH_MASK;
 	bool is_x2apic = vlapic_get_mode(v) == VLAPIC_MODE_X2APIC;
 	bool is_vectored = dm == APIC_ICR_DM_FIXED || dm == APIC_ICR_DM_LOWEST;
+	bool is_logical = (low & APIC_ICR_DEST_LOGICAL) != 0;
+	uint32_t dest = is_x2apic ? high : high >> APIC_ICR_DEST_XAPIC_SHIFT;
+	bool is_local;
 
 	if (dm == APIC_ICR_DM_RESERVED3 || dm == APIC_ICR_DM_RESERVED7) {
 		pr_dbg_ratelimited("ICR with reserved delivery mode %#x ignored\n", dm >> 8);
@@ -317,7 +353,16 @@ static void vlapic_send_ipi(struct vlapic *v, struct vlapic_result *r)
 		vlapic_set_error(v, APIC_ESR_SEND_ILLEGAL);
 		return;
 	}
-	if (sh == APIC_ICR_SH_SELF || sh == APIC_ICR_SH_ALL) {
+	/*
+	 * This APIC's own share: shorthand self or all-including-self, or a
+	 * destination that names it (a guest may IPI itself by its own ID).
+	 * Lowest priority to a set that names us is taken here too, which is
+	 * exact with one vCPU per VM (the only candidate); an SMP vmm/ would
+	 * have to arbitrate before this point.
+	 */
+	is_local = sh == APIC_ICR_SH_SELF || sh == APIC_ICR_SH_ALL ||
+		   (sh == APIC_ICR_SH_NONE && vlapic_is_ipi_dest(v, dest, is_logical));
+	if (is_local) {
 		if (is_vectored)
 			(void)vlapic_accept_irq(v, vec, (low & APIC_ICR_TRIGGER_LEVEL) != 0);
 		else if (dm == APIC_ICR_DM_NMI)
@@ -332,11 +377,11 @@ static void vlapic_send_ipi(struct vlapic *v, struct vlapic_result *r)
 	}
 	r->effects |= VLAPIC_EFFECT_IPI;
 	r->ipi = (struct vlapic_ipi){
-		.dest = is_x2apic ? high : high >> APIC_ICR_DEST_XAPIC_SHIFT,
+		.dest = dest,
 		.vector = vec,
 		.delivery_mode = dm,
 		.shorthand = sh,
-		.is_logical = (low & APIC_ICR_DEST_LOGICAL) != 0,
+		.is_logical = is_logical,
 		.is_level_trigger = (low & APIC_ICR_TRIGGER_LEVEL) != 0,
 		.is_assert = (low & APIC_ICR_LEVEL_ASSERT) != 0,
 		.is_x2apic = is_x2apic,

@@ -80,10 +80,11 @@ enum vlapic_status {
 #define VLAPIC_EFFECT_BASE	0x4U	/* IA32_APIC_BASE mode or address changed */
 
 /*
- * An interprocessor interrupt from an ICR write, as data.  Shorthand "self"
- * and the local share of "all including self" of fixed and NMI IPIs are
- * delivered by the model itself; vmm/ routes the rest (other vCPUs, and
- * INIT, SIPI, SMI wherever the shorthand or destination points).  An INIT
+ * An interprocessor interrupt from an ICR write, as data.  This APIC's own
+ * share of fixed, lowest-priority and NMI IPIs (shorthand "self", "all
+ * including self", or a destination that names this APIC) is delivered by
+ * the model itself; vmm/ routes the rest (other vCPUs, and INIT, SIPI, SMI
+ * wherever the shorthand or destination points).  An INIT
  * with level de-assert (is_level_trigger && !is_assert) is reported as
  * written; processors since the Pentium 4 ignore it, and so should vmm/.
  */

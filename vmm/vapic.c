@@ -41,9 +41,10 @@ int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
 
 static void vapic_apply(struct vapic *a, const struct vlapic_result *r)
 {
+	/* The model delivered this vCPU's own share already (vlapic.h). */
 	if (r->effects & VLAPIC_EFFECT_IPI)
-		pr_dbg_ratelimited("IPI to %#x vector %#x mode %u shorthand %u: only self-IPIs "
-				   "reach a vCPU (single vCPU)\n", r->ipi.dest, r->ipi.vector,
+		pr_dbg_ratelimited("IPI to %#x vector %#x mode %u shorthand %u: no other vCPU "
+				   "to reach (one vCPU per VM)\n", r->ipi.dest, r->ipi.vector,
 				   r->ipi.delivery_mode, r->ipi.shorthand);
 	(void)a;
 }

@@ -197,7 +197,9 @@ static void test_eoi_nesting(void)
 
 static void test_self_ipi(void)
 {
-	uint64_t v;
+	uint32_t own_id = apic_is_x2apic() ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+	uint32_t other_id = own_id ^ 1U;
+	uint64_t v, nmis, nmis_other;
 	int ex;
 
 	report_prefix_push("self-IPI");
@@ -228,6 +230,38 @@ static void test_self_ipi(void)
 		report(ex == EX_GP, "x2APIC SELF IPI MSR is write-only: RDMSR raises #GP (%s)",
 		       ex ? ex_name(ex) : "none");
 	}
+
+	/*
+	 * "Determining IPI Destination": with no shorthand, physical mode, the
+	 * destination field names the target; our own APIC ID names us.  The
+	 * NMI takes the same route ("Valid Combinations for the ... Local xAPIC
+	 * Interrupt Command Register": NMI is valid with no shorthand, not
+	 * with shorthand self).
+	 */
+	isr_reset();
+	apic_write_icr(APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_FIXED | VEC_SELF, own_id);
+	settle();
+	report(isr_count(VEC_SELF) == 1 && isr_total() == 1,
+	       "ICR fixed, no shorthand, destination = own APIC ID %u: delivered once (%lu)",
+	       own_id, isr_count(VEC_SELF));
+	isr_reset();
+	apic_write_icr(APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_FIXED | VEC_SELF, other_id);
+	settle();
+	report(isr_total() == 0, "ICR fixed to another APIC ID %u: nothing arrives here (%lu)",
+	       other_id, isr_total());
+	ex_expect_nmi(true);
+	apic_write_icr(APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_NMI, own_id);
+	settle();
+	nmis = ex_nmi_count();
+	apic_write_icr(APIC_ICR_LEVEL_ASSERT | APIC_ICR_DM_NMI, other_id);
+	settle();
+	nmis_other = ex_nmi_count() - nmis;
+	ex_expect_nmi(false);
+	report(nmis == 1 && isr_total() == 0,
+	       "ICR NMI to own APIC ID: one NMI (vector 2), no vectored interrupt (%lu, %lu)", nmis,
+	       isr_total());
+	report(nmis == 1 && nmis_other == 0,
+	       "ICR NMI to another APIC ID %u: no NMI here (%lu)", other_id, nmis_other);
 	report_prefix_pop();
 }
 

@@ -442,6 +442,122 @@ static void icr_fixed_to_destination_reported_for_vmm(void)
 	UT_EQ(r.ipi.delivery_mode, APIC_ICR_DM_FIXED);
 	UT_CHECK(r.ipi.is_logical && r.ipi.is_level_trigger && r.ipi.is_assert);
 	UT_CHECK(!r.ipi.is_x2apic);
+	/* Logical 5 does not name this APIC (LDR 0): nothing lands here. */
+	UT_EQ(vlapic_pending_vector(&v), VLAPIC_NO_VECTOR);
+}
+
+/* Send a fixed IPI (ICR high first, as xAPIC software does); true when it reached this APIC. */
+static bool ipi_lands_xapic(uint32_t icr_high, uint32_t icr_low_flags, uint32_t vec)
+{
+	struct vlapic_result r;
+	bool landed;
+
+	wr(APIC_REG_ICR_HIGH, icr_high);
+	r = wr(APIC_REG_ICR_LOW, icr_low_flags | vec);
+	/* The IPI is reported for the other vCPUs whether or not it also landed here. */
+	UT_CHECK(r.effects & VLAPIC_EFFECT_IPI);
+	landed = vlapic_pending_vector(&v) == (int)vec;
+	if (landed) {
+		(void)vlapic_ack_vector(&v, vec);
+		wr(APIC_REG_EOI, 0);
+	}
+	return landed;
+}
+
+/*
+ * "Determining IPI Destination", physical mode: an IPI whose destination is
+ * this APIC's own ID, or the broadcast ID 0xFF, reaches it; another ID does not.
+ */
+static void icr_physical_destination_own_id_delivers_locally(void)
+{
+	setup();
+	UT_CHECK(ipi_lands_xapic(APIC_ID << 24, 0, 0x61));
+	UT_CHECK(ipi_lands_xapic(0xffU << 24, 0, 0x62));
+	UT_CHECK(!ipi_lands_xapic((APIC_ID + 1) << 24, 0, 0x63));
+	/* The ID register is what counts: after the guest rewrites it, the new ID. */
+	wr(APIC_REG_ID, 7U << 24);
+	UT_CHECK(!ipi_lands_xapic(APIC_ID << 24, 0, 0x64));
+	UT_CHECK(ipi_lands_xapic(7U << 24, 0, 0x65));
+}
+
+/* Logical mode, flat model (DFR 0xFFFFFFFF): MDA AND LDR non-zero. */
+static void icr_logical_flat_destination_matches_ldr_bits(void)
+{
+	setup();
+	UT_CHECK(!ipi_lands_xapic(0x01U << 24, APIC_ICR_DEST_LOGICAL, 0x66));	/* LDR 0 */
+	wr(APIC_REG_LDR, 0x04U << 24);
+	UT_CHECK(ipi_lands_xapic(0x04U << 24, APIC_ICR_DEST_LOGICAL, 0x67));
+	UT_CHECK(ipi_lands_xapic(0x0cU << 24, APIC_ICR_DEST_LOGICAL, 0x68));
+	UT_CHECK(!ipi_lands_xapic(0x03U << 24, APIC_ICR_DEST_LOGICAL, 0x69));
+	UT_CHECK(ipi_lands_xapic(0xffU << 24, APIC_ICR_DEST_LOGICAL, 0x6a));
+}
+
+/* Logical mode, cluster model (DFR 31:28 = 0): same cluster (or 0xF) and a shared member bit. */
+static void icr_logical_cluster_destination_matches_cluster_and_bits(void)
+{
+	setup();
+	wr(APIC_REG_DFR, 0x0fffffffU);
+	wr(APIC_REG_LDR, 0x12U << 24);	/* cluster 1, member bit 1 */
+	UT_CHECK(ipi_lands_xapic(0x12U << 24, APIC_ICR_DEST_LOGICAL, 0x71));
+	UT_CHECK(ipi_lands_xapic(0x16U << 24, APIC_ICR_DEST_LOGICAL, 0x72));
+	UT_CHECK(!ipi_lands_xapic(0x22U << 24, APIC_ICR_DEST_LOGICAL, 0x73));	/* other cluster */
+	UT_CHECK(!ipi_lands_xapic(0x11U << 24, APIC_ICR_DEST_LOGICAL, 0x74));	/* other member */
+	UT_CHECK(ipi_lands_xapic(0xf2U << 24, APIC_ICR_DEST_LOGICAL, 0x75));	/* all clusters */
+	/* In the flat model the same MDA 0x22 would share bit 1 with LDR 0x12. */
+	wr(APIC_REG_DFR, 0xffffffffU);
+	UT_CHECK(ipi_lands_xapic(0x22U << 24, APIC_ICR_DEST_LOGICAL, 0x76));
+}
+
+/*
+ * x2APIC: physical destination = the 32-bit ID; logical = cluster ID in
+ * 31:16 (ID >> 4) and member bit (ID & 0xF) of the derived LDR; 0xFFFFFFFF
+ * is a broadcast.
+ */
+static void icr_x2apic_destinations(void)
+{
+	struct vlapic_result r;
+	static const struct {
+		uint32_t dest;
+		bool is_logical, lands;
+	} cases[] = {
+		{ APIC_ID, false, true },
+		{ APIC_ID + 0x100U, false, false },
+		{ 0xffffffffU, false, true },
+		{ 1U << APIC_ID, true, true },		/* cluster 0, member 3 */
+		{ 0x000000ffU, true, true },
+		{ 0x00010008U, true, false },		/* cluster 1 */
+		{ 1U << (APIC_ID + 1), true, false },
+		{ 0xffffffffU, true, true },
+	};
+	uint32_t vec = 0x80;
+
+	setup();
+	to_x2apic();
+		UT_EQ(msr_wr(0x80f, APIC_SVR_ENABLE | 0xffU), VLAPIC_OK);
+	for (size_t i = 0; i < HV_ARRAY_SIZE(cases); i++, vec++) {
+		r = vlapic_msr_write(&v, APIC_MSR_ICR, ((uint64_t)cases[i].dest << 32) |
+				     (cases[i].is_logical ? APIC_ICR_DEST_LOGICAL : 0) | vec, T0);
+		UT_EQ(r.status, VLAPIC_OK);
+		UT_CHECK(r.effects & VLAPIC_EFFECT_IPI);
+		UT_EQ(vlapic_pending_vector(&v) == (int)vec, cases[i].lands);
+		if (vlapic_pending_vector(&v) == (int)vec) {
+			(void)vlapic_ack_vector(&v, vec);
+			UT_EQ(msr_wr(0x80b, 0), VLAPIC_OK);
+		}
+	}
+}
+
+/* An NMI by the APIC's own ID (no shorthand) sets the NMI latch; to another ID it does not. */
+static void icr_nmi_to_own_id_latches(void)
+{
+	setup();
+	wr(APIC_REG_ICR_HIGH, (APIC_ID + 1) << 24);
+	wr(APIC_REG_ICR_LOW, APIC_ICR_DM_NMI);
+	UT_CHECK(!vlapic_has_nmi(&v));
+	wr(APIC_REG_ICR_HIGH, APIC_ID << 24);
+	wr(APIC_REG_ICR_LOW, APIC_ICR_DM_NMI);
+	UT_CHECK(vlapic_take_nmi(&v));
+	UT_EQ(vlapic_pending_vector(&v), VLAPIC_NO_VECTOR);
 }
 
 static void icr_nmi_self_latches_one_deep(void)
@@ -980,6 +1096,11 @@ static const struct ut_case cases[] = {
 	UT_CASE(icr_all_including_self_delivers_locally_and_reports),
 	UT_CASE(icr_all_excluding_self_only_reports),
 	UT_CASE(icr_fixed_to_destination_reported_for_vmm),
+	UT_CASE(icr_physical_destination_own_id_delivers_locally),
+	UT_CASE(icr_logical_flat_destination_matches_ldr_bits),
+	UT_CASE(icr_logical_cluster_destination_matches_cluster_and_bits),
+	UT_CASE(icr_x2apic_destinations),
+	UT_CASE(icr_nmi_to_own_id_latches),
 	UT_CASE(icr_nmi_self_latches_one_deep),
 	UT_CASE(icr_init_and_sipi_recorded_for_vmm),
 	UT_CASE(icr_reserved_delivery_mode_sends_nothing),

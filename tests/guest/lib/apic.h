@@ -56,6 +56,7 @@
 #define APIC_SPURIOUS_VECTOR	0xffU
 
 #define APIC_ICR_DM_FIXED	0x00000000U
+#define APIC_ICR_DM_NMI		0x00000400U
 #define APIC_ICR_BUSY		0x00001000U	/* delivery status (xAPIC only) */
 #define APIC_ICR_LEVEL_ASSERT	0x00004000U
 #define APIC_ICR_DEST_SELF	0x00040000U	/* destination shorthand 01b */

@@ -37,6 +37,20 @@ extern const struct ex_fixup __ex_table_start[], __ex_table_end[];
 static struct idt_gate idt[EX_VECTORS] __attribute__((aligned(16)));
 static volatile struct ex_record ex_rec = { .vector = EX_NONE };
 static volatile int ex_nesting;
+static volatile bool ex_nmi_expected;
+static volatile uint64_t ex_nmis;
+
+void ex_expect_nmi(bool on)
+{
+	if (on)
+		ex_nmis = 0;
+	ex_nmi_expected = on;
+}
+
+uint64_t ex_nmi_count(void)
+{
+	return ex_nmis;
+}
 
 static const char *const ex_names[EX_VECTORS] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -121,6 +135,11 @@ void ex_handle(struct ex_regs *r)
 	if (ex_nesting) {
 		/* The reporting path itself faulted: printing could recurse. */
 		guest_exit(GUEST_EXIT_EXCEPTION);
+	}
+	if (r->vector == EX_NMI && ex_nmi_expected) {
+		/* An interrupt, not a fault: IRET resumes where it arrived. */
+		ex_nmis++;
+		return;
 	}
 	f = ex_find_fixup(r->rip);
 	if (!f) {

@@ -19,6 +19,7 @@
 #ifndef HV_GUEST_EXCEPTION_H
 #define HV_GUEST_EXCEPTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define EX_DE	0	/* divide error */
@@ -78,6 +79,15 @@ void ex_clear(void);
 /* Vector of the last caught exception, or EX_NONE. */
 int ex_vector(void);
 const volatile struct ex_record *ex_last(void);
+/*
+ * NMIs arrive between any two instructions, so no EX_TABLE entry can name
+ * them: with ex_expect_nmi(true) each NMI is counted (ex_nmi_count()) and
+ * the interrupted code resumes; otherwise an NMI is unexpected and ends the
+ * guest like any other exception.  ex_expect_nmi(true) resets the count.
+ */
+void ex_expect_nmi(bool on);
+uint64_t ex_nmi_count(void);
+
 /* Mnemonic of an exception vector ("#GP"), "#??" when unknown. */
 const char *ex_name(int vector);
 
