@@ -232,8 +232,8 @@ tv_guests_cfg_parse() {
 			[[ $val =~ ^[0-9]+$ ]] || tv_die "$file:$lineno: $key=$val is not a number"
 			TV_GCFG[$section.$key]=$val ;;
 		expect)
-			[[ $val == pass || $val == stopped ]] ||
-				tv_die "$file:$lineno: expect=$val (expected pass or stopped)"
+			[[ $val == pass || $val == stopped || $val == refused ]] ||
+				tv_die "$file:$lineno: expect=$val (expected pass, stopped or refused)"
 			TV_GCFG[$section.$key]=$val ;;
 		guest | args | groups) TV_GCFG[$section.$key]=$val ;;
 		module) TV_GCFG[$section.module]=${TV_GCFG[$section.module]:+${TV_GCFG[$section.module]},}$val ;;

@@ -53,7 +53,8 @@
 # CRASH (no report: no end line, or stopped / shut down when it should have
 # run to its end); TIMEOUT (tickvisor's per-guest timeout, or the Bochs run
 # timed out).  expect=stopped guests must be STOPPED in vmx mode and pass
-# like any other natively.
+# like any other natively; expect=refused images must be refused by
+# tickvisor's loader, with a reason, in both modes.
 #
 # Timeouts: guests.cfg's timeout= is for QEMU TCG; each is multiplied by
 # TV_BOCHS_TIMEOUT_SCALE (3) and given to tickvisor (vmx; tickvisor counts
@@ -390,8 +391,8 @@ judge_vmx() {
 	if [[ $end =~ vmm:\ guest\ $i\ [^\ ]+:\ exited\ \(([a-z -]+)\),\ exit\ code\ ([0-9]+)\ \(status\ ([0-9]+)\) ]]; then
 		STATUS=${BASH_REMATCH[3]}
 		((BASH_REMATCH[2] == 0)) && CLEAN=1
-		if [[ ${expect[$n]} == stopped ]]; then
-			V=FAIL WHY="not stopped: exited (${BASH_REMATCH[1]}) with code ${BASH_REMATCH[2]}"
+		if [[ ${expect[$n]} != pass ]]; then
+			V=FAIL WHY="not ${expect[$n]}: exited (${BASH_REMATCH[1]}) with code ${BASH_REMATCH[2]}"
 		else
 			judge_exit "$n" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
 			WHY+=" (${BASH_REMATCH[1]})"
@@ -404,7 +405,9 @@ judge_vmx() {
 	STOPPED:*)
 		STATUS=stopped
 		nfail=$(grep -a -c -E '^FAIL: ' "$out/$n.out" || true)
-		if [[ ${expect[$n]} != stopped ]]; then
+		if [[ ${expect[$n]} == refused ]]; then
+			V=FAIL WHY="not refused: loaded, ran and was $what"
+		elif [[ ${expect[$n]} != stopped ]]; then
 			V=CRASH WHY=$what
 		elif ((nfail)); then
 			V=FAIL WHY="stopped as expected, but $nfail of its checks failed before: $what"
@@ -413,7 +416,14 @@ judge_vmx() {
 		fi
 		;;
 	TIMEOUT:*) STATUS=timeout V=TIMEOUT WHY="after tickvisor's ${tmo[$n]}s timeout: ${what#TIMEOUT: timeout: }" ;;
-	refused:* | REFUSED*) STATUS=refused V=FAIL WHY=$what ;;
+	refused:* | REFUSED*)
+		STATUS=refused
+		if [[ ${expect[$n]} == refused && $what =~ ^refused:\ .*[^[:space:]] ]]; then
+			V=PASS WHY="refused as expected: ${what#refused: }"
+		else
+			V=FAIL WHY=$what
+		fi
+		;;
 	*) STATUS=${what%%:*} V=CRASH WHY=$what ;;
 	esac
 }
@@ -423,6 +433,19 @@ judge_native() {
 	rc=$(cat "$d/serial.rc")
 	STATUS="-" SUMMARY="-" TIME="$(cat "$d/serial.secs")s"
 	tv_clean <"$d/serial.log" >"$f"
+	if [[ ${expect[$n]} == refused ]]; then
+		# The same loader in mode=native: it must refuse the image, with a reason.
+		: >"$out/$n.out"
+		line=$(grep -a -E ' refused: .*[^[:space:]]' "$f" | head -n 1 | sed -E "s/${hdr}//" || true)
+		if grep -a -q -E ' native: handing the machine to ' "$f"; then
+			V=FAIL WHY="not refused: tickvisor handed the machine to it"
+		elif [[ -n $line ]]; then
+			STATUS=refused V=PASS WHY="refused as expected: ${line#* refused: }"
+		else
+			V=FAIL WHY="no refusal line (run-bochs.sh status $rc: $(tv_status_name "$rc"))"
+		fi
+		return
+	fi
 	if ! grep -a -q -E ' native: handing the machine to ' "$f"; then
 		: >"$out/$n.out"
 		line=$(grep -a -E '^\[[^]]*\] +cpu[0-9]+ +(ERR|WARN) ' "$f" | tail -n 1 | sed -E "s/${hdr}//" || true)
@@ -513,6 +536,10 @@ result_counts() {
 	local p f s
 	if [[ ${summ[$1]} != - ]]; then
 		echo "${summ[$1]}"
+		return
+	fi
+	if [[ ${status[$1]} == refused ]]; then
+		echo "never ran"
 		return
 	fi
 	p=$(grep -a -c -E '^PASS: ' "$out/$1.out" || true)

@@ -58,8 +58,21 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/%.elf64
 
 -include $(wildcard $(GUEST_OUT)/*.d $(GUEST_OUT)/lib/*.d)
 
+# Images tickvisor's loader must refuse (tests/guests.cfg, expect=refused):
+# one that is not a Multiboot kernel at all, and hello.elf cut after 8 KiB,
+# which keeps its Multiboot header and program headers but not the segment
+# they describe.
+GUEST_BAD := $(GUEST_OUT)/bad_not_multiboot.img $(GUEST_OUT)/bad_truncated.elf
+
+$(GUEST_OUT)/bad_not_multiboot.img: $(GUEST_DIR)/guest.mk
+	@mkdir -p $(dir $@)
+	yes 'not a Multiboot kernel' | head -c 16384 >$@
+
+$(GUEST_OUT)/bad_truncated.elf: $(GUEST_OUT)/hello.elf
+	head -c 8192 $< >$@
+
 .PHONY: guests test-guests-qemu
-guests: $(GUEST_ELFS)
+guests: $(GUEST_ELFS) $(GUEST_BAD)
 
 test-guests-qemu: guests
 	scripts/run-guest-qemu.sh --cfg tests/guests.cfg --dir $(GUEST_OUT)
