@@ -103,8 +103,18 @@ tv_bochs_exit_msg() {
 		tr -d '\r' || true
 }
 
+# tv_kill_emulator PID: SIGTERM, up to 3 s to exit, then SIGKILL.
+tv_kill_emulator() {
+	kill "$1" 2>/dev/null || return 0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.3
+	done
+	kill -9 "$1" 2>/dev/null || true
+}
+
 # tv_watch PID LOG TIMEOUT_S: wait for the emulator PID to exit.  Stop it
-# (by calling tv_kill_emulator) when LOG has its end line and PID has not
+# (tv_kill_emulator) when LOG has its end line and PID has not
 # exited TV_END_GRACE (default 5) seconds later, or when TIMEOUT_S passes.
 # Sets tv_timed_out=1 on timeout and tv_killed=1 when it stopped the run.
 # TV_STOP_RE (an extended regex): stop the run as soon as a line matches.
@@ -118,7 +128,7 @@ tv_watch() {
 	while kill -0 "$pid" 2>/dev/null; do
 		if [[ -n ${TV_STOP_RE:-} ]] && grep -a -q -E "$TV_STOP_RE" "$log" 2>/dev/null; then
 			tv_killed=1
-			tv_kill_emulator
+			tv_kill_emulator "$pid"
 			return 0
 		fi
 		if [[ -z $end_seen ]] && grep -a -q -E "$TV_END_RE" "$log" 2>/dev/null; then
@@ -127,13 +137,13 @@ tv_watch() {
 		if [[ -n $end_seen ]] && ((SECONDS - end_seen >= grace)); then
 			tv_note "end line seen but the emulator did not exit within ${grace}s: stopping it"
 			tv_killed=1
-			tv_kill_emulator
+			tv_kill_emulator "$pid"
 			return 0
 		fi
 		if ((SECONDS - start >= timeout)); then
 			tv_timed_out=1
 			tv_killed=1
-			tv_kill_emulator
+			tv_kill_emulator "$pid"
 			return 0
 		fi
 		sleep 0.2

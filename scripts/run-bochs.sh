@@ -75,15 +75,6 @@ done
 # The Debian build has the debugger compiled in: tell it to continue.
 printf 'c\n' >"$run/cmds"
 
-tv_kill_emulator() {
-	kill "$bochs_pid" 2>/dev/null || return 0
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		kill -0 "$bochs_pid" 2>/dev/null || return 0
-		sleep 0.3
-	done
-	kill -9 "$bochs_pid" 2>/dev/null || true
-}
-
 # Bochs 2.7's RFB display binds a port in 5900-5949 with SO_REUSEADDR and
 # then calls listen(): two instances starting at the same moment can both
 # bind the same port, the loser's listen() fails, its socket can then bind

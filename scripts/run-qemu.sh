@@ -78,15 +78,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-tv_kill_emulator() {
-	kill "$qemu_pid" 2>/dev/null || return 0
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		kill -0 "$qemu_pid" 2>/dev/null || return 0
-		sleep 0.3
-	done
-	kill -9 "$qemu_pid" 2>/dev/null || true
-}
-
 echo "$TV_NAME: QEMU $accel, firmware $tv_ovmf_code, timeout ${timeout}s; serial log $log" >&2
 printf '%q ' "$qemu" "${args[@]}" >"$run/cmdline"
 echo >>"$run/cmdline"

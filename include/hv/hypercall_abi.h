@@ -48,8 +48,8 @@
  *   status (V << 1) | 1, computed in 32 bits (TV_EXIT_STATUS).  QEMU passes
  *   the same value to exit(), so a host shell sees its low 8 bits.
  *
- * The names and values below match tests/guest/lib/hypercall.h token for
- * token, so that either header may be included with the other.
+ * Only macros, no includes: the guests' runtime (tests/guest/lib/hypercall.h)
+ * includes this header too, so both sides use the same numbers.
  */
 #ifndef HV_HV_HYPERCALL_ABI_H
 #define HV_HV_HYPERCALL_ABI_H
