@@ -5,7 +5,25 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
+# Build tools first: every goal that compiles anything (plain `make`
+# included) installs the Debian build group if it is missing, as make run
+# and make test always did, instead of stopping at a missing <efi.h>.  It is
+# a fast no-op when all is there, done once per top-level make.
+TV_NO_DEPS_GOALS := help clean info check-host deps check-config bench-report
+ifeq ($(TV_BUILD_DEPS_DONE),)
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(TV_NO_DEPS_GOALS),$(MAKECMDGOALS)),all),)
+TV_BUILD_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
+ifneq ($(TV_BUILD_DEPS_RC),0)
+$(error the build tools are missing and could not be installed: run scripts/deps.sh build (as root) and see its message above)
+endif
+export TV_BUILD_DEPS_DONE := 1
+endif
+endif
+
 BUILD    ?= build
+# V=1 prints every command in full; by default one short line per file.
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
 HOST_CC  ?= gcc
 VERSION  := 0.1.0
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -27,13 +45,15 @@ UT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UT_SRCS))
 $(BUILD)/host/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS) $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h tests/unit/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	@$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS)
 
+# The loader's real-image check loads every guest tests/guests.cfg names:
+# the guests are built first, so that check always runs for real.
 .PHONY: unit
-unit: $(UT_BINS)
+unit: $(UT_BINS) guests
 	@mkdir -p $(BUILD)/results
 	@rc=0; for t in $(UT_BINS); do \
-		$$t > $(BUILD)/results/unit-$$(basename $$t).log 2>&1 || rc=1; \
+		TV_GUEST_DIR=$(BUILD)/guests $$t > $(BUILD)/results/unit-$$(basename $$t).log 2>&1 || rc=1; \
 		grep -E '^(FAIL|SUMMARY):|check failed|ran no check|ERROR' $(BUILD)/results/unit-$$(basename $$t).log; \
 	done; exit $$rc
 
@@ -64,12 +84,12 @@ IMG_LDFLAGS := -nostdlib -znocombreloc -zmax-page-size=4096 -T linker.ld -shared
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(IMG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(IMG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@nasm -f elf64 -g -F dwarf -MD $(@:.o=.d) -o $@ $<
+	$(Q)nasm -f elf64 -g -F dwarf -MD $(@:.o=.d) -o $@ $<
 
 # Only the version string depends on the revision: rebuild that one object.
 $(BUILD)/obj/boot/efi_main.o: $(BUILD)/git-rev
@@ -78,16 +98,17 @@ $(BUILD)/git-rev: FORCE
 
 $(BUILD)/tickvisor.so: $(IMG_OBJS) linker.ld
 	@echo "  LD      $@"
-	@ld $(IMG_LDFLAGS) -o $@ $(EFI_CRT0) $(IMG_OBJS) -lefi -lgnuefi
+	$(Q)ld $(IMG_LDFLAGS) -o $@ $(EFI_CRT0) $(IMG_OBJS) -lefi -lgnuefi
 	@if readelf -r $@ | grep -E 'R_X86_64_' | grep -v R_X86_64_RELATIVE | grep -q .; then \
 		echo "error: $@ has relocations other than R_X86_64_RELATIVE:"; \
 		readelf -r $@ | grep -v R_X86_64_RELATIVE | head; exit 1; fi
 
 $(BUILD)/tickvisor.debug: $(BUILD)/tickvisor.so
-	cp $< $@
+	$(Q)cp $< $@
 
 $(BUILD)/tickvisor.efi: $(BUILD)/tickvisor.so $(BUILD)/tickvisor.debug
-	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	@echo "  OBJCOPY $@"
+	$(Q)objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j .reloc --target=efi-app-x86_64 --subsystem=10 $< $@
 	@echo "built $@ ($$(stat -c %s $@) bytes), symbols in $(BUILD)/tickvisor.debug"
 
@@ -107,17 +128,13 @@ TEST_STEPS := unit test-layering test-fuzz test-insn-diff $(TV_BOOT_TESTS) \
 	      test-guests-qemu-results $(TV_GUEST_TESTS) test-timer-fallback test-timer-matrix
 
 .PHONY: test test-layering test-fuzz test-insn-diff test-guests-qemu-results
+# Each step prints its elapsed time; the start line gives the expected total
+# from the last run in this build folder ($(BUILD)/test-times).
 test:
 	@scripts/deps.sh build bochs qemu test
 	@rm -rf $(BUILD)/results; mkdir -p $(BUILD)/results
-	@rc=0; for step in $(TEST_STEPS); do \
-		echo "=== make $$step"; \
-		if ! $(MAKE) --no-print-directory $$step; then \
-			rc=1; echo "FAIL: make/$$step (the step failed; its output is above)" \
-				>> $(BUILD)/results/steps.log; \
-		fi; \
-	done; \
-	scripts/summary.sh $(BUILD)/results/*.log || rc=1; exit $$rc
+	@scripts/test-steps.sh $(BUILD) $(MAKE) $(TEST_STEPS) || rc=1; \
+	scripts/summary.sh $(BUILD)/results/*.log || rc=1; exit $${rc:-0}
 
 test-layering:
 	@mkdir -p $(BUILD)/results
@@ -191,3 +208,49 @@ test-timer-fallback: $(BUILD)/tickvisor.efi guests
 # Everything, with the whole timer matrix (12 backend x path runs).
 test-full:
 	@$(MAKE) --no-print-directory test TIMER_MATRIX="$(TIMER_MATRIX_FULL)"
+
+.PHONY: clean help
+clean:
+	rm -rf $(BUILD)
+
+# One line per user-facing target (scripts/*.mk and tests/*/*.mk add theirs).
+help:
+	@echo 'tickvisor: make [TARGET] [VAR=value]   (V=1 shows every compiler command)'
+	@echo
+	@echo 'Start here:'
+	@echo '  run                 build, then boot tickvisor on the best platform here (PLATFORM=auto|qemu|qemu-tcg|bochs, CONFIG=file, TIMEOUT=s)'
+	@echo '  test                everything CI checks; ends with "N passed, M failed[, K skipped]"'
+	@echo '  help                this list'
+	@echo
+	@echo 'Build:'
+	@echo '  all (default)       $(BUILD)/tickvisor.efi (+ tickvisor.debug for gdb)'
+	@echo '  guests              the selftest and benchmark guests in $(BUILD)/guests'
+	@echo '  esp.img             a FAT image of the ESP (app, config, guests)'
+	@echo '  usb.img             a GPT disk image to dd to a USB stick'
+	@echo '  check-config        check CONFIG (default scripts/tickvisor.cfg) and its guest files on the host'
+	@echo '  deps                install every Debian package any target needs'
+	@echo '  clean               remove $(BUILD)'
+	@echo
+	@echo 'Test (each is a step of make test unless noted):'
+	@echo '  unit                host unit tests of the pure model, planner, decoder, loader, config'
+	@echo '  test-layering       the purity and layering rules of the source tree'
+	@echo '  fuzz-short          bounded libFuzzer runs (fuzz: run them longer, not in make test)'
+	@echo '  insn-diff           the MMIO decoder against Zydis on random instructions'
+	@echo '  test-guests-bochs   every selftest guest under tickvisor in one Bochs boot (GUESTS="a b", GUEST_GROUP=g)'
+	@echo '  test-guests-native  the same guests natively in Bochs (mode=native)'
+	@echo '  test-guests-qemu    the same guests natively on QEMU TCG (-kernel)'
+	@echo '  test-timer-matrix   the timer guests under timer backends x APIC paths (TIMER_MATRIX="t:a ...")'
+	@echo '  test-timer-fallback the timer guests on a CPU model without APIC-register virtualization'
+	@echo '  test-full           make test with the whole 12-combination timer matrix (not in CI)'
+	@echo
+	@echo 'Measure:'
+	@echo '  bench               benchmark guests natively and under every configuration: table, CSV, plot'
+	@echo '  bench-report        the report of the last make bench again'
+	@echo '  bench-host          time the pure model and host queue on the host'
+	@echo
+	@echo 'Inspect:'
+	@echo '  info                tools, paths, the platform make run would pick, the config'
+	@echo '  check-host          can this host run QEMU+KVM with nested VT-x?'
+	@echo '  debug               QEMU stopped for gdb, with $(BUILD)/gdbinit'
+	@echo
+	@echo 'Docs: README.md, docs/testing.md (what make test runs), docs/configuration.md (every key).'

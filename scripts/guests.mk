@@ -22,15 +22,6 @@ GUEST_MSRS  ?= strict
 TV_GUEST_TESTS   := test-guests-bochs test-guests-native
 TV_GUEST_RESULTS := $(BUILD)/results/guests-bochs-vmx.log $(BUILD)/results/guests-bochs-native.log
 
-# As run.mk does for its goals: the build tools must be there before make
-# builds tickvisor.efi and the guests.
-ifneq ($(filter $(TV_GUEST_TESTS),$(MAKECMDGOALS)),)
-TV_GUEST_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
-ifneq ($(TV_GUEST_DEPS_RC),0)
-$(error scripts/deps.sh build failed: the build tools are missing (see above))
-endif
-endif
-
 TV_GUEST_RUN = scripts/run-guests-tickvisor.sh --cfg tests/guests.cfg --dir $(BUILD)/guests \
 	--efi $(BUILD)/tickvisor.efi --msrs $(GUEST_MSRS) $(if $(GUEST_GROUP),--group $(GUEST_GROUP))
 

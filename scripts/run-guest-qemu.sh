@@ -22,10 +22,22 @@
 # -no-reboot a triple fault or reset ends it with 0); timeout(1) gives 124.
 # The guests write 0 (all passed), 1 (failures), 2 (abort), 3 (unhandled
 # exception): see tests/guest/lib/guest.h.
+#
+# Time: QEMU runs with -icount shift=0,sleep=off, so the guest's TSC, APIC
+# timer and every other clock count executed instructions (one ns each) and a
+# halted CPU skips straight to its next timer.  A guest's checks then see the
+# same clock whatever else the host is doing: two runs are byte-identical, and
+# no verdict depends on host load (without it, TCG's clocks follow host wall
+# time, and a guest descheduled by a busy host sees timers "fire" between two
+# reads).  It costs wall time (up to ~10x for timer-heavy guests), so the
+# wall-clock timeout is the config's value times QEMU_TIMEOUT_SCALE (4).
+# QEMU_ICOUNT=0 turns it off (then timing checks depend on host load).
 
 set -u
 
 QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_ICOUNT=${QEMU_ICOUNT:-1}
+QEMU_TIMEOUT_SCALE=${QEMU_TIMEOUT_SCALE:-4}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
@@ -64,6 +76,8 @@ run_one() {
 	     -monitor none -serial "file:$log"
 	     -device isa-debug-exit,iobase=0xf4,iosize=0x04
 	     -kernel "$image" -append "$args")
+	[[ $QEMU_ICOUNT == 0 ]] || cmd+=(-icount shift=0,sleep=off)
+	tmo=$((tmo * QEMU_TIMEOUT_SCALE))
 	[[ -n $modules ]] && cmd+=(-initrd "$modules")
 
 	echo "=== $name: ${cmd[*]}"

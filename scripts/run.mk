@@ -22,19 +22,6 @@ TV_BOOT_TESTS   := test-boot-bochs test-boot-qemu test-config-errors test-vmm-ex
 TV_BOOT_RESULTS := $(BUILD)/results/boot-bochs.log $(BUILD)/results/boot-qemu.log \
 		   $(BUILD)/results/config-errors.log $(BUILD)/results/vmm-exception.log
 
-# On a fresh machine the build tools must be there before make builds
-# tickvisor.efi for these goals: check them (a fast no-op when present)
-# while the makefile is read, so one make instance still builds the image
-# once, also under -j.
-TV_BUILD_GOALS := run debug esp esp.img usb.img test test-boot-bochs test-boot-qemu \
-		  test-config-errors
-ifneq ($(filter $(TV_BUILD_GOALS),$(MAKECMDGOALS)),)
-TV_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
-ifneq ($(TV_DEPS_RC),0)
-$(error scripts/deps.sh build failed: the build tools are missing (see above))
-endif
-endif
-
 # deps.sh groups each platform needs; auto needs QEMU where KVM can nest
 # VT-x (scripts/check-host.sh succeeds), else Bochs.
 TV_DEPS_auto     = $(shell scripts/check-host.sh >/dev/null 2>&1 && echo qemu || echo bochs)

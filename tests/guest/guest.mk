@@ -35,24 +35,28 @@ GUEST_ELFS    := $(patsubst %,$(GUEST_OUT)/%.elf,$(GUEST_NAMES))
 
 $(GUEST_OUT)/lib/%.o: $(GUEST_DIR)/lib/%.c $(GUEST_DIR)/guest.mk
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_DEPFLAGS) -c -o $@ $<
+	@echo "  GUESTCC $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_DEPFLAGS) -c -o $@ $<
 
 $(GUEST_OUT)/lib/entry.o: $(GUEST_DIR)/lib/entry.asm
 	@mkdir -p $(dir $@)
-	$(GUEST_NASM) -f elf64 -o $@ $<
+	@echo "  NASM    $<"
+	$(Q)$(GUEST_NASM) -f elf64 -o $@ $<
 
 $(GUEST_OUT)/%.o: $(GUEST_DIR)/%.c $(GUEST_DIR)/guest.mk
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_DEPFLAGS) -c -o $@ $<
+	@echo "  GUESTCC $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_DEPFLAGS) -c -o $@ $<
 
 # guest_name (lib/guest.h) is the file name, compiled in at link time.
 $(GUEST_OUT)/%.elf64: $(GUEST_OUT)/%.o $(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/guest.ld
-	echo 'const char guest_name[] = "$*";' | \
+	@echo "  GUESTLD $@"
+	$(Q)echo 'const char guest_name[] = "$*";' | \
 		$(GUEST_CC) $(GUEST_CFLAGS) -x c -c -o $(GUEST_OUT)/$*.name.o -
-	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_OUT)/$*.name.o $(GUEST_LIB_OBJS)
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_OUT)/$*.name.o $(GUEST_LIB_OBJS)
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/%.elf64
-	$(GUEST_OBJCOPY) -O elf32-i386 $< $@
+	$(Q)$(GUEST_OBJCOPY) -O elf32-i386 $< $@
 
 .SECONDARY: $(GUEST_ELFS:.elf=.elf64) $(GUEST_ELFS:.elf=.o) $(GUEST_LIB_OBJS)
 
@@ -66,13 +70,15 @@ GUEST_BAD := $(GUEST_OUT)/bad_not_multiboot.img $(GUEST_OUT)/bad_truncated.elf
 
 $(GUEST_OUT)/bad_not_multiboot.img: $(GUEST_DIR)/guest.mk
 	@mkdir -p $(dir $@)
-	yes 'not a Multiboot kernel' | head -c 16384 >$@
+	@echo "  GEN     $@ (bad image on purpose)"
+	$(Q)yes 'not a Multiboot kernel' | head -c 16384 >$@
 
 $(GUEST_OUT)/bad_truncated.elf: $(GUEST_OUT)/hello.elf
-	head -c 8192 $< >$@
+	@echo "  GEN     $@ (bad image on purpose)"
+	$(Q)head -c 8192 $< >$@
 
 .PHONY: guests test-guests-qemu
 guests: $(GUEST_ELFS) $(GUEST_BAD)
 
 test-guests-qemu: guests
-	scripts/run-guest-qemu.sh --cfg tests/guests.cfg --dir $(GUEST_OUT)
+	$(Q)scripts/run-guest-qemu.sh --cfg tests/guests.cfg --dir $(GUEST_OUT)

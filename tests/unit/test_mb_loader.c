@@ -10,10 +10,10 @@
  */
 #include "harness.h"
 
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hv/errno.h>
 #include <x86/multiboot.h>
@@ -1175,72 +1175,154 @@ static uint8_t *t_read_file(const char *path, uint64_t *size)
 	return buf;
 }
 
-static void real_guest_images_load(void)
+/* One image tests/guests.cfg names, and whether the loader must refuse it. */
+struct t_cfg_image {
+	char file[256];
+	bool refused;
+};
+
+/*
+ * The images tests/guests.cfg names (guest=, default <section>.elf), each
+ * once, with expect=refused noted: the real guests must load, the bad
+ * images must be refused.  $TV_GUESTS_CFG overrides the config's path.
+ */
+static unsigned int t_cfg_images(struct t_cfg_image *out, unsigned int max)
+{
+	const char *path = getenv("TV_GUESTS_CFG") ? getenv("TV_GUESTS_CFG") : "tests/guests.cfg";
+	FILE *f = fopen(path, "r");
+	char line[200], section[200] = "";
+	unsigned int n = 0, cur = max;
+
+	if (!UT_CHECK_MSG(f, "cannot open %s", path))
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *e = line + strcspn(line, "\r\n");
+
+		*e = '\0';
+		if (line[0] == '[' && strchr(line, ']')) {
+			*strchr(line, ']') = '\0';
+			snprintf(section, sizeof(section), "%.190s", line + 1);
+			if (!UT_CHECK_MSG(n < max, "%s: more than %u guests", path, max))
+				break;
+			cur = n++;
+			snprintf(out[cur].file, sizeof(out[cur].file), "%.200s.elf", section);
+			out[cur].refused = false;
+		} else if (cur < max && !strncmp(line, "guest=", 6)) {
+			snprintf(out[cur].file, sizeof(out[cur].file), "%.200s", line + 6);
+		} else if (cur < max && !strcmp(line, "expect=refused")) {
+			out[cur].refused = true;
+		}
+	}
+	fclose(f);
+	/* Several sections may run one image with other arguments: test it once. */
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = i + 1; j < n; j++)
+			if (!strcmp(out[i].file, out[j].file) && out[i].refused == out[j].refused) {
+				out[j--] = out[--n];
+			}
+	return n;
+}
+
+/* A real guest image loads: entry, info block, module, cmdline and segment bytes as the file says. */
+static bool t_check_real_image(const char *path)
 {
 	static const uint8_t env[] = "GUEST_ENV=1\n";
-	static const char *const patterns[] = { "build/guests/*.elf", "build/guests/*.elf64" };
 	struct mb_module_src mod = { env, sizeof(env) - 1, "hello.env" };
-	unsigned int p, loaded = 0;
-	size_t i;
+	struct mb_load_request req;
+	struct mb_load_result res;
+	struct mb_module m;
+	struct mb_info info;
+	uint64_t size = 0, entry, phoff, off, filesz, paddr;
+	uint8_t *img = t_read_file(path, &size);
+	uint8_t *ram = NULL;
+	bool is64, ok = false;
 
-	for (p = 0; p < HV_ARRAY_SIZE(patterns); p++) {
-		glob_t g;
+	if (!UT_CHECK_MSG(img && size > 64, "cannot read %s (make guests builds it)", path)) {
+		free(img);
+		return false;
+	}
+	is64 = img[4] == 2;
+	entry = is64 ? t_get64(img + 24) : t_get32(img + 24);
+	req = t_req(img, size);
+	req.image_name = path;
+	req.cmdline = "selftest=1";
+	req.modules = &mod;
+	req.nr_modules = 1;
+	if (t_expect_load(64 * T_MIB, &req, &res, &ram)) {
+		UT_EQ(res.kind, is64 ? MB_IMAGE_ELF64 : MB_IMAGE_ELF32);
+		UT_EQ(res.entry, entry);
+		info = t_info(ram, &res);
+		UT_EQ(info.mem_upper, 63 * 1024);
+		UT_EQ(info.mods_count, 1);
+		memcpy(&m, ram + info.mods_addr, sizeof(m));
+		UT_CHECK(memcmp(ram + m.mod_start, env, sizeof(env) - 1) == 0);
+		UT_CHECK(m.mod_start >= res.load_end && m.mod_start % 4096 == 0);
+		UT_CHECK(strstr((const char *)ram + info.cmdline, "selftest=1") != NULL);
+		/* First program header: its file bytes are at its p_paddr. */
+		phoff = is64 ? t_get64(img + 32) : t_get32(img + 28);
+		off = is64 ? t_get64(img + phoff + 8) : t_get32(img + phoff + 4);
+		paddr = is64 ? t_get64(img + phoff + 24) : t_get32(img + phoff + 12);
+		filesz = is64 ? t_get64(img + phoff + 32) : t_get32(img + phoff + 16);
+		if (t_get32(img + phoff) == 1 && off + filesz <= size)
+			UT_CHECK_MSG(memcmp(ram + paddr, img + off, filesz) == 0,
+				     "%s: segment 0 bytes at 0x%llx", path, (unsigned long long)paddr);
+		printf("  %s: %s entry 0x%x, image 0x%x-0x%x\n", path, mb_image_kind_name(res.kind),
+		       res.entry, res.load_start, res.load_end);
+		ok = true;
+	}
+	free(ram);
+	free(img);
+	return ok;
+}
 
-		if (glob(patterns[p], 0, NULL, &g) != 0)
-			continue;
-		for (i = 0; i < g.gl_pathc; i++) {
-			const char *path = g.gl_pathv[i];
+/*
+ * Every image tests/guests.cfg runs, as built (build/guests, or
+ * $TV_GUEST_DIR): the guests load (ELF32 and their ELF64 link alike), the
+ * images marked expect=refused are refused.  The images must exist: make
+ * unit builds them first, so this check always runs for real.
+ */
+static void real_guest_images_load(void)
+{
+	const char *dir = getenv("TV_GUEST_DIR") ? getenv("TV_GUEST_DIR") : "build/guests";
+	struct t_cfg_image imgs[64];
+	unsigned int n = t_cfg_images(imgs, 64), loaded = 0, refused = 0;
+	char path[600];
+
+	UT_CHECK_MSG(n > 0, "tests/guests.cfg names no guest image");
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, imgs[i].file);
+		if (imgs[i].refused) {
+			uint64_t size = 0;
+			uint8_t *img = t_read_file(path, &size);
 			struct mb_load_request req;
 			struct mb_load_result res;
-			struct mb_module m;
-			struct mb_info info;
-			uint64_t size = 0, entry, phoff, off, filesz, paddr;
-			uint8_t *img = t_read_file(path, &size);
-			uint8_t *ram;
-			bool is64;
+			uint8_t *ram = t_ram_new(64 * T_MIB, 0);
+			int ret;
 
-			if (!UT_CHECK_MSG(img && size > 64, "cannot read %s", path)) {
+			if (!UT_CHECK_MSG(img && ram, "cannot read %s (make guests builds it)", path)) {
 				free(img);
+				free(ram);
 				continue;
 			}
-			is64 = img[4] == 2;
-			entry = is64 ? t_get64(img + 24) : t_get32(img + 24);
 			req = t_req(img, size);
 			req.image_name = path;
-			req.cmdline = "selftest=1";
-			req.modules = &mod;
-			req.nr_modules = 1;
-			if (t_expect_load(64 * T_MIB, &req, &res, &ram)) {
-				UT_EQ(res.kind, is64 ? MB_IMAGE_ELF64 : MB_IMAGE_ELF32);
-				UT_EQ(res.entry, entry);
-				info = t_info(ram, &res);
-				UT_EQ(info.mem_upper, 63 * 1024);
-				UT_EQ(info.mods_count, 1);
-				memcpy(&m, ram + info.mods_addr, sizeof(m));
-				UT_CHECK(memcmp(ram + m.mod_start, env, sizeof(env) - 1) == 0);
-				UT_CHECK(m.mod_start >= res.load_end && m.mod_start % 4096 == 0);
-				UT_CHECK(strstr((const char *)ram + info.cmdline, "selftest=1") != NULL);
-				/* First program header: its file bytes are at its p_paddr. */
-				phoff = is64 ? t_get64(img + 32) : t_get32(img + 28);
-				off = is64 ? t_get64(img + phoff + 8) : t_get32(img + phoff + 4);
-				paddr = is64 ? t_get64(img + phoff + 24) : t_get32(img + phoff + 12);
-				filesz = is64 ? t_get64(img + phoff + 32) : t_get32(img + phoff + 16);
-				if (t_get32(img + phoff) == 1 && off + filesz <= size)
-					UT_CHECK_MSG(memcmp(ram + paddr, img + off, filesz) == 0,
-						     "%s: segment 0 bytes at 0x%llx", path,
-						     (unsigned long long)paddr);
-				printf("  %s: %s entry 0x%x, image 0x%x-0x%x\n", path,
-				       mb_image_kind_name(res.kind), res.entry, res.load_start,
-				       res.load_end);
-				loaded++;
+			ret = mb_load(ram, 64 * T_MIB, &req, &res, t_why, sizeof(t_why));
+			if (UT_CHECK_MSG(ret != 0, "%s is marked expect=refused but loads", path)) {
+				printf("  %s: refused as expected: %s\n", path, t_why);
+				refused++;
 			}
 			free(ram);
 			free(img);
+			continue;
 		}
-		globfree(&g);
+		loaded += t_check_real_image(path);
+		if (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".elf")) {
+			strcat(path, "64");
+			if (access(path, R_OK) == 0)
+				loaded += t_check_real_image(path);
+		}
 	}
-	if (!loaded)
-		ut_skip("no build/guests/*.elf (make guests builds them)");
+	printf("  %u guest images loaded, %u bad images refused\n", loaded, refused);
 }
 
 static const struct ut_case cases[] = {
