@@ -33,6 +33,15 @@ else
 	fi
 fi
 
+# On an AMD CPU nothing below can make VT-x appear: say so once, suggest
+# nothing that cannot work there (no modprobe kvm_intel), and stop.
+if [[ $vendor == AuthenticAMD ]]; then
+	say "kvm_intel checks" "not applicable: KVM on AMD (kvm_amd) cannot give a guest VT-x"
+	read -r platform why < <(tv_pick_platform)
+	echo "make run (PLATFORM=auto) picks $platform: $why"
+	exit 1
+fi
+
 if [[ ! -e /dev/kvm ]]; then
 	ok=0
 	say "/dev/kvm" "missing"
@@ -75,11 +84,7 @@ if [[ -d /sys/module/kvm_intel ]]; then
 else
 	ok=0
 	say "kvm_intel module" "not loaded"
-	if [[ -d /sys/module/kvm_amd ]]; then
-		fix "none: this is an AMD host (kvm_amd); tickvisor needs Intel VT-x, use Bochs"
-	else
-		fix "sudo modprobe kvm_intel nested=1 (Intel host with VT-x enabled)"
-	fi
+	fix "echo 'options kvm_intel nested=1' | sudo tee /etc/modprobe.d/kvm-nested.conf; sudo modprobe kvm_intel (Intel host with VT-x enabled)"
 fi
 
 read -r platform why < <(tv_pick_platform)

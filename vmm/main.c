@@ -33,7 +33,7 @@ static struct tsc_info vmm_tsc;
 
 static const char vmm_vtx_remedy[] =
 	"remedy: on an Intel host, load kvm_intel with nested=1 (e.g. "
-	"`echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm.conf` and reload it) "
+	"`echo 'options kvm_intel nested=1' | sudo tee /etc/modprobe.d/kvm-nested.conf` and reload it) "
 	"and run QEMU with -enable-kvm -cpu host,+vmx (`make run PLATFORM=qemu`); on bare "
 	"metal, enable Intel VT-x (Virtualization Technology) in the firmware setup; "
 	"anywhere, `make run PLATFORM=bochs` emulates VT-x in software";
