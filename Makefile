@@ -138,7 +138,7 @@ test:
 
 test-layering:
 	@mkdir -p $(BUILD)/results
-	@{ scripts/check-layering.sh; r1=$$?; scripts/check-layering.sh --self-test; r2=$$?; exit $$((r1 | r2)); } | tee $(BUILD)/results/layering.log; exit $${PIPESTATUS[0]}
+	@{ scripts/check-purity.py; r1=$$?; scripts/check-purity.py --self-test; r2=$$?; exit $$((r1 | r2)); } | tee $(BUILD)/results/layering.log; exit $${PIPESTATUS[0]}
 
 test-fuzz:
 	@mkdir -p $(BUILD)/results

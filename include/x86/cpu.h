@@ -4,7 +4,7 @@
  * Tiny static inline accessors for privileged x86 instructions, in the xv6
  * manner: all inline asm of the VMM lives here (and in the NASM stubs).
  * Banned in the pure directories (lapic/, timer/ model): see
- * scripts/check-layering.sh.
+ * scripts/check-purity.py.
  */
 #ifndef HV_X86_CPU_H
 #define HV_X86_CPU_H
