@@ -43,10 +43,25 @@ endef
 .PHONY: run debug info check-host esp.img usb.img deps esp
 .PHONY: test-boot-bochs test-boot-qemu test-config-errors
 
-esp: $(BUILD)/tickvisor.efi guests
+# check-config (scripts/tvcfg.mk's tvcfg, the EFI app's parser built for the
+# host) comes first: a bad key, a bad value or a missing guest/module file
+# stops make with "CONFIG:LINE: message" and status 2 before anything boots.
+# Paths are checked against the ESP to be: guests/ is $(BUILD)/guests.  Once
+# the ESP is built, the file it boots (CONFIG plus the default guest set) is
+# checked once more against the real folder.  The boot-time check stays.
+.PHONY: check-config
+# (scripts/tvcfg.mk, read after this file, adds the prerequisite $(TVCFG).)
+check-config: guests
+	@[ -r "$(CONFIG)" ] || { echo "check-config: error: config file $(CONFIG) not found"; exit 2; }
+	@$(TVCFG) --map guests=$(BUILD)/guests $(CONFIG)
+
+esp: check-config $(BUILD)/tickvisor.efi guests
 	@[ -r "$(CONFIG)" ] || { echo "run: error: config file $(CONFIG) not found"; exit 1; }
 	$(call tv_make_esp,$(ESP_DIR),$(CONFIG))
 	@scripts/run-config.sh $(CONFIG) tests/guests.cfg $(BUILD)/guests $(ESP_DIR)
+	@$(TVCFG) --esp $(ESP_DIR) $(ESP_DIR)/EFI/BOOT/tickvisor.cfg >/dev/null || \
+		{ $(TVCFG) --esp $(ESP_DIR) $(ESP_DIR)/EFI/BOOT/tickvisor.cfg; \
+		  echo "esp: error: the ESP's config (CONFIG=$(CONFIG) plus the guests run-config.sh added) is refused"; exit 2; }
 
 run: esp
 	@scripts/deps.sh $(or $(TV_DEPS_$(PLATFORM)),qemu)

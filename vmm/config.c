@@ -9,12 +9,12 @@
 
 #define CONFIG_VALUE_MAX	TV_CONFIG_ARGS_MAX	/* the longest value any key takes */
 #define CONFIG_SHOW_MAX		40			/* value bytes quoted in a message */
+#define CONFIG_SIZE_UNIT	4096U			/* sizes are whole 4 KiB pages */
 
 /* One enumerated key: value names in the order of the enum. */
 struct config_enum {
 	const char *const *names;
 	unsigned int count;
-	const char *expected;	/* "error|warn|info|debug", for messages */
 };
 
 static const char *const config_log_names[] = { "error", "warn", "info", "debug" };
@@ -25,23 +25,119 @@ static const char *const config_apic_names[] = { "auto", "apicv", "access", "ept
 static const char *const config_policy_names[] = { "coalesce", "delay", "one-missed", "drop" };
 static const char *const config_fault_names[] = { "none", "ud", "gp", "pf", "de" };
 
-static const struct config_enum config_log_enum = {
-	config_log_names, HV_ARRAY_SIZE(config_log_names), "error|warn|info|debug" };
-static const struct config_enum config_mode_enum = {
-	config_mode_names, HV_ARRAY_SIZE(config_mode_names), "vmx|native" };
-static const struct config_enum config_vmx_enum = {
-	config_vmx_names, HV_ARRAY_SIZE(config_vmx_names), "auto|off" };
-static const struct config_enum config_timer_enum = {
-	config_timer_names, HV_ARRAY_SIZE(config_timer_names),
-	"auto|preempt|hpet|tsc-deadline|poll" };
-static const struct config_enum config_apic_enum = {
-	config_apic_names, HV_ARRAY_SIZE(config_apic_names), "auto|apicv|access|ept" };
-static const struct config_enum config_policy_enum = {
-	config_policy_names, HV_ARRAY_SIZE(config_policy_names),
-	"coalesce|delay|one-missed|drop" };
+#define CONFIG_ENUM(names)	{ names, HV_ARRAY_SIZE(names) }
+static const struct config_enum config_log_enum = CONFIG_ENUM(config_log_names);
+static const struct config_enum config_mode_enum = CONFIG_ENUM(config_mode_names);
+static const struct config_enum config_vmx_enum = CONFIG_ENUM(config_vmx_names);
+static const struct config_enum config_timer_enum = CONFIG_ENUM(config_timer_names);
+static const struct config_enum config_apic_enum = CONFIG_ENUM(config_apic_names);
+static const struct config_enum config_policy_enum = CONFIG_ENUM(config_policy_names);
+static const struct config_enum config_fault_enum = CONFIG_ENUM(config_fault_names);
+#undef CONFIG_ENUM
 
-static const struct config_enum config_fault_enum = {
-	config_fault_names, HV_ARRAY_SIZE(config_fault_names), "none|ud|gp|pf|de" };
+/* What a key's value is: how it parses, prints in the dump and reads in the docs. */
+enum config_type {
+	CONFIG_TYPE_ENUM,	/* one of ->values' names, case-sensitive */
+	CONFIG_TYPE_UINT,	/* decimal, ->min..->max */
+	CONFIG_TYPE_SIZE,	/* bytes, K/M/G suffix, ->min..->max, whole 4 KiB pages */
+	CONFIG_TYPE_BOOL,	/* 0|1|yes|no|true|false */
+	CONFIG_TYPE_STRING,	/* any text that fits the field */
+	CONFIG_TYPE_PATH,	/* guest=: a file on the ESP; starts a guest block */
+	CONFIG_TYPE_LIST,	/* module=: a file on the ESP, repeatable */
+};
+
+static const char *const config_type_names[] = {
+	"enum", "uint", "size", "bool", "string", "path", "list",
+};
+
+enum config_scope {
+	CONFIG_SCOPE_GLOBAL,	/* a field of struct tv_config */
+	CONFIG_SCOPE_GUEST,	/* a field of struct tv_guest_config */
+};
+
+/* Dumped only when not at the default: test and benchmark keys stay out of a normal dump. */
+#define CONFIG_KEY_DUMP_IF_SET	0x1U
+
+/*
+ * One key.  The table below is the only list of keys: the parser looks keys
+ * up in it, config_init_defaults() and config_dump() walk it, and
+ * config_describe_key() turns it into the key table of docs/configuration.md
+ * (make config-docs; test_config checks the two agree).
+ */
+struct config_key {
+	const char *name;
+	enum config_scope scope;
+	enum config_type type;
+	unsigned int flags;		/* CONFIG_KEY_* */
+	size_t offset;			/* of the field in its struct (see scope) */
+	size_t size;			/* of that field */
+	const struct config_enum *values;	/* CONFIG_TYPE_ENUM */
+	uint64_t min, max;		/* CONFIG_TYPE_UINT, CONFIG_TYPE_SIZE */
+	uint64_t def;			/* default of a numeric, enum or bool key */
+	const char *unit;		/* CONFIG_TYPE_UINT: "seconds" in "seconds from 0 to 86400" */
+	const char *doc;		/* one line for the docs */
+};
+
+#define CONFIG_GLOBAL(f)	.scope = CONFIG_SCOPE_GLOBAL, \
+	.offset = offsetof(struct tv_config, f), .size = sizeof(((struct tv_config *)0)->f)
+#define CONFIG_GUEST(f)		.scope = CONFIG_SCOPE_GUEST, \
+	.offset = offsetof(struct tv_guest_config, f), \
+	.size = sizeof(((struct tv_guest_config *)0)->f)
+
+/* In dump order: global keys, then the keys of one guest block. */
+static const struct config_key config_keys[] = {
+	{ .name = "log", CONFIG_GLOBAL(log), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_log_enum, .def = HV_LOG_INFO,
+	  .doc = "the least severe serial log level printed" },
+	{ .name = "mode", CONFIG_GLOBAL(mode), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_mode_enum, .def = TV_MODE_VMX,
+	  .doc = "vmx runs the guests under VT-x; native jumps to the first guest without VMX "
+		 "(the benchmarks' reference)" },
+	{ .name = "vmx", CONFIG_GLOBAL(vmx), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_vmx_enum, .def = TV_VMX_AUTO,
+	  .doc = "off only reports the VMX capabilities and skips VMXON" },
+	{ .name = "halt", CONFIG_GLOBAL(halt), .type = CONFIG_TYPE_BOOL, .def = 0,
+	  .doc = "halt the CPU at the end instead of powering off (keeps the last screen on bare metal)" },
+	{ .name = "load_timers", CONFIG_GLOBAL(load_timers), .type = CONFIG_TYPE_UINT,
+	  .flags = CONFIG_KEY_DUMP_IF_SET, .min = 1, .max = TV_CONFIG_LOAD_TIMERS_MAX, .def = 1,
+	  .unit = "a count",
+	  .doc = "timers due on this pCPU: the guest's own plus N-1 synthetic ones from the host "
+		 "fallback queue (the scale benchmark)" },
+	{ .name = "fault", CONFIG_GLOBAL(fault), .type = CONFIG_TYPE_ENUM,
+	  .flags = CONFIG_KEY_DUMP_IF_SET, .values = &config_fault_enum, .def = TV_FAULT_NONE,
+	  .doc = "test only: the VMM takes this exception after the capability report "
+		 "(exception report, status 3)" },
+	{ .name = "timer", CONFIG_GLOBAL(timer), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_timer_enum, .def = TV_TIMER_AUTO,
+	  .doc = "the host timer behind the guests' APIC timers; auto picks the best available" },
+	{ .name = "apic", CONFIG_GLOBAL(apic), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_apic_enum, .def = TV_APIC_AUTO,
+	  .doc = "how the guest's xAPIC page is virtualized: APIC-register virtualization, "
+		 "APIC-access page, or left out of EPT" },
+	{ .name = "timer_min_period_us", CONFIG_GLOBAL(timer_min_period_us),
+	  .type = CONFIG_TYPE_UINT, .min = 1, .max = TV_CONFIG_MIN_PERIOD_US_MAX,
+	  .def = TV_CONFIG_MIN_PERIOD_US_DEFAULT, .unit = "microseconds",
+	  .doc = "the shortest periodic APIC-timer period honoured; shorter periods are stretched" },
+	{ .name = "timer_policy", CONFIG_GLOBAL(timer_policy), .type = CONFIG_TYPE_ENUM,
+	  .values = &config_policy_enum, .def = TV_TIMER_POLICY_COALESCE,
+	  .doc = "periodic ticks the guest missed: one stays pending (coalesce), all delivered "
+		 "late (delay), Xen's one-missed, or none (drop)" },
+	{ .name = "guest", CONFIG_GUEST(path), .type = CONFIG_TYPE_PATH,
+	  .doc = "a Multiboot ELF on the ESP; starts a guest block" },
+	{ .name = "args", CONFIG_GUEST(args), .type = CONFIG_TYPE_STRING,
+	  .doc = "the guest's command line" },
+	{ .name = "mem", CONFIG_GUEST(mem_bytes), .type = CONFIG_TYPE_SIZE,
+	  .min = TV_CONFIG_MEM_MIN, .max = TV_CONFIG_MEM_MAX, .def = TV_CONFIG_MEM_DEFAULT,
+	  .doc = "the guest's memory" },
+	{ .name = "module", CONFIG_GUEST(modules), .type = CONFIG_TYPE_LIST,
+	  .doc = "a Multiboot module from the ESP, repeatable" },
+	{ .name = "timeout", CONFIG_GUEST(timeout_s), .type = CONFIG_TYPE_UINT,
+	  .min = 0, .max = TV_CONFIG_TIMEOUT_MAX, .def = 0, .unit = "seconds",
+	  .doc = "stop the guest after this many seconds; 0: never" },
+};
+
+#undef CONFIG_GLOBAL
+#undef CONFIG_GUEST
 
 static const char *config_enum_name(const struct config_enum *e, unsigned int v)
 {
@@ -68,32 +164,139 @@ const char *config_timer_policy_name(enum tv_timer_policy policy)
 	return config_enum_name(&config_policy_enum, (unsigned int)policy);
 }
 
-static void config_init_guest(struct tv_guest_config *g)
+static const struct config_key *config_find_key(const char *name)
 {
-	hv_memset(g, 0, sizeof(*g));
-	g->mem_bytes = TV_CONFIG_MEM_DEFAULT;
+	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
+		if (!hv_strcmp(config_keys[i].name, name))
+			return &config_keys[i];
+	return NULL;
+}
+
+/* The struct a key's field lives in: the config, or one guest block. */
+static void *config_key_base(const struct config_key *k, struct tv_config *cfg,
+			     struct tv_guest_config *g)
+{
+	return k->scope == CONFIG_SCOPE_GLOBAL ? (void *)cfg : (void *)g;
+}
+
+static bool config_key_is_number(const struct config_key *k)
+{
+	return k->type == CONFIG_TYPE_ENUM || k->type == CONFIG_TYPE_UINT ||
+	       k->type == CONFIG_TYPE_SIZE || k->type == CONFIG_TYPE_BOOL;
+}
+
+/* Numeric fields are bool (1 byte), enums and uint32_t (4), or uint64_t (8). */
+static void config_store(void *base, const struct config_key *k, uint64_t v)
+{
+	char *field = (char *)base + k->offset;
+	uint8_t v8 = (uint8_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	if (k->size == 1)
+		hv_memcpy(field, &v8, 1);
+	else if (k->size == 4)
+		hv_memcpy(field, &v32, 4);
+	else if (k->size == 8)
+		hv_memcpy(field, &v, 8);
+}
+
+static uint64_t config_load(const void *base, const struct config_key *k)
+{
+	const char *field = (const char *)base + k->offset;
+	uint8_t v8 = 0;
+	uint32_t v32 = 0;
+	uint64_t v = 0;
+
+	if (k->size == 1)
+		hv_memcpy(&v8, field, 1);
+	else if (k->size == 4)
+		hv_memcpy(&v32, field, 4);
+	else if (k->size == 8)
+		hv_memcpy(&v, field, 8);
+	return k->size == 1 ? v8 : k->size == 4 ? v32 : v;
 }
 
 void config_init_defaults(struct tv_config *cfg)
 {
 	hv_memset(cfg, 0, sizeof(*cfg));
-	cfg->log = HV_LOG_INFO;
-	cfg->mode = TV_MODE_VMX;
-	cfg->vmx = TV_VMX_AUTO;
-	cfg->halt = false;
-	cfg->fault = TV_FAULT_NONE;
-	cfg->load_timers = 1;
-	cfg->timer = TV_TIMER_AUTO;
-	cfg->apic = TV_APIC_AUTO;
-	cfg->timer_min_period_us = TV_CONFIG_MIN_PERIOD_US_DEFAULT;
-	cfg->timer_policy = TV_TIMER_POLICY_COALESCE;
-	config_init_guest(&cfg->guest_defaults);
-	cfg->nr_guests = 0;
+	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (config_key_is_number(k))
+			config_store(config_key_base(k, cfg, &cfg->guest_defaults), k, k->def);
+	}
+}
+
+/* Sizes print in the largest unit that divides them, as mem= reads them. */
+static int config_format_size(char *buf, size_t size, uint64_t bytes)
+{
+	if (bytes && !(bytes & ((1ULL << 30) - 1)))
+		return hv_snprintf(buf, size, "%lluG", (unsigned long long)(bytes >> 30));
+	if (bytes && !(bytes & ((1ULL << 20) - 1)))
+		return hv_snprintf(buf, size, "%lluM", (unsigned long long)(bytes >> 20));
+	return hv_snprintf(buf, size, "%lluK", (unsigned long long)(bytes >> 10));
+}
+
+/* A numeric, enum or bool value as the key reads it. */
+static void config_format_number(const struct config_key *k, uint64_t v, char *buf, size_t size)
+{
+	switch (k->type) {
+	case CONFIG_TYPE_ENUM:
+		hv_snprintf(buf, size, "%s", config_enum_name(k->values, (unsigned int)v));
+		break;
+	case CONFIG_TYPE_BOOL:
+		hv_snprintf(buf, size, "%d", v ? 1 : 0);
+		break;
+	case CONFIG_TYPE_SIZE:
+		config_format_size(buf, size, v);
+		break;
+	default:
+		hv_snprintf(buf, size, "%llu", (unsigned long long)v);
+		break;
+	}
+}
+
+/* What a key accepts, as error messages and the docs say it: "seconds from 0 to 86400". */
+static void config_format_expected(const struct config_key *k, char *buf, size_t size)
+{
+	char lo[24], hi[24], def[24];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (k->type) {
+	case CONFIG_TYPE_ENUM:
+		for (unsigned int i = 0; i < k->values->count && n < size; i++)
+			n += (size_t)hv_snprintf(buf + n, size - n, "%s%s", i ? "|" : "",
+						 k->values->names[i]);
+		break;
+	case CONFIG_TYPE_BOOL:
+		hv_snprintf(buf, size, "0|1|yes|no|true|false");
+		break;
+	case CONFIG_TYPE_UINT:
+		hv_snprintf(buf, size, "%s from %llu to %llu", k->unit,
+			    (unsigned long long)k->min, (unsigned long long)k->max);
+		break;
+	case CONFIG_TYPE_SIZE:
+		config_format_size(lo, sizeof(lo), k->min);
+		config_format_size(hi, sizeof(hi), k->max);
+		config_format_size(def, sizeof(def), k->def);
+		hv_snprintf(buf, size, "a size from %s to %s in %uK units, e.g. %s", lo, hi,
+			    CONFIG_SIZE_UNIT >> 10, def);
+		break;
+	case CONFIG_TYPE_STRING:
+		hv_snprintf(buf, size, "any text up to %zu characters", k->size - 1);
+		break;
+	case CONFIG_TYPE_PATH:
+	case CONFIG_TYPE_LIST:
+		hv_snprintf(buf, size, "a file path");
+		break;
+	}
 }
 
 struct config_parser {
 	struct tv_config *cfg;
 	struct config_error *err;
+	unsigned int line;	/* of the file; 0 for the load options */
 	bool is_options;	/* load options: override rules apply */
 	bool in_guest;		/* a guest= of this source was seen */
 	bool modules_reset;	/* load options: module lists already replaced */
@@ -131,25 +334,16 @@ static int config_fail(struct config_parser *p, const char *key, const char *fmt
 	return -HV_EINVAL;
 }
 
-static int config_bad_value(struct config_parser *p, const char *key, const char *value,
-			    const char *expected)
+static int config_bad_value(struct config_parser *p, const struct config_key *k,
+			    const char *value)
 {
 	char shown[CONFIG_SHOW_MAX + 4];	/* with "..." and NUL */
+	char expected[96];
 
 	config_show_value(shown, sizeof(shown), value);
-	return config_fail(p, key, "bad value '%s' for '%s' (expected %s)", shown, key, expected);
-}
-
-static int config_set_enum(struct config_parser *p, const char *key, const char *value,
-			   const struct config_enum *e, unsigned int *out)
-{
-	for (unsigned int i = 0; i < e->count; i++) {
-		if (hv_strcmp(value, e->names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
-	return config_bad_value(p, key, value, e->expected);
+	config_format_expected(k, expected, sizeof(expected));
+	return config_fail(p, k->name, "bad value '%s' for '%s' (expected %s)", shown, k->name,
+			   expected);
 }
 
 /* A decimal number without sign, at most max; false on anything else. */
@@ -170,8 +364,8 @@ static bool config_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-/* "64M", "1G", "4096K", "1048576": a byte count. */
-static bool config_parse_size(const char *s, uint64_t *out)
+/* "64M", "1G", "4096K", "1048576": a byte count, at most max before the suffix. */
+static bool config_parse_size(const char *s, uint64_t max, uint64_t *out)
 {
 	char digits[24];
 	size_t len = hv_strlen(s);
@@ -189,10 +383,52 @@ static bool config_parse_size(const char *s, uint64_t *out)
 	hv_memcpy(digits, s, len);
 	digits[len] = '\0';
 	/* Bounded so that the shift cannot overflow. */
-	if (!config_parse_uint(digits, TV_CONFIG_MEM_MAX, &v))
+	if (!config_parse_uint(digits, max, &v))
 		return false;
 	*out = v << shift;
 	return true;
+}
+
+/* Check value against k's type; numeric, enum and bool values come back in *num. */
+static int config_parse_value(struct config_parser *p, const struct config_key *k,
+			      const char *value, uint64_t *num)
+{
+	*num = 0;
+	switch (k->type) {
+	case CONFIG_TYPE_ENUM:
+		for (unsigned int i = 0; i < k->values->count; i++) {
+			if (!hv_strcmp(value, k->values->names[i])) {
+				*num = i;
+				return 0;
+			}
+		}
+		break;
+	case CONFIG_TYPE_BOOL:
+		if (!hv_strcmp(value, "1") || !hv_strcmp(value, "yes") || !hv_strcmp(value, "true")) {
+			*num = 1;
+			return 0;
+		}
+		if (!hv_strcmp(value, "0") || !hv_strcmp(value, "no") || !hv_strcmp(value, "false"))
+			return 0;
+		break;
+	case CONFIG_TYPE_UINT:
+		if (config_parse_uint(value, k->max, num) && *num >= k->min)
+			return 0;
+		break;
+	case CONFIG_TYPE_SIZE:
+		if (config_parse_size(value, k->max, num) && *num >= k->min && *num <= k->max &&
+		    !(*num & (CONFIG_SIZE_UNIT - 1)))
+			return 0;
+		break;
+	case CONFIG_TYPE_STRING:
+		return 0;	/* the length is checked where it is copied */
+	case CONFIG_TYPE_PATH:
+	case CONFIG_TYPE_LIST:
+		if (value[0])
+			return 0;
+		break;
+	}
+	return config_bad_value(p, k, value);
 }
 
 static int config_copy_string(struct config_parser *p, const char *key, const char *value,
@@ -204,169 +440,92 @@ static int config_copy_string(struct config_parser *p, const char *key, const ch
 	return 0;
 }
 
-enum config_guest_key {
-	CONFIG_GUEST_ARGS,
-	CONFIG_GUEST_MEM,
-	CONFIG_GUEST_MODULE,
-	CONFIG_GUEST_TIMEOUT,
-};
-
 /* Apply one already validated per-guest setting to one guest block. */
 static int config_apply_guest_key(struct config_parser *p, struct tv_guest_config *g,
-				  enum config_guest_key k, const char *key, const char *value,
-				  uint64_t num)
+				  const struct config_key *k, const char *value, uint64_t num)
 {
-	switch (k) {
-	case CONFIG_GUEST_ARGS:
-		return config_copy_string(p, key, value, g->args, sizeof(g->args));
-	case CONFIG_GUEST_MEM:
-		g->mem_bytes = num;
-		return 0;
-	case CONFIG_GUEST_TIMEOUT:
-		g->timeout_s = (uint32_t)num;
-		return 0;
-	case CONFIG_GUEST_MODULE:
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		return config_copy_string(p, k->name, value, (char *)g + k->offset, k->size);
+	case CONFIG_TYPE_LIST:
 		if (g->nr_modules >= TV_CONFIG_MAX_MODULES)
-			return config_fail(p, key, "too many modules for %s (max %u)",
+			return config_fail(p, k->name, "too many modules for %s (max %u)",
 					   g->path[0] ? g->path : "the guest defaults",
 					   TV_CONFIG_MAX_MODULES);
-		if (config_copy_string(p, key, value, g->modules[g->nr_modules],
+		if (config_copy_string(p, k->name, value, g->modules[g->nr_modules],
 				       sizeof(g->modules[0])))
 			return -HV_EINVAL;
-		g->nr_modules++;
+		g->module_line[g->nr_modules++] = p->line;
+		return 0;
+	case CONFIG_TYPE_PATH:
+		return -HV_EINVAL;	/* guest= is config_add_guest's */
+	default:
+		config_store(g, k, num);
 		return 0;
 	}
-	return -HV_EINVAL;
 }
 
-static int config_set_guest_key(struct config_parser *p, enum config_guest_key k,
-				const char *key, const char *value)
+static int config_set_guest_key(struct config_parser *p, const struct config_key *k,
+				const char *value, uint64_t num)
 {
 	struct tv_config *cfg = p->cfg;
-	uint64_t num = 0;
 	int rc;
 
-	switch (k) {
-	case CONFIG_GUEST_MEM:
-		if (!config_parse_size(value, &num) || num < TV_CONFIG_MEM_MIN ||
-		    num > TV_CONFIG_MEM_MAX || (num & 0xfffU))
-			return config_bad_value(p, key, value,
-						"a size from 1M to 4G in 4K units, e.g. 64M");
-		break;
-	case CONFIG_GUEST_TIMEOUT:
-		if (!config_parse_uint(value, TV_CONFIG_TIMEOUT_MAX, &num))
-			return config_bad_value(p, key, value, "seconds from 0 to 86400");
-		break;
-	case CONFIG_GUEST_MODULE:
-		if (!value[0])
-			return config_bad_value(p, key, value, "a file path");
-		break;
-	case CONFIG_GUEST_ARGS:
-		break;
-	}
-
 	if (p->in_guest)
-		return config_apply_guest_key(p, &cfg->guests[cfg->nr_guests - 1], k, key,
-					      value, num);
+		return config_apply_guest_key(p, &cfg->guests[cfg->nr_guests - 1], k, value, num);
 
 	/* Before any guest= of this source: the defaults of the guests that follow. */
-	if (p->is_options && k == CONFIG_GUEST_MODULE && !p->modules_reset) {
+	if (p->is_options && k->type == CONFIG_TYPE_LIST && !p->modules_reset) {
 		cfg->guest_defaults.nr_modules = 0;
 		for (unsigned int i = 0; i < cfg->nr_guests; i++)
 			cfg->guests[i].nr_modules = 0;
 		p->modules_reset = true;
 	}
-	rc = config_apply_guest_key(p, &cfg->guest_defaults, k, key, value, num);
+	rc = config_apply_guest_key(p, &cfg->guest_defaults, k, value, num);
 	/* A load option also replaces the value in the guests the file gave. */
 	for (unsigned int i = 0; !rc && p->is_options && i < cfg->nr_guests; i++)
-		rc = config_apply_guest_key(p, &cfg->guests[i], k, key, value, num);
+		rc = config_apply_guest_key(p, &cfg->guests[i], k, value, num);
 	return rc;
 }
 
-static int config_add_guest(struct config_parser *p, const char *key, const char *value)
+static int config_add_guest(struct config_parser *p, const struct config_key *k,
+			    const char *value)
 {
 	struct tv_config *cfg = p->cfg;
 	struct tv_guest_config *g;
 
-	if (!value[0])
-		return config_bad_value(p, key, value, "a file path");
 	/* The first guest= of the load options replaces the file's list. */
 	if (p->is_options && !p->in_guest)
 		cfg->nr_guests = 0;
 	if (cfg->nr_guests >= TV_CONFIG_MAX_GUESTS)
-		return config_fail(p, key, "too many guests (max %u)", TV_CONFIG_MAX_GUESTS);
+		return config_fail(p, k->name, "too many guests (max %u)", TV_CONFIG_MAX_GUESTS);
 	g = &cfg->guests[cfg->nr_guests];
 	*g = cfg->guest_defaults;
-	if (config_copy_string(p, key, value, g->path, sizeof(g->path)))
+	if (config_copy_string(p, k->name, value, g->path, sizeof(g->path)))
 		return -HV_EINVAL;
+	g->path_line = p->line;
 	cfg->nr_guests++;
 	p->in_guest = true;
 	return 0;
 }
 
-static int config_set_bool(struct config_parser *p, const char *key, const char *value,
-			   bool *out)
-{
-	if (!hv_strcmp(value, "1") || !hv_strcmp(value, "yes") || !hv_strcmp(value, "true")) {
-		*out = true;
-		return 0;
-	}
-	if (!hv_strcmp(value, "0") || !hv_strcmp(value, "no") || !hv_strcmp(value, "false")) {
-		*out = false;
-		return 0;
-	}
-	return config_bad_value(p, key, value, "0|1|yes|no|true|false");
-}
-
 static int config_set(struct config_parser *p, const char *key, const char *value)
 {
-	struct tv_config *cfg = p->cfg;
-	unsigned int e = 0;
+	const struct config_key *k = config_find_key(key);
 	uint64_t num;
 	int rc;
 
-	if (!hv_strcmp(key, "guest"))
-		return config_add_guest(p, key, value);
-	if (!hv_strcmp(key, "args"))
-		return config_set_guest_key(p, CONFIG_GUEST_ARGS, key, value);
-	if (!hv_strcmp(key, "mem"))
-		return config_set_guest_key(p, CONFIG_GUEST_MEM, key, value);
-	if (!hv_strcmp(key, "module"))
-		return config_set_guest_key(p, CONFIG_GUEST_MODULE, key, value);
-	if (!hv_strcmp(key, "timeout"))
-		return config_set_guest_key(p, CONFIG_GUEST_TIMEOUT, key, value);
-	if (!hv_strcmp(key, "halt"))
-		return config_set_bool(p, key, value, &cfg->halt);
-	if (!hv_strcmp(key, "load_timers")) {
-		if (!config_parse_uint(value, TV_CONFIG_LOAD_TIMERS_MAX, &num) || num == 0)
-			return config_bad_value(p, key, value, "a count from 1 to 32");
-		cfg->load_timers = (uint32_t)num;
-		return 0;
-	}
-	if (!hv_strcmp(key, "timer_min_period_us")) {
-		if (!config_parse_uint(value, TV_CONFIG_MIN_PERIOD_US_MAX, &num) || num == 0)
-			return config_bad_value(p, key, value, "microseconds from 1 to 1000000");
-		cfg->timer_min_period_us = (uint32_t)num;
-		return 0;
-	}
-
-#define CONFIG_ENUM_KEY(name, table, field, type) \
-	if (!hv_strcmp(key, name)) { \
-		rc = config_set_enum(p, key, value, &table, &e); \
-		if (!rc) \
-			cfg->field = (type)e; \
-		return rc; \
-	}
-	CONFIG_ENUM_KEY("log", config_log_enum, log, enum hv_log_level)
-	CONFIG_ENUM_KEY("mode", config_mode_enum, mode, enum tv_mode)
-	CONFIG_ENUM_KEY("vmx", config_vmx_enum, vmx, enum tv_vmx)
-	CONFIG_ENUM_KEY("timer", config_timer_enum, timer, enum tv_timer)
-	CONFIG_ENUM_KEY("apic", config_apic_enum, apic, enum tv_apic)
-	CONFIG_ENUM_KEY("timer_policy", config_policy_enum, timer_policy, enum tv_timer_policy)
-	CONFIG_ENUM_KEY("fault", config_fault_enum, fault, enum tv_fault)
-#undef CONFIG_ENUM_KEY
-
-	return config_fail(p, key, "unknown key '%s'", key);
+	if (!k)
+		return config_fail(p, key, "unknown key '%s'", key);
+	rc = config_parse_value(p, k, value, &num);
+	if (rc)
+		return rc;
+	if (k->type == CONFIG_TYPE_PATH)
+		return config_add_guest(p, k, value);
+	if (k->scope == CONFIG_SCOPE_GUEST)
+		return config_set_guest_key(p, k, value, num);
+	config_store(p->cfg, k, num);
+	return 0;
 }
 
 static bool config_is_key_char(char c)
@@ -495,6 +654,7 @@ int config_parse_file(struct tv_config *cfg, const char *text, size_t len,
 		if (end > start && text[end - 1] == '\r')
 			end--;
 		line++;
+		p.line = line;
 		rc = config_parse_line(&p, text + start, end - start);
 		if (rc) {
 			err->line = line;
@@ -534,21 +694,17 @@ int config_parse_load_options(struct tv_config *cfg, const char *text,
 	return 0;
 }
 
-int config_format_error(const struct config_error *err, char *buf, size_t size)
+int config_format_error_in(const struct config_error *err, const char *file, char *buf,
+			   size_t size)
 {
 	if (err->line)
-		return hv_snprintf(buf, size, "tickvisor.cfg:%u: %s", err->line, err->message);
+		return hv_snprintf(buf, size, "%s:%u: %s", file, err->line, err->message);
 	return hv_snprintf(buf, size, "load options: %s", err->message);
 }
 
-/* Sizes print in the largest unit that divides them, as mem= reads them. */
-static int config_format_size(char *buf, size_t size, uint64_t bytes)
+int config_format_error(const struct config_error *err, char *buf, size_t size)
 {
-	if (bytes && !(bytes & ((1ULL << 30) - 1)))
-		return hv_snprintf(buf, size, "%lluG", (unsigned long long)(bytes >> 30));
-	if (bytes && !(bytes & ((1ULL << 20) - 1)))
-		return hv_snprintf(buf, size, "%lluM", (unsigned long long)(bytes >> 20));
-	return hv_snprintf(buf, size, "%lluK", (unsigned long long)(bytes >> 10));
+	return config_format_error_in(err, "tickvisor.cfg", buf, size);
 }
 
 /* Quote a value when it would not read back as one token. */
@@ -562,60 +718,115 @@ static bool config_needs_quotes(const char *v)
 	return false;
 }
 
+/* "key=value" for one key of base (the config or one guest block) into line. */
+static void config_dump_key(const struct config_key *k, const void *base,
+			    void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	const struct tv_guest_config *g = base;
+	char line[TV_CONFIG_ARGS_MAX + 16];
+	char value[24];
+	const char *s;
+
+	switch (k->type) {
+	case CONFIG_TYPE_STRING:
+		/* Always quoted: an empty args= must still read back as a value. */
+		hv_snprintf(line, sizeof(line), "%s=\"%s\"", k->name, (const char *)base + k->offset);
+		emit(ctx, line);
+		return;
+	case CONFIG_TYPE_PATH:
+		s = (const char *)base + k->offset;
+		hv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name, config_needs_quotes(s) ? "\"" : "",
+			    s, config_needs_quotes(s) ? "\"" : "");
+		emit(ctx, line);
+		return;
+	case CONFIG_TYPE_LIST:
+		for (unsigned int m = 0; m < g->nr_modules; m++) {
+			s = g->modules[m];
+			hv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name,
+				    config_needs_quotes(s) ? "\"" : "", s,
+				    config_needs_quotes(s) ? "\"" : "");
+			emit(ctx, line);
+		}
+		return;
+	default:
+		if ((k->flags & CONFIG_KEY_DUMP_IF_SET) && config_load(base, k) == k->def)
+			return;
+		config_format_number(k, config_load(base, k), value, sizeof(value));
+		hv_snprintf(line, sizeof(line), "%s=%s", k->name, value);
+		emit(ctx, line);
+		return;
+	}
+}
+
 void config_dump(const struct tv_config *cfg,
 		 void (*emit)(void *ctx, const char *line), void *ctx)
 {
-	char line[TV_CONFIG_ARGS_MAX + 16];
-	char size[24];
+	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
+		if (config_keys[i].scope == CONFIG_SCOPE_GLOBAL)
+			config_dump_key(&config_keys[i], cfg, emit, ctx);
+	for (unsigned int g = 0; g < cfg->nr_guests; g++)
+		for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
+			if (config_keys[i].scope == CONFIG_SCOPE_GUEST)
+				config_dump_key(&config_keys[i], &cfg->guests[g], emit, ctx);
+}
 
-	hv_snprintf(line, sizeof(line), "log=%s",
-		    config_enum_name(&config_log_enum, (unsigned int)cfg->log));
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "mode=%s", config_mode_name(cfg->mode));
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "vmx=%s",
-		    config_enum_name(&config_vmx_enum, (unsigned int)cfg->vmx));
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "halt=%d", cfg->halt ? 1 : 0);
-	emit(ctx, line);
-	if (cfg->load_timers != 1) {
-		hv_snprintf(line, sizeof(line), "load_timers=%u", cfg->load_timers);
-		emit(ctx, line);
+bool config_describe_key(unsigned int index, struct config_key_doc *doc)
+{
+	const struct config_key *k;
+
+	if (index >= HV_ARRAY_SIZE(config_keys))
+		return false;
+	k = &config_keys[index];
+	doc->name = k->name;
+	doc->per_guest = k->scope == CONFIG_SCOPE_GUEST;
+	doc->type = config_type_names[k->type];
+	doc->text = k->doc;
+	if (config_key_is_number(k))
+		config_format_number(k, k->def, doc->def, sizeof(doc->def));
+	else
+		hv_snprintf(doc->def, sizeof(doc->def), "%s", k->type == CONFIG_TYPE_STRING ? "\"\"" : "");
+	config_format_expected(k, doc->values, sizeof(doc->values));
+	if (k->type == CONFIG_TYPE_PATH || k->type == CONFIG_TYPE_LIST)
+		hv_snprintf(doc->values + hv_strlen(doc->values),
+			    sizeof(doc->values) - hv_strlen(doc->values),
+			    " on the ESP, up to %u characters; at most %u %s", TV_CONFIG_PATH_MAX - 1,
+			    k->type == CONFIG_TYPE_PATH ? TV_CONFIG_MAX_GUESTS : TV_CONFIG_MAX_MODULES,
+			    k->type == CONFIG_TYPE_PATH ? "guests" : "per guest");
+	return true;
+}
+
+/* An enum's or bool's "a|b|c" as "`a`, `b`, `c`" (a bare '|' would end a Markdown table cell). */
+static void config_md_choices(char *buf, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	if (size)
+		buf[0] = '\0';
+	while (*s && n < size) {
+		size_t c = 0;
+
+		while (s[c] && s[c] != '|')
+			c++;
+		n += (size_t)hv_snprintf(buf + n, size - n, "%s`%.*s`", n ? ", " : "", (int)c, s);
+		s += c + (s[c] == '|');
 	}
-	if (cfg->fault != TV_FAULT_NONE) {
-		hv_snprintf(line, sizeof(line), "fault=%s",
-			    config_enum_name(&config_fault_enum, (unsigned int)cfg->fault));
-		emit(ctx, line);
-	}
-	hv_snprintf(line, sizeof(line), "timer=%s", config_timer_name(cfg->timer));
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "apic=%s", config_apic_name(cfg->apic));
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "timer_min_period_us=%u", cfg->timer_min_period_us);
-	emit(ctx, line);
-	hv_snprintf(line, sizeof(line), "timer_policy=%s",
-		    config_timer_policy_name(cfg->timer_policy));
-	emit(ctx, line);
+}
 
-	for (unsigned int i = 0; i < cfg->nr_guests; i++) {
-		const struct tv_guest_config *g = &cfg->guests[i];
-		bool q;
+void config_format_key_table(void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	struct config_key_doc d;
+	char line[512], def[48], values[192];
 
-		q = config_needs_quotes(g->path);
-		hv_snprintf(line, sizeof(line), "guest=%s%s%s", q ? "\"" : "", g->path, q ? "\"" : "");
-		emit(ctx, line);
-		hv_snprintf(line, sizeof(line), "args=\"%s\"", g->args);
-		emit(ctx, line);
-		config_format_size(size, sizeof(size), g->mem_bytes);
-		hv_snprintf(line, sizeof(line), "mem=%s", size);
-		emit(ctx, line);
-		for (unsigned int m = 0; m < g->nr_modules; m++) {
-			q = config_needs_quotes(g->modules[m]);
-			hv_snprintf(line, sizeof(line), "module=%s%s%s", q ? "\"" : "",
-				    g->modules[m], q ? "\"" : "");
-			emit(ctx, line);
-		}
-		hv_snprintf(line, sizeof(line), "timeout=%u", g->timeout_s);
+	emit(ctx, "| key | scope | type | default | accepts | meaning |");
+	emit(ctx, "|---|---|---|---|---|---|");
+	for (unsigned int i = 0; config_describe_key(i, &d); i++) {
+		hv_snprintf(def, sizeof(def), d.def[0] ? "`%s`" : "none", d.def);
+		if (!hv_strcmp(d.type, "enum") || !hv_strcmp(d.type, "bool"))
+			config_md_choices(values, sizeof(values), d.values);
+		else
+			hv_snprintf(values, sizeof(values), "%s", d.values);
+		hv_snprintf(line, sizeof(line), "| `%s` | %s | %s | %s | %s | %s |", d.name,
+			    d.per_guest ? "per guest" : "global", d.type, def, values, d.text);
 		emit(ctx, line);
 	}
 }

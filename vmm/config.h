@@ -11,7 +11,10 @@
  * a value may be double-quoted to contain spaces ("a b"); there are no escape
  * sequences, so a value cannot contain '"'.
  *
- * Keys (defaults in brackets):
+ * The keys are one table in config.c (name, scope, type, default, range,
+ * meaning): the parser, config_init_defaults(), config_dump() and the key
+ * table of docs/configuration.md (config_format_key_table(), make
+ * config-docs) all read it.  A summary, defaults in brackets:
  *   log=error|warn|info|debug [info]      mode=vmx|native [vmx]
  *   vmx=auto|off [auto]                   halt=0|1|yes|no|true|false [0]
  *   timer=auto|preempt|hpet|tsc-deadline|poll [auto]
@@ -100,6 +103,9 @@ struct tv_guest_config {
 	char modules[TV_CONFIG_MAX_MODULES][TV_CONFIG_PATH_MAX];
 	unsigned int nr_modules;
 	uint32_t timeout_s;		/* 0: no timeout */
+	/* Where guest= and each module= came from, for messages: 0 = load options. */
+	unsigned int path_line;
+	unsigned int module_line[TV_CONFIG_MAX_MODULES];
 };
 
 /* About 14 KiB: keep it static or in the boot context, not on a small stack. */
@@ -154,6 +160,10 @@ int config_parse_load_options(struct tv_config *cfg, const char *text,
  */
 int config_format_error(const struct config_error *err, char *buf, size_t size);
 
+/* The same with the file's name in place of tickvisor.cfg (the host checker, tvcfg). */
+int config_format_error_in(const struct config_error *err, const char *file, char *buf,
+			   size_t size);
+
 /*
  * @brief Emit the effective configuration, one "key=value" line per call of
  *        emit, in a fixed order: global keys, then each guest block.  The
@@ -161,6 +171,22 @@ int config_format_error(const struct config_error *err, char *buf, size_t size);
  */
 void config_dump(const struct tv_config *cfg,
 		 void (*emit)(void *ctx, const char *line), void *ctx);
+
+/* One key of the table, as docs/configuration.md shows it. */
+struct config_key_doc {
+	const char *name;
+	bool per_guest;		/* a guest block's key, else global */
+	const char *type;	/* enum, uint, size, bool, string, path or list */
+	char def[24];		/* the default as the key reads it ("info", "64M", "\"\""); "" if none */
+	char values[128];	/* what it accepts, as the error messages say it */
+	const char *text;	/* one-line meaning */
+};
+
+/* @return false when index is past the last key; else fills *doc. */
+bool config_describe_key(unsigned int index, struct config_key_doc *doc);
+
+/* Emit the Markdown key table of docs/configuration.md, one line per call. */
+void config_format_key_table(void (*emit)(void *ctx, const char *line), void *ctx);
 
 /* Names of the enumerated values, as the keys spell them. */
 const char *config_mode_name(enum tv_mode mode);

@@ -584,6 +584,160 @@ static void config_dump_shows_non_default_test_keys(void)
 	UT_CHECK(strstr(d.text, "\nload_timers=4\n") != NULL);
 }
 
+
+/* Every key of the table, set to the default the docs print, leaves the defaults as they are. */
+static void config_every_key_parses_its_default(void)
+{
+	static struct tv_config fresh;
+	struct config_key_doc d;
+	unsigned int keys = 0;
+	char text[128];
+
+	config_init_defaults(&fresh);
+	for (unsigned int i = 0; config_describe_key(i, &d); i++) {
+		keys++;
+		if (!d.def[0])
+			continue;	/* guest= and module= have none */
+		snprintf(text, sizeof(text), "%s=%s\n", d.name, d.def);
+		UT_CHECK_MSG(parse_file(text) == 0, "%s: %s", text, errline);
+		UT_CHECK_MSG(memcmp(&cfg, &fresh, sizeof(cfg)) == 0, "%s changed the defaults", text);
+	}
+	/* 10 global keys and 5 per guest, load_timers among them (issue 9). */
+	UT_EQ(keys, 15);
+}
+
+/* Every name in the table is a key; a near miss is an unknown key. */
+static void config_table_names_are_keys_and_near_misses_are_not(void)
+{
+	struct config_key_doc d, e;
+	char text[128];
+
+	for (unsigned int i = 0; config_describe_key(i, &d); i++) {
+		for (unsigned int j = i + 1; config_describe_key(j, &e); j++)
+			UT_CHECK_MSG(strcmp(d.name, e.name) != 0, "%s twice in the table", d.name);
+		snprintf(text, sizeof(text), "%sx=1\n", d.name);
+		UT_EQ(parse_file(text), -HV_EINVAL);
+		snprintf(text, sizeof(text), "tickvisor.cfg:1: unknown key '%sx'", d.name);
+		UT_STREQ(errline, text);
+		/* An empty value is bad for all but strings; the message says what the docs say. */
+		if (strcmp(d.type, "string") != 0) {
+			char want[128];
+			const char *expected;
+			size_t n;
+
+			snprintf(text, sizeof(text), "%s=\"\"\n", d.name);
+			UT_CHECK_MSG(parse_file(text) == -HV_EINVAL, "%s accepted", text);
+			snprintf(want, sizeof(want), "tickvisor.cfg:1: bad value '' for '%s' (expected ",
+				 d.name);
+			UT_CHECK_MSG(strncmp(errline, want, strlen(want)) == 0, "%s", errline);
+			/* "(expected a file path)" where the docs say "a file path on the ESP, ...". */
+			expected = errline + strlen(want);
+			n = strlen(expected);
+			UT_CHECK_MSG(n > 1 && expected[n - 1] == ')' &&
+				     strncmp(expected, d.values, n - 1) == 0,
+				     "%s: message %s, docs %s", d.name, expected, d.values);
+		}
+	}
+}
+
+/* Every global key away from its default: the dump shows it and reads back to the same. */
+static void config_dump_with_every_key_set_parses_back(void)
+{
+	static const char text[] =
+		"log=error\nmode=native\nvmx=off\nhalt=yes\nload_timers=32\nfault=de\n"
+		"timer=poll\napic=ept\ntimer_min_period_us=1000000\ntimer_policy=drop\n"
+		"mem=2M\nmodule=d.mod\nguest=\"a b.elf\"\nargs=\"x # y\"\nmem=4G\nmodule=m1\n"
+		"module=\"m 2\"\ntimeout=86400\nguest=c.elf\n";
+	static struct tv_config first;
+	struct dump_buf d1 = { "", 0 }, d2 = { "", 0 };
+	struct config_key_doc k;
+
+	UT_EQ(parse_file(text), 0);
+	first = cfg;
+	config_dump(&cfg, dump_collect, &d1);
+	for (unsigned int i = 0; config_describe_key(i, &k); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\n%s=", k.name);
+		UT_CHECK_MSG(strstr(d1.text, want) || !strncmp(d1.text, want + 1, strlen(want + 1)),
+			     "the dump lacks %s", k.name);
+	}
+	UT_EQ(parse_file(d1.text), 0);
+	config_dump(&cfg, dump_collect, &d2);
+	UT_STREQ(d2.text, d1.text);
+	UT_EQ(cfg.load_timers, first.load_timers);
+	UT_EQ(cfg.fault, first.fault);
+	UT_EQ(cfg.halt, true);
+	UT_EQ(cfg.nr_guests, 2);
+	for (unsigned int g = 0; g < cfg.nr_guests; g++)
+		UT_CHECK_MSG(guest_equal(&cfg.guests[g], &first.guests[g]), "guest %u", g);
+}
+
+/* guest= and module= remember their line, for the host checker's FILE:LINE. */
+static void config_guest_and_module_lines_are_recorded(void)
+{
+	char line[256];
+
+	UT_EQ(parse_file("module=all.mod\n# c\nguest=a.elf\nmodule=a.mod\n\nguest=b.elf\n"), 0);
+	UT_EQ(cfg.guests[0].path_line, 3);
+	UT_EQ(cfg.guests[0].module_line[0], 1);
+	UT_EQ(cfg.guests[0].module_line[1], 4);
+	UT_EQ(cfg.guests[1].path_line, 6);
+	/* From the load options: line 0; the module inherited from the file keeps its line. */
+	UT_EQ(parse_options("guest=x.elf module=x.mod"), 0);
+	UT_EQ(cfg.guests[0].path_line, 0);
+	UT_STREQ(cfg.guests[0].modules[0], "all.mod");
+	UT_EQ(cfg.guests[0].module_line[0], 1);
+	UT_STREQ(cfg.guests[0].modules[1], "x.mod");
+	UT_EQ(cfg.guests[0].module_line[1], 0);
+	UT_EQ(parse_file("log=info\nlog=loud\n"), -HV_EINVAL);
+	config_format_error_in(&err, "my.cfg", line, sizeof(line));
+	UT_STREQ(line, "my.cfg:2: bad value 'loud' for 'log' (expected error|warn|info|debug)");
+}
+
+struct doc_buf {
+	char text[16384];
+};
+
+static void doc_collect(void *ctx, const char *line)
+{
+	struct doc_buf *d = ctx;
+	size_t n = strlen(d->text);
+
+	snprintf(d->text + n, sizeof(d->text) - n, "%s\n", line);
+}
+
+/*
+ * docs/configuration.md's key table is the one vmm/config.c generates
+ * (make config-docs rewrites it).  make unit runs from the top directory.
+ */
+static void config_docs_key_table_matches_source(void)
+{
+	static struct doc_buf gen, doc;
+	static const char begin[] = "<!-- config-keys: begin", end[] = "<!-- config-keys: end";
+	FILE *f = fopen("docs/configuration.md", "r");
+	char line[1024];
+	int state = 0;
+
+	config_format_key_table(doc_collect, &gen);
+	UT_CHECK_MSG(f != NULL, "docs/configuration.md: cannot open (run from the top directory)");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (state == 1 && !strncmp(line, end, strlen(end)))
+			state = 2;
+		if (state == 1)
+			snprintf(doc.text + strlen(doc.text), sizeof(doc.text) - strlen(doc.text),
+				 "%s", line);
+		if (state == 0 && !strncmp(line, begin, strlen(begin)))
+			state = 1;
+	}
+	fclose(f);
+	UT_CHECK_MSG(state == 2, "docs/configuration.md: no config-keys begin/end marker lines");
+	UT_CHECK_MSG(strcmp(doc.text, gen.text) == 0,
+		     "docs/configuration.md's key table differs from vmm/config.c's: run make config-docs");
+}
+
 static const struct ut_case cases[] = {
 	UT_CASE(config_fault_key_selects_vmm_fault),
 	UT_CASE(config_load_timers_range),
@@ -617,6 +771,11 @@ static const struct ut_case cases[] = {
 	UT_CASE(config_dump_is_stable_key_value_lines),
 	UT_CASE(config_dump_parses_back_to_same_config),
 	UT_CASE(config_random_input_never_crashes),
+	UT_CASE(config_every_key_parses_its_default),
+	UT_CASE(config_table_names_are_keys_and_near_misses_are_not),
+	UT_CASE(config_dump_with_every_key_set_parses_back),
+	UT_CASE(config_guest_and_module_lines_are_recorded),
+	UT_CASE(config_docs_key_table_matches_source),
 };
 
 UT_MAIN("config", cases)

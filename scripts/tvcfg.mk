@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+#
+# tvcfg (tools/tvcfg.c): the host check of a tickvisor.cfg, with the EFI
+# app's own parser (vmm/config.c), and the config key table of the docs.
+#   make check-config [CONFIG=file]  the config and its guest/module files
+#                                    (run by make run before anything boots)
+#   make config-docs                 rewrite the key table in docs/configuration.md
+#   make test-tvcfg                  the checker's own tests (part of make unit)
+
+TVCFG      := $(BUILD)/tools/tvcfg
+TVCFG_SRCS := tools/tvcfg.c vmm/config.c vmm/fmt.c vmm/string.c
+TVCFG_DOC  := docs/configuration.md
+
+$(TVCFG): $(TVCFG_SRCS) vmm/config.h vmm/fmt.h vmm/string.h $(wildcard include/hv/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -o $@ $(TVCFG_SRCS)
+
+# The table between the two marker lines is vmm/config.c's key table;
+# test_config fails when the two differ.
+.PHONY: config-docs test-tvcfg
+config-docs: $(TVCFG)
+	@$(TVCFG) --key-table > $(BUILD)/config-keys.md
+	@awk -v table=$(BUILD)/config-keys.md ' \
+		/^<!-- config-keys: end/ { skip = 0 } \
+		!skip { print } \
+		/^<!-- config-keys: begin/ { while ((getline l < table) > 0) print l; skip = 1; found = 1 } \
+		END { if (!found) { print "config-docs: no <!-- config-keys: begin --> line" > "/dev/stderr"; exit 1 } }' \
+		$(TVCFG_DOC) > $(BUILD)/configuration.md.new
+	@cmp -s $(BUILD)/configuration.md.new $(TVCFG_DOC) && echo "$(TVCFG_DOC): key table up to date" || \
+		{ cp $(BUILD)/configuration.md.new $(TVCFG_DOC); echo "$(TVCFG_DOC): key table rewritten"; }
+
+test-tvcfg: $(TVCFG)
+	@mkdir -p $(BUILD)/results $(BUILD)/test/tvcfg
+	@tests/tools/tvcfg-test.sh $(TVCFG) $(BUILD)/test/tvcfg > $(BUILD)/results/tvcfg.log 2>&1; rc=$$?; \
+		grep -E '^(FAIL|SUMMARY):' $(BUILD)/results/tvcfg.log; exit $$rc
+
+# make unit also runs the checker's tests.
+unit: test-tvcfg
+
+# scripts/run.mk's check-config runs the checker (TVCFG is defined only here).
+check-config: $(TVCFG)
