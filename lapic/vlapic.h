@@ -39,6 +39,10 @@
  *  - Fixed interrupts are refused while the APIC is software-disabled
  *    ("Local APIC State After It Has Been Software Disabled": it "will
  *    respond normally to INIT, NMI, SMI, and SIPI messages").
+ *  - TPR (and so CR8) keeps what is written while the APIC is globally
+ *    disabled (IA32_APIC_BASE.EN = 0): the SDM leaves CR8 with a disabled
+ *    APIC unspecified; KVM keeps the value, and guests test for that.  The
+ *    next enable resets it to 0 with the other registers.
  */
 #ifndef HV_LAPIC_VLAPIC_H
 #define HV_LAPIC_VLAPIC_H
@@ -255,6 +259,46 @@ int vlapic_eoi(struct vlapic *v);
 
 /* @return PPR as derived from TPR and ISR ("Processor Priority Register"). */
 uint32_t vlapic_get_ppr(const struct vlapic *v);
+
+/* @return TPR (bits 7:0), in every mode, including while disabled. */
+uint32_t vlapic_get_tpr(const struct vlapic *v);
+
+/*
+ * @brief Set TPR (bits 7:0 of tpr) in every mode: the TPR shadow of the
+ *        virtual-APIC page and CR8 reach TPR whatever the xAPIC/x2APIC
+ *        face would allow.
+ */
+void vlapic_set_tpr(struct vlapic *v, uint32_t tpr);
+
+/*
+ * @brief MOV to CR8 (SDM Vol. 3A, "Interaction of Task Priorities between
+ *        CR8 and APIC"): TPR[7:4] = CR8[3:0], TPR[3:0] = 0, in every APIC
+ *        mode.
+ * @return VLAPIC_GP (no effect) when a reserved bit 63:4 is set; else VLAPIC_OK.
+ */
+enum vlapic_status vlapic_write_cr8(struct vlapic *v, uint64_t cr8);
+
+/* @return MOV from CR8: TPR[7:4], zero-extended, in every APIC mode. */
+uint64_t vlapic_read_cr8(const struct vlapic *v);
+
+/*
+ * @brief The value for one register line of the virtual-APIC page: what a
+ *        4-byte xAPIC read at `offset` returns from the model as it stands
+ *        (TMICT from the timer, PPR derived, write-only and reserved lines
+ *        0).  TMCCT, which moves with time and is never served from the
+ *        page (SDM Vol. 3C, "Virtualizing Reads from the APIC-Access
+ *        Page"), is 0 here.
+ * @param offset 16-byte aligned offset 0..0x3f0; anything else gives 0.
+ * @pre the timer was expired at the time the image stands for
+ *      (vlapic_expire()), as every entry point taking `now` does.
+ */
+uint32_t vlapic_read_for_page(const struct vlapic *v, uint32_t offset);
+
+/*
+ * @brief Write vlapic_read_for_page() of every line into `page` (1024
+ *        dwords: register i at dword i * 4); other dwords are untouched.
+ */
+void vlapic_page_image(const struct vlapic *v, uint32_t *page);
 
 /* @return the timer model (read-only), for stats and tests. */
 const struct vtimer *vlapic_get_timer(const struct vlapic *v);

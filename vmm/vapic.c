@@ -174,16 +174,7 @@ static void vapic_record(struct vapic *a, uint64_t now, uint32_t vector)
 		s->blocked++;
 		goto trace;
 	}
-	s->late_min = HV_MIN(s->late_min, late);
-	s->late_max = HV_MAX(s->late_max, late);
-	s->late_sum += late;
-	if (late < VAPIC_HIST_LINEAR) {
-		s->hist[late]++;
-	} else {
-		unsigned int b = 63U - (unsigned int)__builtin_clzll(late) - 12U;
-
-		s->hist[VAPIC_HIST_LINEAR + HV_MIN(b, VAPIC_HIST_LOG - 1U)]++;
-	}
+	vapic_stats_add(s, late);
 trace:
 	t->arm = a->arm_tsc;
 	t->deadline = a->fire_deadline;
@@ -234,37 +225,92 @@ void vapic_adapt_margin(struct vapic *a, enum vapic_path path, uint64_t cost)
 	*m = HV_MIN(*m, (uint64_t)VAPIC_MARGIN_MAX);
 }
 
+/* The tail sub-bucket of a sample >= VAPIC_HIST_LINEAR. */
+static unsigned int vapic_tail_index(uint64_t late)
+{
+	unsigned int e = 63U - (unsigned int)__builtin_clzll(late);
+	unsigned int octave = e - VAPIC_HIST_LINEAR_BITS;
+	unsigned int sub = (unsigned int)(late >> (e - VAPIC_HIST_SUB_BITS)) & (VAPIC_HIST_SUB - 1U);
+
+	if (octave >= VAPIC_HIST_OCTAVES)
+		return VAPIC_HIST_TAIL - 1U;	/* open-ended: min/max keep it measured */
+	return octave * VAPIC_HIST_SUB + sub;
+}
+
+void vapic_stats_add(struct vapic_stats *s, uint64_t late)
+{
+	unsigned int i;
+
+	s->late_min = HV_MIN(s->late_min, late);	/* vapic_init() starts it at UINT64_MAX */
+	s->late_max = HV_MAX(s->late_max, late);
+	s->late_sum += late;
+	if (late < VAPIC_HIST_LINEAR) {
+		s->hist[late]++;
+		return;
+	}
+	i = vapic_tail_index(late);
+	if (!s->tail[i] || late < s->tail_min[i])
+		s->tail_min[i] = late;
+	s->tail_max[i] = HV_MAX(s->tail_max[i], late);
+	s->tail[i]++;
+}
+
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct)
 {
 	uint64_t total = 0, want, seen = 0;
 
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(s->hist); i++)
+	for (unsigned int i = 0; i < VAPIC_HIST_LINEAR; i++)
 		total += s->hist[i];
+	for (unsigned int i = 0; i < VAPIC_HIST_TAIL; i++)
+		total += s->tail[i];
 	if (!total)
 		return 0;
-	want = (total * pct + 99U) / 100U;
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(s->hist); i++) {
+	/* Nearest rank: the smallest sample with at least pct% at or below it. */
+	want = HV_MAX((total * HV_MIN(pct, 100U) + 99U) / 100U, 1ULL);
+	for (unsigned int i = 0; i < VAPIC_HIST_LINEAR; i++) {
 		seen += s->hist[i];
 		if (seen >= want)
-			return i < VAPIC_HIST_LINEAR ? i :
-			       HV_MIN((1ULL << (i - VAPIC_HIST_LINEAR + 13U)) - 1U, s->late_max);
+			return i;
+	}
+	for (unsigned int i = 0; i < VAPIC_HIST_TAIL; i++) {
+		if (!s->tail[i])
+			continue;
+		if (seen + 1U == want)
+			return s->tail_min[i];	/* the rank is this bucket's first sample */
+		seen += s->tail[i];
+		if (seen >= want)
+			return s->tail_max[i];
 	}
 	return s->late_max;
 }
 
 void vapic_sync_from_page(struct vapic *a, const uint32_t *page, uint64_t now)
 {
-	uint32_t tpr = page[APIC_REG_TPR / 4U] & 0xffU;
+	uint32_t tpr = page[APIC_REG_TPR / 4U] & APIC_PRIO_MASK;
+	uint32_t icr_high = page[APIC_REG_ICR_HIGH / 4U];
 
-	if (tpr != (a->lapic.regs[APIC_REG_TPR >> 4] & 0xffU))
-		(void)vlapic_mmio_write(&a->lapic, APIC_REG_TPR, 4, tpr, now);
+	/*
+	 * TPR virtualization (MMIO 080H, and MOV to CR8 in every APIC mode)
+	 * stores into the page without an exit: the model takes it whatever
+	 * its mode, so CR8 under x2APIC or with the APIC disabled is kept.
+	 */
+	if (tpr != vlapic_get_tpr(&a->lapic))
+		vlapic_set_tpr(&a->lapic, tpr);
+	/*
+	 * SDM "APIC-Write Emulation": a write to 310H (ICR high) only clears
+	 * bytes 2:0 of VICR_HI, with no exit.  Take it now, or the next
+	 * vapic_sync_to_page() would put the model's old value back before
+	 * the ICR low write that uses it.  xAPIC mode only: in x2APIC mode
+	 * the APIC-access page is unmapped and the ICR is one MSR.
+	 */
+	if (vlapic_get_mode(&a->lapic) == VLAPIC_MODE_XAPIC &&
+	    icr_high != vlapic_read_for_page(&a->lapic, APIC_REG_ICR_HIGH))
+		(void)vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4, icr_high, now);
 }
 
 void vapic_sync_to_page(const struct vapic *a, uint32_t *page)
 {
-	/* Register i lives at offset i * 16: dword index i * 4 of the page. */
-	for (unsigned int i = 0; i < VLAPIC_REG_SLOTS; i++)
-		page[i * 4U] = a->lapic.regs[i];
+	vlapic_page_image(&a->lapic, page);
 }
 
 enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint32_t offset,
@@ -298,5 +344,5 @@ uint32_t vapic_tpr_threshold(const struct vapic *a)
 	}
 	if (vec != VLAPIC_NO_VECTOR || !irr_class)
 		return 0;
-	return HV_MIN(irr_class, (a->lapic.regs[APIC_REG_TPR >> 4] >> 4) & 0xfU);
+	return HV_MIN(irr_class, vlapic_get_tpr(&a->lapic) >> 4);
 }

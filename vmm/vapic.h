@@ -27,8 +27,22 @@ enum vapic_path {
 };
 
 #define VAPIC_TRACE_SIZE	256U
-#define VAPIC_HIST_LINEAR	4096U	/* 1-tick buckets below this lateness */
-#define VAPIC_HIST_LOG		32U	/* then power-of-two buckets */
+/*
+ * Lateness histogram: exact 1-tick buckets below VAPIC_HIST_LINEAR; above,
+ * each power of two 2^e (e = 12 .. 12 + VAPIC_HIST_OCTAVES - 1, the last one
+ * open-ended) is cut into VAPIC_HIST_SUB sub-buckets 2^(e-6) ticks wide, and
+ * each sub-bucket keeps the smallest and largest sample it received.  A
+ * percentile is therefore always a measured sample: exact below 4096 ticks
+ * and whenever the rank is the first or last sample of its sub-bucket, else
+ * the largest sample of the sub-bucket holding the rank, at most 1/64 of the
+ * value above the exact percentile.
+ */
+#define VAPIC_HIST_LINEAR	4096U
+#define VAPIC_HIST_LINEAR_BITS	12U	/* log2(VAPIC_HIST_LINEAR) */
+#define VAPIC_HIST_SUB_BITS	6U
+#define VAPIC_HIST_SUB		(1U << VAPIC_HIST_SUB_BITS)
+#define VAPIC_HIST_OCTAVES	32U
+#define VAPIC_HIST_TAIL		(VAPIC_HIST_OCTAVES * VAPIC_HIST_SUB)
 
 struct vapic_trace_entry {
 	uint64_t arm;		/* guest TSC when the deadline was last set */
@@ -46,7 +60,10 @@ struct vapic_stats {
 	uint64_t immediate;	/* raised by the register write itself (a deadline already past) */
 	uint64_t early;		/* delivered before the deadline: must stay 0 */
 	uint64_t late_min, late_max, late_sum;
-	uint32_t hist[VAPIC_HIST_LINEAR + VAPIC_HIST_LOG];
+	uint32_t hist[VAPIC_HIST_LINEAR];	/* samples of exactly i ticks */
+	uint32_t tail[VAPIC_HIST_TAIL];		/* samples per sub-bucket above */
+	uint64_t tail_min[VAPIC_HIST_TAIL];	/* smallest sample of each (valid if tail[i]) */
+	uint64_t tail_max[VAPIC_HIST_TAIL];	/* largest sample of each */
 };
 
 struct vapic {
@@ -116,9 +133,13 @@ bool vapic_has_deliverable(const struct vapic *a);
 
 /*
  * With a TPR shadow and APIC-register virtualization the CPU reads most
- * registers straight from the virtual-APIC page and writes TPR there
- * without an exit: copy the guest's TPR in after every exit, and the
- * model's registers out before every entry.
+ * registers straight from the virtual-APIC page, and stores TPR (MMIO 080H
+ * and MOV to CR8, in every APIC mode) and ICR high (310H) there without an
+ * exit.  vapic_sync_from_page(), after every exit, takes those two into the
+ * model; vapic_sync_to_page(), before every entry, writes the model's
+ * image (vlapic_page_image(): TMICT from the timer, IRR/ISR/PPR as they
+ * stand) so that every read the CPU serves from the page equals the
+ * model's read of that register.
  */
 void vapic_sync_from_page(struct vapic *a, const uint32_t *page, uint64_t now);
 void vapic_sync_to_page(const struct vapic *a, uint32_t *page);
@@ -128,7 +149,13 @@ enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint3
 /* @brief TPR threshold that makes lowering the TPR exit when a vector waits on it. */
 uint32_t vapic_tpr_threshold(const struct vapic *a);
 
-/* @brief Lateness percentile (0-100) from the histogram, in ticks. */
+/* @brief Record one lateness sample (ticks) in min/max/sum and the histogram. */
+void vapic_stats_add(struct vapic_stats *s, uint64_t late);
+/*
+ * @brief Lateness percentile (nearest rank, 0-100), in ticks: always a
+ *        measured sample, exact or within 1/64 above it (see VAPIC_HIST_*).
+ * @return 0 when there is no sample.
+ */
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct);
 const char *vapic_path_name(enum vapic_path path);
 

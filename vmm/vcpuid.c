@@ -19,6 +19,7 @@
 #define C1_ECX_OSXSAVE		(1U << 27)
 #define C1_ECX_HYPERVISOR	(1U << 31)
 /* CPUID.1:EDX */
+#define C1_EDX_APIC		(1U << 9)
 #define C1_EDX_DS		(1U << 21)
 #define C1_EDX_ACPI		(1U << 22)
 #define C1_EDX_HTT		(1U << 28)
@@ -114,7 +115,17 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 			out->ecx |= C1_ECX_TSC_DEADLINE;
 		if (cfg->guest_cr4 & CR4_OSXSAVE_BIT)
 			out->ecx |= C1_ECX_OSXSAVE;
-		out->edx &= ~(C1_EDX_DS | C1_EDX_ACPI | C1_EDX_HTT | C1_EDX_TM | C1_EDX_PBE);
+		out->edx &= ~(C1_EDX_DS | C1_EDX_ACPI | C1_EDX_HTT | C1_EDX_TM | C1_EDX_PBE |
+			      C1_EDX_APIC);
+		/*
+		 * SDM Vol. 3A, "Enabling or Disabling the Local APIC": with
+		 * IA32_APIC_BASE[11] 0, "the processor is functionally
+		 * equivalent to an IA-32 processor without an on-chip APIC. The
+		 * CPUID feature flag for the APIC ... is also set to 0".  The APIC is emulated, so the host's bit does not
+		 * matter: the guest's enable decides.
+		 */
+		if (cfg->is_apic_enabled)
+			out->edx |= C1_EDX_APIC;
 		/* EBX: initial APIC ID in 31:24, one logical processor in 23:16. */
 		out->ebx = (out->ebx & 0xffffU) | (1U << 16) | (cfg->apic_id << 24);
 		break;

@@ -17,6 +17,7 @@ struct vcpuid_config {
 	uint64_t apic_timer_khz;	/* the virtual APIC timer's clock at divide 1 */
 	uint32_t apic_id;
 	bool has_x2apic;		/* advertised only once the LAPIC is emulated */
+	bool is_apic_enabled;		/* IA32_APIC_BASE.EN now: CPUID.1:EDX.APIC follows it */
 	bool has_tsc_deadline;
 	bool has_rdtscp;		/* the RDTSCP control is enabled */
 	bool has_invpcid;

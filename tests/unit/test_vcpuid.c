@@ -86,6 +86,7 @@ static struct vcpuid_config base_cfg(void)
 		.tsc_khz = 2400000U,
 		.apic_timer_khz = 1000000U,
 		.apic_id = 0,
+		.is_apic_enabled = true,	/* power-up: IA32_APIC_BASE.EN set */
 	};
 	return c;
 }
@@ -155,6 +156,42 @@ static void leaf1_clears_ds_acpi_htt_tm_pbe(void)
 	UT_EQ(guest(&c, 1, 0).edx & hidden, 0);
 	/* Everything else in EDX (FPU, TSC, MSR, APIC, SSE, SSE2, ...) passes through. */
 	UT_EQ(guest(&c, 1, 0).edx, bochs_tigerlake[1].r.edx & ~hidden);
+}
+
+/*
+ * CPUID.1:EDX.APIC (bit 9) follows IA32_APIC_BASE.EN (SDM Vol. 3A, "Enabling
+ * or Disabling the Local APIC"): clear while the guest has the APIC globally
+ * disabled, set again after it re-enables it, whatever the host says (the
+ * APIC is emulated).  Nothing else in leaf 1 moves with it.
+ */
+static void leaf1_edx_apic_follows_apic_base_enable(void)
+{
+	const uint32_t apic = 1U << 9;
+	static const struct cpuid_record no_apic_host[] = {
+		{ 0x0U, { 0x0000000dU, 0, 0, 0 } },
+		{ 0x1U, { 0x000306a9U, 0x00010800U, 0x7fbae3ffU, 0xbfebfbffU & ~(1U << 9) } },
+	};
+	struct vcpuid_config c = base_cfg();
+	struct cpuid_regs on, off;
+
+	USE_HOST(bochs_tigerlake);
+	UT_CHECK(bochs_tigerlake[1].r.edx & apic);
+	on = guest(&c, 1, 0);
+	UT_EQ(on.edx & apic, apic);
+	c.is_apic_enabled = false;
+	off = guest(&c, 1, 0);
+	UT_EQ(off.edx & apic, 0);
+	UT_EQ(off.edx, on.edx & ~apic);
+	UT_EQ(off.eax, on.eax);
+	UT_EQ(off.ebx, on.ebx);
+	UT_EQ(off.ecx, on.ecx);
+	c.is_apic_enabled = true;
+	UT_EQ(guest(&c, 1, 0).edx, on.edx);
+	/* A host without the bit: the emulated APIC still sets it while enabled. */
+	USE_HOST(no_apic_host);
+	UT_EQ(guest(&c, 1, 0).edx & apic, apic);
+	c.is_apic_enabled = false;
+	UT_EQ(guest(&c, 1, 0).edx & apic, 0);
 }
 
 /* The family/model/stepping and the features we keep pass through untouched. */
@@ -764,6 +801,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(leaf1_sets_hypervisor_present_bit),
 	UT_CASE(leaf1_clears_vmx_smx_monitor_est_tm2_pdcm),
 	UT_CASE(leaf1_clears_ds_acpi_htt_tm_pbe),
+	UT_CASE(leaf1_edx_apic_follows_apic_base_enable),
 	UT_CASE(leaf1_keeps_signature_and_other_features),
 	UT_CASE(leaf1_x2apic_only_when_configured),
 	UT_CASE(leaf1_tsc_deadline_only_when_configured),
