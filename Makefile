@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # included) installs the Debian build group if it is missing, as make run
 # and make test always did, instead of stopping at a missing <efi.h>.  It is
 # a fast no-op when all is there, done once per top-level make.
-TV_NO_DEPS_GOALS := help clean info check-host deps check-config bench-report
+TV_NO_DEPS_GOALS := help clean info check-host deps check-config-syntax config-docs bench-report
 ifeq ($(TV_BUILD_DEPS_DONE),)
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(TV_NO_DEPS_GOALS),$(MAKECMDGOALS)),all),)
 TV_BUILD_DEPS_RC := $(shell scripts/deps.sh build >&2; echo $$?)
@@ -228,6 +228,7 @@ help:
 	@echo '  esp.img             a FAT image of the ESP (app, config, guests)'
 	@echo '  usb.img             a GPT disk image to dd to a USB stick'
 	@echo '  check-config        check CONFIG (default scripts/tickvisor.cfg) and its guest files on the host'
+	@echo '  config-docs         rewrite the key table in docs/configuration.md from vmm/config.c'
 	@echo '  deps                install every Debian package any target needs'
 	@echo '  clean               remove $(BUILD)'
 	@echo

@@ -49,13 +49,19 @@ endef
 # Paths are checked against the ESP to be: guests/ is $(BUILD)/guests.  Once
 # the ESP is built, the file it boots (CONFIG plus the default guest set) is
 # checked once more against the real folder.  The boot-time check stays.
-.PHONY: check-config
+# The syntax comes first (check-config-syntax needs only the host-built
+# checker, about a second on a fresh clone), then the guests are built and
+# their paths checked: a typo never waits for a build.
+.PHONY: check-config check-config-syntax
 # (scripts/tvcfg.mk, read after this file, adds the prerequisite $(TVCFG).)
-check-config: guests
+check-config-syntax:
 	@[ -r "$(CONFIG)" ] || { echo "check-config: error: config file $(CONFIG) not found"; exit 2; }
+	@$(TVCFG) $(CONFIG) >/dev/null || { $(TVCFG) $(CONFIG); exit 2; }
+
+check-config: check-config-syntax guests
 	@$(TVCFG) --map guests=$(BUILD)/guests $(CONFIG)
 
-esp: check-config $(BUILD)/tickvisor.efi guests
+esp: check-config-syntax check-config $(BUILD)/tickvisor.efi guests
 	@[ -r "$(CONFIG)" ] || { echo "run: error: config file $(CONFIG) not found"; exit 1; }
 	$(call tv_make_esp,$(ESP_DIR),$(CONFIG))
 	@scripts/run-config.sh $(CONFIG) tests/guests.cfg $(BUILD)/guests $(ESP_DIR)

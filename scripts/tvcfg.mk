@@ -40,4 +40,4 @@ test-tvcfg: $(TVCFG)
 unit: test-tvcfg
 
 # scripts/run.mk's check-config runs the checker (TVCFG is defined only here).
-check-config: $(TVCFG)
+check-config-syntax check-config: $(TVCFG)
