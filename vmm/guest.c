@@ -22,6 +22,8 @@
 #include "hosttimer.h"
 #include "insn.h"
 #include "hypercall.h"
+#include "log.h"
+#include "logring.h"
 #include "mb_loader.h"
 #include "pool.h"
 #include "string.h"
@@ -47,7 +49,9 @@ static void guest_print(const char *text, size_t len)
 	len = HV_MIN(len, (size_t)VIO_LINE_MAX);
 	hv_memcpy(line, text, len);
 	line[len] = '\0';
-	hv_log(HV_LOG_INFO | HV_LOG_GUEST, HV_LOG_SITE, guest_prefix, "%s\n", line);
+	/* Verdict lines (PASS:, SUMMARY:, BENCH: ...) are never dropped by the console ring. */
+	hv_log(HV_LOG_INFO | HV_LOG_GUEST | (logring_is_verdict_text(line, len) ? HV_LOG_KEEP : 0U),
+	       HV_LOG_SITE, guest_prefix, "%s\n", line);
 }
 
 /* TV_HC_PRINT text may hold several lines: each goes out with the VM's prefix. */
@@ -757,6 +761,9 @@ static bool guest_wait_halted(struct vm *vm, uint64_t *spin_to, uint64_t *woke_a
 			return false;
 		}
 		if (guest_timers.halted == HOSTTIMER_PREEMPT) {
+			/* The console, while idle, up to the preemption timer's early exit. */
+			log_drain_until(HV_MIN(hosttimer_earliest(), d == VTIMER_NONE ? HOSTTIMER_NONE :
+					       guest_to_host(vm, d)), a->margin[VAPIC_PATH_HALT_PREEMPT]);
 			vmx_vcpu_set_halted(true);
 			return true;
 		}
@@ -776,6 +783,7 @@ static bool guest_wait_halted(struct vm *vm, uint64_t *spin_to, uint64_t *woke_a
 				continue;
 			}
 		}
+		log_drain_until(until, m);	/* the console, while idle, never past the wake-up */
 		(void)hosttimer_wait(guest_timers.halted, until, m);
 		guest_load_serve();
 		if (vm->deadline_tsc && cpu_rdtsc() >= vm->deadline_tsc) {

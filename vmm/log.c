@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
+#define pr_prefix "log: "
+
 #include "log.h"
 
+#include <hv/errno.h>
 #include <x86/cpu.h>
 
 #include "fmt.h"
 #include "logfmt.h"
+#include "logring.h"
+#include "pool.h"
 #include "serial.h"
 
 #define LOG_MSG_MAX	512U
@@ -17,6 +22,25 @@ static enum hv_log_level log_level = HV_LOG_INFO;
 static uint64_t log_tsc_khz;
 static uint64_t log_image_base;
 static struct logfmt_ratelimit log_rl;
+
+/*
+ * The asynchronous console (issue 11).  Until log_ring_configure() and
+ * after log_go_sync() every line is written synchronously, as before; in
+ * between, lines go into log_ring and leave it only as fast as the UART
+ * takes them, without waiting on it: a bounded push (one FIFO's worth) when
+ * a line is logged, and more while the VMM is idle (log_drain_until()).
+ * A VM exit that prints must not hold a guest's due timer interrupt for the
+ * ~87 us a character takes at 115200 baud (about 4,400 TSC ticks in Bochs).
+ */
+static struct logring log_ring;
+static bool log_async;
+
+/* What a line may cost, by who logged it at which level (see log_class_of()). */
+enum log_class {
+	LOG_CLASS_ORDINARY,	/* dropped (counted) when the ring is full */
+	LOG_CLASS_KEEP,		/* never dropped: may use the reserve, else waits */
+	LOG_CLASS_SYNC,		/* written at once, after everything queued before it */
+};
 
 void log_init(void)
 {
@@ -43,12 +67,178 @@ uint64_t log_suppressed_total(void)
 	return log_rl.total_suppressed;
 }
 
-static void log_emit(const struct logfmt_header *h, const char *msg)
+/*
+ * Guest lines are ordinary unless they carry a verdict (HV_LOG_KEEP, set by
+ * vmm/guest.c).  tickvisor's own lines at info level and above are kept:
+ * they are few, and the runners split and judge the log by them; debug
+ * and rate-limited lines (anything a guest can trigger in bulk) are
+ * ordinary.  Errors that are not rate-limited (a VMM exception, a failed
+ * assertion, a VM that cannot go on) are written synchronously, so that
+ * they are out even if the VMM goes no further.
+ */
+static enum log_class log_class_of(unsigned int flags)
+{
+	unsigned int level = flags & HV_LOG_LEVEL_MASK;
+
+	if (flags & HV_LOG_KEEP)
+		return LOG_CLASS_KEEP;
+	if ((flags & HV_LOG_GUEST) || (flags & HV_LOG_RATELIMIT) || level >= HV_LOG_DBG)
+		return LOG_CLASS_ORDINARY;
+	return level == HV_LOG_ERR ? LOG_CLASS_SYNC : LOG_CLASS_KEEP;
+}
+
+/* Hand the UART what it takes now without waiting. @return bytes written. */
+static uint32_t log_push_now(void)
+{
+	char chunk[16];
+	unsigned int room = serial_tx_room();
+	uint32_t n;
+
+	if (!room || logring_is_empty(&log_ring))
+		return 0;
+	n = logring_take(&log_ring, chunk, HV_MIN(room, (unsigned int)sizeof(chunk)));
+	serial_put_bytes(chunk, n);
+	return n;
+}
+
+/* Wait for the UART, then push: the blocking step (end of run, kept lines, log_block=1). */
+static void log_push_wait(void)
+{
+	if (!serial_wait_tx_room()) {
+		/* A wedged UART: lose what is queued rather than hang the VMM. */
+		logring_consume(&log_ring, logring_used(&log_ring));
+		return;
+	}
+	(void)log_push_now();
+}
+
+void log_pump(void)
+{
+	if (log_async)
+		(void)log_push_now();
+}
+
+void log_drain_until(uint64_t until, uint64_t early)
+{
+	uint64_t limit = until - HV_MIN(until, early);
+
+	if (!log_async)
+		return;
+	while (!logring_is_empty(&log_ring) && cpu_rdtsc() < limit)
+		if (!log_push_now())
+			cpu_pause();
+}
+
+static void log_flush_ring(void)
+{
+	while (!logring_is_empty(&log_ring))
+		log_push_wait();
+}
+
+static void log_put(const char *line, size_t n, enum log_class c)
+{
+	enum logring_class rc = c == LOG_CLASS_ORDINARY ? LOGRING_ORDINARY : LOGRING_KEEP;
+
+	while (logring_put(&log_ring, line, (uint32_t)n, rc) == LOGRING_PUT_WAIT)
+		log_push_wait();
+}
+
+/* "N bytes of log dropped", as soon as there is room for it again. */
+static void log_announce_drops(const struct logfmt_header *h)
+{
+	struct logfmt_header nh = *h;
+	char msg[96], line[160];
+	size_t n;
+
+	if (!log_ring.unreported)
+		return;
+	nh.level = HV_LOG_WARN;
+	nh.prefix = "log: ";
+	hv_snprintf(msg, sizeof(msg), "%llu bytes of log dropped (console ring full)",
+		    (unsigned long long)log_ring.unreported);
+	n = logfmt_format_lines(line, sizeof(line), &nh, msg);
+	/*
+	 * Only once ordinary lines have room again, an eighth of the ring: while
+	 * the ring stays (nearly) full the count grows instead of the notices,
+	 * and a notice never eats the verdict lines' reserve.
+	 */
+	if (!logring_has_room(&log_ring, (uint32_t)n + log_ring.size / 8U, LOGRING_ORDINARY))
+		return;
+	(void)logring_take_unreported(&log_ring);
+	log_put(line, n, LOG_CLASS_KEEP);
+}
+
+static void log_emit(const struct logfmt_header *h, const char *msg, enum log_class c)
 {
 	char line[LOG_LINE_MAX];
 	size_t n = logfmt_format_lines(line, sizeof(line), h, msg);
 
-	serial_write(line, n);
+	if (!log_async || c == LOG_CLASS_SYNC) {
+		if (log_async)
+			log_flush_ring();
+		serial_write(line, n);
+		return;
+	}
+	log_announce_drops(h);
+	log_put(line, n, c);
+	(void)log_push_now();
+}
+
+int log_ring_configure(uint32_t bytes, bool block)
+{
+	uint64_t buf;
+
+	if (!serial_is_present() || log_async)
+		return 0;
+	if (bytes < LOG_RING_MIN_BYTES || bytes > LOG_RING_MAX_BYTES) {
+		pr_warn("console ring of %u bytes is outside %u..%u: the console stays synchronous\n",
+			bytes, LOG_RING_MIN_BYTES, LOG_RING_MAX_BYTES);
+		return -HV_EINVAL;
+	}
+	buf = pool_alloc(HV_ALIGN_UP((uint64_t)bytes, 4096U), 4096U);
+	if (!buf) {
+		pr_warn("no memory for a %u-byte console ring: the console stays synchronous\n",
+			bytes);
+		return -HV_ENOMEM;
+	}
+	/* A quarter for verdict lines: room for hundreds of them behind a full ring. */
+	logring_init(&log_ring, (char *)(uintptr_t)buf, bytes, bytes / 4U, block);
+	log_async = true;
+	pr_info("console: asynchronous, %u-byte ring (%u reserved for verdict lines); "
+		"when full, ordinary lines %s\n", bytes, bytes / 4U,
+		block ? "wait (log_block=1)" : "are dropped and counted");
+	return 0;
+}
+
+void log_go_sync(void)
+{
+	if (!log_async)
+		return;
+	/* Synchronous first: a fault while flushing must not come back into the ring. */
+	log_async = false;
+	log_flush_ring();
+	if (log_ring.dropped_bytes)
+		pr_warn("console ring: %llu bytes of log dropped in all (%llu lines), %llu waits "
+			"for room, high water %u of %u bytes\n",
+			(unsigned long long)log_ring.dropped_bytes,
+			(unsigned long long)log_ring.dropped_lines,
+			(unsigned long long)log_ring.waits, log_ring.high_water, log_ring.size);
+	else
+		pr_info("console ring: nothing dropped, %llu waits for room, high water %u of %u "
+			"bytes\n", (unsigned long long)log_ring.waits, log_ring.high_water,
+			log_ring.size);
+}
+
+void log_flush(void)
+{
+	if (log_async)
+		log_flush_ring();
+	serial_drain();
+}
+
+uint64_t log_dropped_bytes(void)
+{
+	return log_ring.dropped_bytes;
 }
 
 void hv_log(unsigned int flags, const char *site, const char *prefix, const char *fmt, ...)
@@ -72,11 +262,11 @@ void hv_log(unsigned int flags, const char *site, const char *prefix, const char
 	if (suppressed) {
 		hv_snprintf(msg, sizeof(msg), "%u lines like the next were suppressed",
 			    suppressed);
-		log_emit(&h, msg);
+		log_emit(&h, msg, log_class_of(flags));
 	}
 	va_start(ap, fmt);
 	hv_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_emit(&h, msg);
+	log_emit(&h, msg, log_class_of(flags));
 }
 

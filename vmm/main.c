@@ -126,7 +126,13 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 		vmm_end(TV_STATUS_OK, "report only (vmx=off)");
 	}
 	vmm_bring_up_vmx(&caps);
+	/*
+	 * Guests may print while their timers run: from here the console is
+	 * asynchronous (issue 11), so no VM exit waits for the UART.
+	 */
+	(void)log_ring_configure(LOG_RING_DEFAULT_BYTES, false);
 	status = guest_run_all(bi, &caps, vmm_tsc.khz, &vmm_hpet, vmm_acpi.ioapic_addr);
+	log_go_sync();
 	vmx_off();
 	vmm_end(status, status == TV_STATUS_OK ? "all guests ran and exited with code 0" :
 		status == TV_STATUS_GUEST_FAIL ? "a guest failed or was stopped (see above)" :

@@ -10,6 +10,7 @@
 
 #include "../boot/acpi.h"
 #include "../boot/boot.h"
+#include "log.h"
 #include "serial.h"
 
 #define QEMU_DEBUG_EXIT_PORT	0xf4U
@@ -103,6 +104,8 @@ HV_NORETURN void vmm_end(enum tv_status status, const char *why)
 		power_halt_forever();
 	}
 	power_ending = true;
+	/* Everything the asynchronous console still holds goes out before the end line. */
+	log_go_sync();
 	if (power_cleanup)
 		power_cleanup();
 	pr_info("status=%d (%s), %s: %s\n", (int)status, tv_status_name(status), action, why);

@@ -9,6 +9,7 @@
 #define UART_IER	1U
 #define UART_DLM	1U	/* divisor high (DLAB=1) */
 #define UART_FCR	2U
+#define UART_IIR	2U	/* read */
 #define UART_LCR	3U
 #define UART_MCR	4U
 #define UART_LSR	5U
@@ -18,6 +19,9 @@
 #define UART_LCR_DLAB	0x80U
 #define UART_LSR_THRE	0x20U
 #define UART_LSR_TEMT	0x40U
+#define UART_IIR_FIFO	0xc0U	/* both set: the FIFOs are enabled (16550A) */
+/* Transmit FIFO depth of a 16550A; a plain 16450/8250 holds one byte. */
+#define UART_TX_FIFO	16U
 /* 115200 baud: the 1.8432 MHz clock divided by 16 * 1. */
 #define UART_DIVISOR_115200	1U
 /* Bounded waits, so that a missing or wedged UART cannot hang the VMM. */
@@ -25,6 +29,7 @@
 
 static uint16_t serial_base;
 static bool serial_present;
+static unsigned int serial_tx_depth = 1;
 
 void serial_init(uint16_t base)
 {
@@ -41,6 +46,13 @@ void serial_init(uint16_t base)
 	cpu_outb(base + UART_LCR, UART_LCR_8N1);
 	cpu_outb(base + UART_FCR, 0xc7U);	/* enable and clear FIFOs, 14-byte trigger */
 	cpu_outb(base + UART_MCR, 0x03U);	/* DTR, RTS; OUT2 off: no UART interrupts */
+	/*
+	 * A 16550A reports enabled FIFOs in IIR[7:6]; then THRE means the whole
+	 * transmit FIFO is empty ("the transmitter FIFO is empty", PC16550D
+	 * data sheet, LSR bit 5), so 16 bytes may follow one LSR read.
+	 */
+	if ((cpu_inb(base + UART_IIR) & UART_IIR_FIFO) == UART_IIR_FIFO)
+		serial_tx_depth = UART_TX_FIFO;
 }
 
 bool serial_is_present(void)
@@ -62,6 +74,33 @@ void serial_write(const char *s, size_t len)
 		return;
 	for (size_t i = 0; i < len; i++)
 		serial_putc(s[i]);
+}
+
+unsigned int serial_tx_room(void)
+{
+	if (!serial_present)
+		return 0;
+	return (cpu_inb(serial_base + UART_LSR) & UART_LSR_THRE) ? serial_tx_depth : 0;
+}
+
+void serial_put_bytes(const char *s, size_t len)
+{
+	if (!serial_present)
+		return;
+	for (size_t i = 0; i < len; i++)
+		cpu_outb(serial_base + UART_THR, (uint8_t)s[i]);
+}
+
+bool serial_wait_tx_room(void)
+{
+	if (!serial_present)
+		return false;
+	for (unsigned int i = 0; i < UART_SPIN_LIMIT; i++) {
+		if (cpu_inb(serial_base + UART_LSR) & UART_LSR_THRE)
+			return true;
+		cpu_pause();
+	}
+	return false;
 }
 
 void serial_drain(void)

@@ -15,7 +15,21 @@
 void serial_init(uint16_t base);
 /* @brief Whether a UART answered at the base given to serial_init(). */
 bool serial_is_present(void);
+/* @brief Write bytes, waiting for LSR.THRE before each (synchronous). */
 void serial_write(const char *s, size_t len);
+/*
+ * @brief How many bytes the transmitter takes right now without waiting:
+ * the FIFO depth (16 on a 16550A, 1 without FIFOs) when LSR.THRE is set,
+ * else 0.  One LSR read, no wait.
+ */
+unsigned int serial_tx_room(void);
+/* @brief Write bytes with no wait: only as many as serial_tx_room() said. */
+void serial_put_bytes(const char *s, size_t len);
+/*
+ * @brief Spin until LSR.THRE (bounded, so a wedged UART cannot hang us).
+ * @return false if it never came (or there is no UART).
+ */
+bool serial_wait_tx_room(void);
 /* @brief Wait until the transmitter is empty (LSR.TEMT), so nothing is lost at power-off. */
 void serial_drain(void);
 

@@ -27,6 +27,13 @@ enum hv_log_level {
 #define HV_LOG_ONCE		0x100U	/* at most once per call site per run */
 #define HV_LOG_RATELIMIT	0x200U	/* a burst, then suppressed (and counted) */
 #define HV_LOG_GUEST		0x400U	/* a guest's own output: shown whatever log= says */
+/*
+ * A verdict line (a guest's PASS:/FAIL:/SUMMARY: ..., a result the runners
+ * read): the image's asynchronous console never drops it, it may use the
+ * room reserved for such lines (vmm/logring.h).  tickvisor's own lines at
+ * info level and above are kept without the flag; guest lines need it.
+ */
+#define HV_LOG_KEEP		0x800U
 #define HV_LOG_LEVEL_MASK	0x0ffU
 
 /*
