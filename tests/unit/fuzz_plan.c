@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * libFuzzer target for the delivery planner (timer/plan.c).  Each input is
+ * a sequence of records; one record is the full planner input (margins,
+ * slack, backends, now, TSC offset, deadline, path, flags, VM timeout, host
+ * queue).  Times are given relative to `now` in most records so that the
+ * fuzzer reaches the boundaries (deadline exactly margin + slack ahead, a
+ * timeout one tick away), and absolute in others so that the 2^64 wrap of
+ * the TSC offset is reached too.  For every record the rules of plan.h are
+ * checked (tests/unit/plan_props.h): never early (expired ahead of now only
+ * with a spin to the deadline), the spin bounded by margin + slack and only
+ * on timer paths, the preemption timer never armed past the earliest
+ * deadline it owns (own, VM timeout, host queue) nor earlier than the margin
+ * asks, a halted wait ending between deadline - margin and the deadline,
+ * a vCPU that can never wake stopped.  A broken rule aborts, which
+ * libFuzzer reports as a crash.  Replay: `build/fuzz/fuzz_plan crash-file`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "plan_props.h"
+
+struct fuzz_input {
+	const uint8_t *data;
+	size_t size;
+	size_t pos;
+};
+
+static uint64_t fuzz_get(struct fuzz_input *in, unsigned int bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < bytes; i++) {
+		v <<= 8;
+		if (in->pos < in->size)
+			v |= in->data[in->pos++];
+	}
+	return v;
+}
+
+/* A time near `base` (signed 16-bit distance), absolute, or PLAN_NONE, as the selector says. */
+static uint64_t fuzz_time(struct fuzz_input *in, uint64_t base)
+{
+	uint8_t how = (uint8_t)fuzz_get(in, 1);
+
+	switch (how % 4U) {
+	case 0: return PLAN_NONE;
+	case 1: return fuzz_get(in, 8);
+	default: return base + (uint64_t)(int64_t)(int16_t)fuzz_get(in, 2);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_input f = { .data = data, .size = size, .pos = 0 };
+
+	while (f.pos < f.size) {
+		uint64_t margin[PLAN_PATH_COUNT];
+		struct plan_timing t = { .margin = margin };
+		struct plan_input in;
+		uint8_t flags;
+		const char *why;
+
+		for (unsigned int p = 0; p < PLAN_PATH_COUNT; p++)
+			margin[p] = fuzz_get(&f, 1) & 0x80U ? fuzz_get(&f, 8) : fuzz_get(&f, 2);
+		t.spin_slack = fuzz_get(&f, 2);
+		flags = (uint8_t)fuzz_get(&f, 1);
+		t.running = (enum plan_backend)(flags % 3U);
+		t.halted = (enum plan_backend)((flags / 3U) % 3U);
+		t.preempt_safety_net = flags & 0x80U;
+		flags = (uint8_t)fuzz_get(&f, 1);
+		in.path = (enum plan_path)(flags % PLAN_PATH_COUNT);
+		in.halted = flags & 0x10U;
+		in.guest_if = flags & 0x20U;
+		in.event_pending = flags & 0x40U;
+		in.now_host = fuzz_get(&f, 8);
+		in.tsc_offset = flags & 0x80U ? fuzz_get(&f, 8) : (uint64_t)-(int64_t)fuzz_get(&f, 4);
+		in.deadline_guest = fuzz_time(&f, in.now_host + in.tsc_offset);
+		in.timeout_host = fuzz_time(&f, in.now_host);
+		in.queue_host = fuzz_time(&f, in.now_host);
+		why = plan_props_check(&t, &in);
+		if (why) {
+			fprintf(stderr, "fuzz_plan: invariant broken: %s (now %#llx off %#llx "
+				"deadline %#llx path %d timeout %#llx queue %#llx)\n", why,
+				(unsigned long long)in.now_host, (unsigned long long)in.tsc_offset,
+				(unsigned long long)in.deadline_guest, (int)in.path,
+				(unsigned long long)in.timeout_host, (unsigned long long)in.queue_host);
+			abort();
+		}
+	}
+	return 0;
+}
