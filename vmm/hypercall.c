@@ -65,6 +65,17 @@ void hc_handle_vmcall(struct hc_regs *regs, const uint8_t *ram, uint64_t ram_byt
 		return;
 	}
 
+	/*
+	 * Numbers outside tickvisor's range are KVM's (or nobody's): answer
+	 * as KVM does for a hypercall it does not implement (kvm_para.h
+	 * KVM_ENOSYS), so that a guest written for KVM sees "unsupported"
+	 * instead of reaching one of tickvisor's calls by accident.
+	 */
+	if (nr < TV_HC_BASE || nr - TV_HC_BASE >= TV_HC_RANGE) {
+		eff->unknown = true;
+		regs->rax = hc_result(-TV_KVM_ENOSYS);
+		return;
+	}
 	switch (nr) {
 	case TV_HC_PRINT:
 		ret = hc_print(regs, ram, ram_bytes, eff);

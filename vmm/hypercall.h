@@ -42,7 +42,10 @@ struct hc_effect {
 	size_t print_len;
 	/* TV_HC_TRACE_DUMP: dump the VM's timer trace ring. */
 	bool trace_dump;
-	/* The number was not a known hypercall (already answered -ENOSYS). */
+	/*
+	 * The number was not a known hypercall (already answered: -ENOSYS
+	 * inside tickvisor's range, -KVM_ENOSYS outside it).
+	 */
 	bool unknown;
 };
 

@@ -12,7 +12,7 @@
 #include "processor.h"
 #include "report.h"
 
-#define TV_HC_UNKNOWN		0x7fffUL
+#define TV_HC_UNKNOWN		(TV_HC_BASE + 0x7fffUL)	/* inside the range, unassigned */
 /* Far above any RAM a VM gets, inside the guest's 4-GiB identity map. */
 #define GPA_OUTSIDE_RAM		0xf0000000UL
 
@@ -51,7 +51,8 @@ static void test_tickvisor(void)
 	report(cpuid(TV_CPUID_SIGNATURE).a >= TV_CPUID_TIMING,
 	       "tickvisor signature present, max leaf >= 0x40000010");
 	ret = tv_info();
-	report(ret == TV_HC_ABI_VERSION, "TV_HC_INFO returns ABI version 1 (%ld)", ret);
+	report(ret == TV_HC_ABI_VERSION, "TV_HC_INFO returns ABI version %ld (%ld)",
+	       TV_HC_ABI_VERSION, ret);
 	ret = tv_print(hello_msg, sizeof(hello_msg) - 1);
 	report(ret == 0, "TV_HC_PRINT of %zu bytes returns 0 (%ld)", sizeof(hello_msg) - 1, ret);
 	ret = tv_print(hello_msg, 0);

@@ -40,7 +40,7 @@ static int64_t result(void)
 static void hc_info_returns_abi_version(void)
 {
 	call(TV_HC_INFO, 0, 0, 0);
-	UT_EQ(result(), 1);
+	UT_EQ(result(), 2);
 	UT_EQ(result(), TV_HC_ABI_VERSION);
 	UT_CHECK(!eff.exit_requested && !eff.print && !eff.trace_dump && !eff.unknown);
 }
@@ -159,9 +159,10 @@ static void hc_trace_dump_is_requested_and_returns_zero(void)
 	UT_CHECK(!eff.unknown && !eff.exit_requested);
 }
 
-static void hc_unknown_number_returns_enosys(void)
+static void hc_unknown_number_in_range_returns_enosys(void)
 {
-	static const uint64_t nrs[] = { 4, 5, 0xFF, 0x80000000ULL, 0xFFFFFFFFFFFFFFFFULL };
+	static const uint64_t nrs[] = { TV_HC_BASE + 4U, TV_HC_BASE + 0xFFU,
+					TV_HC_BASE + 0xFFFFU };
 	unsigned int i;
 
 	for (i = 0; i < HV_ARRAY_SIZE(nrs); i++) {
@@ -173,10 +174,45 @@ static void hc_unknown_number_returns_enosys(void)
 	}
 }
 
+/*
+ * KVM's numbers (kvm_para.h: 1 VAPIC_POLL_IRQ ... 12 MAP_GPA_RANGE), the
+ * old version-1 numbers 0-3 and everything else outside the range: nothing
+ * happens and the answer is KVM's -KVM_ENOSYS.
+ */
+static void hc_number_outside_range_returns_kvm_enosys(void)
+{
+	static const uint64_t nrs[] = { 0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 0xFF,
+					TV_HC_BASE - 1U, TV_HC_BASE + TV_HC_RANGE,
+					0x80000000ULL, 0xFFFFFFFFFFFFFFFFULL,
+					0x100000000ULL | TV_HC_INFO };
+	unsigned int i;
+
+	memcpy(ram, "must not print", 14);
+	for (i = 0; i < HV_ARRAY_SIZE(nrs); i++) {
+		call(nrs[i], 0, 14, 0);
+		UT_EQ(result(), -1000);
+		UT_EQ(result(), -TV_KVM_ENOSYS);
+		UT_CHECK(eff.unknown);
+		UT_CHECK(!eff.exit_requested && !eff.print && !eff.trace_dump);
+	}
+}
+
+/* KVM_HC_SEND_IPI (10) from user mode: -EPERM first, as KVM checks CPL first. */
+static void hc_kvm_number_from_user_mode_is_eperm(void)
+{
+	memset(&regs, 0, sizeof(regs));
+	regs.rax = 10;
+	regs.cpl = 3;
+	hc_handle_vmcall(&regs, ram, RAM_BYTES, &eff);
+	UT_EQ(result(), -TV_EPERM);
+}
+
 static void hc_result_is_sign_extended_to_64_bits(void)
 {
-	call(77, 0, 0, 0);
+	call(TV_HC_BASE + 77U, 0, 0, 0);
 	UT_EQ(regs.rax, 0xFFFFFFFFFFFFFFDAULL);
+	call(7, 0, 0, 0);
+	UT_EQ(regs.rax, 0xFFFFFFFFFFFFFC18ULL);
 }
 
 static void hc_argument_registers_are_preserved(void)
@@ -185,7 +221,7 @@ static void hc_argument_registers_are_preserved(void)
 	UT_EQ(regs.rbx, 0x10);
 	UT_EQ(regs.rcx, 8);
 	UT_EQ(regs.rdx, 0x1234);
-	call(99, 0x11, 0x22, 0x33);
+	call(TV_HC_BASE + 99U, 0x11, 0x22, 0x33);
 	UT_EQ(regs.rbx, 0x11);
 	UT_EQ(regs.rcx, 0x22);
 	UT_EQ(regs.rdx, 0x33);
@@ -210,9 +246,9 @@ static void hc_32bit_guest_upper_halves_are_ignored(void)
 {
 	memset(&regs, 0, sizeof(regs));
 	regs.is_32bit = true;
-	regs.rax = 0xABCDEF0000000002ULL;	/* INFO in EAX, garbage above */
+	regs.rax = 0xABCDEF0000000000ULL | TV_HC_INFO;	/* INFO in EAX, garbage above */
 	hc_handle_vmcall(&regs, ram, RAM_BYTES, &eff);
-	UT_EQ(result(), 1);
+	UT_EQ(result(), TV_HC_ABI_VERSION);
 	regs.rax = 0x1234567800000000ULL | TV_HC_PRINT;
 	regs.rbx = 0xFFFFFFFF00000100ULL;
 	regs.rcx = 0x0000000100000004ULL;
@@ -224,8 +260,8 @@ static void hc_32bit_guest_upper_halves_are_ignored(void)
 
 static void hc_64bit_guest_upper_bits_count(void)
 {
-	call(0x100000002ULL, 0, 0, 0);
-	UT_EQ(result(), -TV_ENOSYS);
+	call(0x100000000ULL | TV_HC_INFO, 0, 0, 0);
+	UT_EQ(result(), -TV_KVM_ENOSYS);
 	call(TV_HC_PRINT, 0x100000000ULL, 4, 0);
 	UT_EQ(result(), -TV_EFAULT);
 }
@@ -247,10 +283,12 @@ static void hc_effect_is_cleared_on_every_call(void)
 static void hc_abi_numbers_match_the_guest_runtime(void)
 {
 	/* The preprocessor already compared the tokens; these pin the values. */
-	UT_EQ(TV_HC_PRINT, 0);
-	UT_EQ(TV_HC_EXIT, 1);
-	UT_EQ(TV_HC_INFO, 2);
-	UT_EQ(TV_HC_TRACE_DUMP, 3);
+	UT_EQ(TV_HC_BASE, 0x54560000);
+	UT_EQ(TV_HC_PRINT, 0x54560000);
+	UT_EQ(TV_HC_EXIT, 0x54560001);
+	UT_EQ(TV_HC_INFO, 0x54560002);
+	UT_EQ(TV_HC_TRACE_DUMP, 0x54560003);
+	UT_EQ(TV_KVM_ENOSYS, 1000);
 	UT_EQ(TV_HC_PRINT_MAX, 4096);
 	UT_EQ(TV_EFAULT, HV_EFAULT);
 	UT_EQ(TV_EINVAL, HV_EINVAL);
@@ -276,7 +314,9 @@ static const struct ut_case cases[] = {
 	UT_CASE(hc_exit_status_is_code_shl1_or1),
 	UT_CASE(hc_exit_code_is_the_low_32_bits_of_rbx),
 	UT_CASE(hc_trace_dump_is_requested_and_returns_zero),
-	UT_CASE(hc_unknown_number_returns_enosys),
+	UT_CASE(hc_unknown_number_in_range_returns_enosys),
+	UT_CASE(hc_number_outside_range_returns_kvm_enosys),
+	UT_CASE(hc_kvm_number_from_user_mode_is_eperm),
 	UT_CASE(hc_result_is_sign_extended_to_64_bits),
 	UT_CASE(hc_argument_registers_are_preserved),
 	UT_CASE(hc_from_user_mode_is_eperm),
