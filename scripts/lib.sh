@@ -9,7 +9,10 @@ TV_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TV_REPO_DIR=$(cd "$TV_SCRIPTS_DIR/.." && pwd)
 
 # The final line of every run (include/hv/status.h); group 1 is the status.
-TV_END_RE=' end: status=([0-9]+) \('
+# Anchored to tickvisor's own log header: a guest's line has "Gn: " after the
+# header, so a guest printing "end: status=0 (" can neither end the run early
+# (tv_watch) nor give its status (issue 12 item 6).
+TV_END_RE='^\[[^]]*\] +cpu[0-9]+ +[A-Z]+ +end: status=([0-9]+) \('
 
 tv_die() {
 	echo "$TV_NAME: error: $*" >&2

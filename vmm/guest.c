@@ -26,6 +26,7 @@
 #include "logring.h"
 #include "mb_loader.h"
 #include "pool.h"
+#include "result.h"
 #include "string.h"
 #include "vcpuid.h"
 #include "vm.h"
@@ -1063,6 +1064,46 @@ static void guest_report_timer(const struct vm *vm)
 	guest_dump_trace(vm, 8);
 }
 
+/*
+ * The machine-readable line of this guest (vmm/result.h): the runner judges
+ * the guest from it, never from the guest's own text.  Kept by the console
+ * ring (HV_LOG_KEEP) like the guests' verdict lines.
+ */
+static void guest_result(const struct vm *vm)
+{
+	static const enum result_end ends[] = {
+		[VM_END_DEBUG_EXIT] = RESULT_END_EXITED, [VM_END_HYPERCALL_EXIT] = RESULT_END_EXITED,
+		[VM_END_SHUTDOWN] = RESULT_END_SHUTDOWN, [VM_END_STOPPED] = RESULT_END_STOPPED,
+		[VM_END_TIMEOUT] = RESULT_END_TIMEOUT, [VM_END_REFUSED] = RESULT_END_REFUSED,
+		[VM_END_NONE] = RESULT_END_STOPPED,
+	};
+	const struct vapic_stats *st = &vm->apic.stats;
+	bool exited = vm->end == VM_END_DEBUG_EXIT || vm->end == VM_END_HYPERCALL_EXIT;
+	struct result_timer t = {
+		.delivered = st->injected, .early = st->early,
+		.has_lateness = st->injected > st->blocked + st->immediate,
+	};
+	struct result_guest g = {
+		.index = vm->index, .name = vm->name,
+		.verdict = result_verdict_name((unsigned int)vm->end < HV_ARRAY_SIZE(ends) ?
+					       ends[vm->end] : RESULT_END_STOPPED, vm->exit_value),
+		.exit_value = exited ? vm->exit_value : 0, .exit_status = exited ? vm->exit_status : 0,
+		.end = guest_end_name(vm->end), .why = exited ? "" : vm->end_why,
+		.exits = vm->vcpu.exits, .timer = vm->end == VM_END_REFUSED ? NULL : &t,
+	};
+	char json[RESULT_JSON_MAX];
+
+	if (t.has_lateness) {
+		t.late_min = st->late_min;
+		t.late_p50 = vapic_lateness_percentile(st, 50);
+		t.late_p99 = vapic_lateness_percentile(st, 99);
+		t.late_max = st->late_max;
+	}
+	result_format_guest(json, sizeof(json), &g);
+	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
+	       json);
+}
+
 static void guest_report(const struct vm *vm)
 {
 	const struct vcpu *v = &vm->vcpu;
@@ -1086,6 +1127,7 @@ static void guest_report(const struct vm *vm)
 		pr_info("%s\n", line);
 	}
 	guest_report_timer(vm);
+	guest_result(vm);
 }
 
 /*
@@ -1300,7 +1342,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 			     uint64_t tsc_khz, const struct hpet_info *hpet, uint64_t ioapic_base)
 {
 	const struct tv_config *cfg = bi->config;
-	unsigned int failed = 0;
+	unsigned int failed = 0, refused = 0;
 
 	if (vmx_setup_init(caps, (unsigned int)cfg->apic, &guest_vmx)) {
 		pr_err("VT-x lacks what guests need (see the capability report): no guest runs\n");
@@ -1324,8 +1366,13 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		return TV_STATUS_OK;
 	}
 	for (unsigned int i = 0; i < cfg->nr_guests; i++)
-		if (!guest_run_one(i, bi, &cfg->guests[i]))
+		if (!guest_run_one(i, bi, &cfg->guests[i])) {
 			failed++;
+			if (guest_vm.end == VM_END_REFUSED) {
+				refused++;
+				guest_result(&guest_vm);	/* guest_run_one() reports only guests that ran */
+			}
+		}
 	pr_info("%u guest(s) ran, %u ended with a non-zero code or were stopped\n",
 		cfg->nr_guests, failed);
 	pr_info("timer: %llu interrupts delivered across all guests, %llu early fires\n",
@@ -1333,5 +1380,18 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 	if (cfg->load_timers > 1)
 		pr_info("load_timers=%u: %llu synthetic timer expiries served besides the guests'\n",
 			cfg->load_timers, (unsigned long long)guest_load_served);
-	return failed ? TV_STATUS_GUEST_FAIL : TV_STATUS_OK;
+	{
+		struct result_run run = {
+			.mode = "vmx", .guests = cfg->nr_guests, .ran = cfg->nr_guests - refused,
+			.refused = refused, .failed = failed - refused,
+			.status = failed ? TV_STATUS_GUEST_FAIL : TV_STATUS_OK,
+			.early_total = guest_early_total, .timer_total = guest_timer_total,
+		};
+		char json[RESULT_JSON_MAX];
+
+		result_format_run(json, sizeof(json), &run);
+		hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(),
+		       json);
+		return (enum tv_status)run.status;
+	}
 }

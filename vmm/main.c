@@ -24,12 +24,61 @@
 #include "native.h"
 #include "pool.h"
 #include "power.h"
+#include "result.h"
 
 #define VMM_STACK_BYTES	(64U * 1024U)
 
 static struct acpi_info vmm_acpi;
 static struct hpet_info vmm_hpet;
 static struct tsc_info vmm_tsc;
+/* Boot-time constant: written once by vmm_pick_token() before any guest runs. */
+static char vmm_token_text[RESULT_TOKEN_LEN + 1];
+
+const char *vmm_token(void)
+{
+	return vmm_token_text;
+}
+
+/* RDRAND (CF = 1: a random value was returned); Intel SDM Vol. 1, 7.3.17.1: retry up to 10 times. */
+static bool vmm_rdrand(uint64_t *v)
+{
+	for (int i = 0; i < 10; i++) {
+		uint8_t ok;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The per-boot token of the result lines (vmm/result.h): RDRAND when
+ * CPUID.01H:ECX.RDRAND[bit 30] says it exists, mixed with the TSC and where
+ * the firmware put things.  Under Bochs the TSC counts instructions and
+ * RDRAND is the host's rand(), so the token may repeat from boot to boot:
+ * it is not a secret from someone who read an earlier log, only a mark no
+ * guest text can carry by accident or by copying tickvisor's lines; guest
+ * lines are told apart by their "Gn: " prefix in any case.
+ */
+static void vmm_pick_token(const struct boot_info *bi)
+{
+	struct cpuid_regs r;
+	uint64_t t = result_token_mix(0, cpu_rdtsc()), v;
+	bool hw = false;
+
+	cpu_cpuid(1, 0, &r);
+	if ((r.ecx & (1U << 30)) && vmm_rdrand(&v)) {
+		t = result_token_mix(t, v);
+		hw = true;
+	}
+	t = result_token_mix(t, bi->image_base ^ (bi->pool_base << 7) ^ bi->memmap.max_phys_addr);
+	t = result_token_mix(t, bi->memmap.conventional_bytes ^ ((uint64_t)bi->exit_boot_services_tries << 48));
+	t = result_token_mix(t, cpu_rdtsc());
+	result_token_text(t, vmm_token_text);
+	pr_info("TVTOKEN %s: this boot's result lines (TVRESULT, TVRUN, end) carry it (%s)\n",
+		vmm_token_text, hw ? "RDRAND and TSC" : "TSC and boot addresses; no RDRAND");
+}
 
 static const char vmm_vtx_remedy[] =
 	"remedy: on an Intel host, load kvm_intel with nested=1 (e.g. "
@@ -100,6 +149,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	static struct cpu_caps caps;
 	enum tv_status status;
 
+	vmm_pick_token(bi);
 	cpu_set_image(bi->image_base, bi->image_size);
 	if (cpu_tables_init(bi->memmap.max_phys_addr))
 		vmm_end(TV_STATUS_BOOT, "cannot build the VMM's CPU tables");

@@ -6,12 +6,14 @@
 
 #include <hv/errno.h>
 #include <hv/log.h>
+#include <hv/status.h>
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
 #include "config.h"
 #include "mb_loader.h"
 #include "pool.h"
+#include "result.h"
 #include "serial.h"
 #include "string.h"
 
@@ -57,6 +59,33 @@ static int native_check_free(const struct boot_info *bi, uint64_t ram_bytes)
 	return 0;
 }
 
+/*
+ * The result lines of a native run (vmm/result.h): the guest was handed the
+ * machine (it ends the run itself, so only its own EXIT line tells how it
+ * ended) or never started; then main.c ends the run with status 5.
+ */
+static void native_result(const struct tv_guest_config *gc, enum result_end end, const char *why)
+{
+	struct result_guest g = {
+		.index = 0, .name = gc->path, .verdict = result_verdict_name(end, 0),
+		.end = end == RESULT_END_HANDED ? "handed over (mode=native)" :
+		       end == RESULT_END_REFUSED ? "REFUSED" : "not started",
+		.why = why,
+	};
+	struct result_run run = {
+		.mode = "native", .guests = 1, .ran = end == RESULT_END_HANDED,
+		.refused = end == RESULT_END_REFUSED, .failed = end == RESULT_END_STOPPED,
+		.status = end == RESULT_END_HANDED ? -1 : TV_STATUS_GUEST_FAIL,
+	};
+	char json[RESULT_JSON_MAX];
+
+	result_format_guest(json, sizeof(json), &g);
+	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
+	       json);
+	result_format_run(json, sizeof(json), &run);
+	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(), json);
+}
+
 int native_run(const struct boot_info *bi)
 {
 	const struct tv_config *cfg = bi->config;
@@ -92,16 +121,20 @@ int native_run(const struct boot_info *bi)
 	}
 	if (!img || req.nr_modules != gc->nr_modules) {
 		pr_err("%s or one of its modules was not loaded from the ESP\n", gc->path);
+		native_result(gc, RESULT_END_STOPPED, "it or one of its modules was not loaded from the ESP");
 		return -HV_ENOENT;
 	}
 	rc = native_check_free(bi, gc->mem_bytes);
-	if (rc)
+	if (rc) {
+		native_result(gc, RESULT_END_STOPPED, "its memory overlaps tickvisor's (see above)");
 		return rc;
+	}
 	/* Build the guest's memory in a staging copy first: low memory is still in use until the copy. */
 	staging = pool_alloc(gc->mem_bytes, 4096);
 	if (!staging) {
 		pr_err("no room to stage %llu MiB of guest memory\n",
 		       (unsigned long long)(gc->mem_bytes >> 20));
+		native_result(gc, RESULT_END_STOPPED, "no room to stage its memory");
 		return -HV_ENOMEM;
 	}
 	req.image = img->data;
@@ -113,12 +146,14 @@ int native_run(const struct boot_info *bi)
 	rc = mb_load((uint8_t *)(uintptr_t)staging, gc->mem_bytes, &req, &res, why, sizeof(why));
 	if (rc) {
 		pr_err("%s refused: %s\n", gc->path, why);
+		native_result(gc, RESULT_END_REFUSED, why);
 		return rc;
 	}
 	pr_info("handing the machine to %s (%s, entry %#x, info %#x, %llu MiB at physical 0); "
 		"its own output follows and it ends the run\n", gc->path,
 		mb_image_kind_name(res.kind), res.entry, res.info_gpa,
 		(unsigned long long)(gc->mem_bytes >> 20));
+	native_result(gc, RESULT_END_HANDED, "");
 	serial_drain();
 	cpu_cli();
 	/*

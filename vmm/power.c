@@ -11,6 +11,7 @@
 #include "../boot/acpi.h"
 #include "../boot/boot.h"
 #include "log.h"
+#include "result.h"
 #include "serial.h"
 
 #define QEMU_DEBUG_EXIT_PORT	0xf4U
@@ -108,7 +109,9 @@ HV_NORETURN void vmm_end(enum tv_status status, const char *why)
 	log_go_sync();
 	if (power_cleanup)
 		power_cleanup();
-	pr_info("status=%d (%s), %s: %s\n", (int)status, tv_status_name(status), action, why);
+	/* The token (vmm/result.h) tells this line from any guest's imitation of it. */
+	pr_info("status=%d (%s), %s: %s [tv %s]\n", (int)status, tv_status_name(status), action, why,
+		vmm_token());
 	serial_drain();
 	if (power_halt)
 		power_halt_forever();

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The tickvisor developers
+# The result-line JSON (vmm/result.c) is pure C: link it into the host tests.
+HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/result.c)
+
+# The pattern rule's prerequisites were expanded before this file was read.
+$(UT_BINS): vmm/result.c vmm/result.h
