@@ -89,6 +89,14 @@ static const struct config_key config_keys[] = {
 	{ .name = "log", CONFIG_GLOBAL(log), .type = CONFIG_TYPE_ENUM,
 	  .values = &config_log_enum, .def = HV_LOG_INFO,
 	  .doc = "the least severe serial log level printed" },
+	{ .name = "log_ring", CONFIG_GLOBAL(log_ring), .type = CONFIG_TYPE_SIZE,
+	  .min = TV_CONFIG_LOG_RING_MIN, .max = TV_CONFIG_LOG_RING_MAX,
+	  .def = TV_CONFIG_LOG_RING_DEFAULT,
+	  .doc = "the console ring while guests run: log lines wait there for the UART instead of "
+		 "holding a VM exit; a quarter is kept for verdict lines" },
+	{ .name = "log_block", CONFIG_GLOBAL(log_block), .type = CONFIG_TYPE_BOOL, .def = 0,
+	  .doc = "when the console ring is full, wait for the UART (1) instead of dropping "
+		 "ordinary lines with a counted, reported loss (0)" },
 	{ .name = "mode", CONFIG_GLOBAL(mode), .type = CONFIG_TYPE_ENUM,
 	  .values = &config_mode_enum, .def = TV_MODE_VMX,
 	  .doc = "vmx runs the guests under VT-x; native jumps to the first guest without VMX "

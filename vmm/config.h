@@ -108,9 +108,16 @@ struct tv_guest_config {
 	unsigned int module_line[TV_CONFIG_MAX_MODULES];
 };
 
+/* The console ring (vmm/log.h LOG_RING_*: keep equal, checked there). */
+#define TV_CONFIG_LOG_RING_MIN		(4ULL << 10)
+#define TV_CONFIG_LOG_RING_MAX		(16ULL << 20)
+#define TV_CONFIG_LOG_RING_DEFAULT	(64ULL << 10)
+
 /* About 14 KiB: keep it static or in the boot context, not on a small stack. */
 struct tv_config {
 	enum hv_log_level log;
+	uint64_t log_ring;		/* console ring bytes while guests run (vmm/log.c) */
+	bool log_block;			/* a full console ring blocks instead of dropping */
 	enum tv_mode mode;
 	enum tv_vmx vmx;
 	bool halt;			/* halt instead of powering off at the end */

@@ -80,6 +80,11 @@ static void vmm_pick_token(const struct boot_info *bi)
 		vmm_token_text, hw ? "RDRAND and TSC" : "TSC and boot addresses; no RDRAND");
 }
 
+/* The config's console-ring bounds are vmm/log.h's. */
+HV_STATIC_ASSERT(TV_CONFIG_LOG_RING_MIN == LOG_RING_MIN_BYTES &&
+		 TV_CONFIG_LOG_RING_MAX == LOG_RING_MAX_BYTES &&
+		 TV_CONFIG_LOG_RING_DEFAULT == LOG_RING_DEFAULT_BYTES, "log ring bounds differ");
+
 static const char vmm_vtx_remedy[] =
 	"remedy: on an Intel host, load kvm_intel with nested=1 (e.g. "
 	"`echo 'options kvm_intel nested=1' | sudo tee /etc/modprobe.d/kvm-nested.conf` and reload it) "
@@ -180,7 +185,9 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	 * Guests may print while their timers run: from here the console is
 	 * asynchronous (issue 11), so no VM exit waits for the UART.
 	 */
-	(void)log_ring_configure(LOG_RING_DEFAULT_BYTES, false);
+	if (log_ring_configure((uint32_t)cfg->log_ring, cfg->log_block))
+		pr_warn("no console ring of %llu bytes: the console stays synchronous\n",
+			(unsigned long long)cfg->log_ring);
 	status = guest_run_all(bi, &caps, vmm_tsc.khz, &vmm_hpet, vmm_acpi.ioapic_addr);
 	log_go_sync();
 	vmx_off();

@@ -422,11 +422,11 @@ static void config_dump_is_stable_key_value_lines(void)
 			 "timeout=5\nguest=c.elf\nmem=1028K\n"), 0);
 	config_dump(&cfg, dump_collect, &d);
 	UT_STREQ(d.text,
-		 "log=debug\nmode=vmx\nvmx=auto\nhalt=1\ntimer=auto\napic=auto\n"
+		 "log=debug\nlog_ring=64K\nlog_block=0\nmode=vmx\nvmx=auto\nhalt=1\ntimer=auto\napic=auto\n"
 		 "timer_min_period_us=200\ntimer_policy=coalesce\n"
 		 "guest=\"a b.elf\"\nargs=\"x y\"\nmem=1G\nmodule=m1\ntimeout=5\n"
 		 "guest=c.elf\nargs=\"\"\nmem=1028K\ntimeout=0\n");
-	UT_EQ(d.lines, 17);
+	UT_EQ(d.lines, 19);
 }
 
 static bool guest_equal(const struct tv_guest_config *a, const struct tv_guest_config *b)
@@ -602,8 +602,8 @@ static void config_every_key_parses_its_default(void)
 		UT_CHECK_MSG(parse_file(text) == 0, "%s: %s", text, errline);
 		UT_CHECK_MSG(memcmp(&cfg, &fresh, sizeof(cfg)) == 0, "%s changed the defaults", text);
 	}
-	/* 10 global keys and 5 per guest, load_timers among them (issue 9). */
-	UT_EQ(keys, 15);
+	/* 12 global keys and 5 per guest, load_timers and log_ring among them (issues 9, 11). */
+	UT_EQ(keys, 17);
 }
 
 /* Every name in the table is a key; a near miss is an unknown key. */
