@@ -46,6 +46,7 @@
 #define C6_EAX_ARAT		(1U << 2)
 #define CD1_EAX_XSAVES		(1U << 3)
 #define CE7_EDX_INVARIANT_TSC	(1U << 8)
+#define CE1_EDX_NX		(1U << 20)
 #define CE1_EDX_RDTSCP		(1U << 27)
 #define CR4_OSXSAVE_BIT		(1ULL << 18)
 #define VCPUID_MIN_BASIC	0x16U	/* we always answer the TSC leaves 0x15/0x16 */
@@ -90,6 +91,13 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 		}
 		return;
 	}
+	/*
+	 * SDM Vol. 4, IA32_MISC_ENABLE[22] "Limit CPUID Maxval": CPUID.00H
+	 * reports 2.  The leaves above it then answer as for a CPU whose
+	 * highest basic leaf is 2 (zeros, as every leaf past the maximum here).
+	 */
+	if (cfg->is_cpuid_limited && leaf > 2U && leaf < 0x80000000U)
+		return;
 	host(leaf & 0x80000000U, 0, &max);
 	if (leaf < 0x80000000U && leaf > HV_MAX(max.eax, VCPUID_MIN_BASIC))
 		return;	/* deviation: real CPUs repeat the highest leaf; we answer zeros */
@@ -103,6 +111,8 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 	switch (leaf) {
 	case 0x0:
 		out->eax = HV_MAX(out->eax, VCPUID_MIN_BASIC);
+		if (cfg->is_cpuid_limited)
+			out->eax = 2;
 		break;
 	case 0x1:
 		out->ecx &= ~(C1_ECX_MONITOR | C1_ECX_DSCPL | C1_ECX_VMX | C1_ECX_SMX |
@@ -199,6 +209,9 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 	case 0x80000001U:
 		if (!cfg->has_rdtscp)
 			out->edx &= ~CE1_EDX_RDTSCP;
+		/* SDM Vol. 4, IA32_MISC_ENABLE[34] "XD Bit Disable": the XD flag is clear. */
+		if (cfg->is_xd_disabled)
+			out->edx &= ~CE1_EDX_NX;
 		break;
 	case 0x80000007U:
 		out->eax = out->ebx = out->ecx = 0;

@@ -22,6 +22,10 @@ struct vcpuid_config {
 	bool has_rdtscp;		/* the RDTSCP control is enabled */
 	bool has_invpcid;
 	uint64_t guest_cr4;		/* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE */
+	/* IA32_MISC_ENABLE[22] Limit CPUID Maxval: basic leaves end at 2. */
+	bool is_cpuid_limited;
+	/* IA32_MISC_ENABLE[34] XD Bit Disable: CPUID.80000001H:EDX.NX reads 0. */
+	bool is_xd_disabled;
 };
 
 typedef void (*vcpuid_host_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out);

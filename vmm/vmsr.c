@@ -13,8 +13,59 @@
 #define MSR_IA32_BIOS_SIGN_ID	0x0000008bU
 #define MSR_IA32_MCG_CAP	0x00000179U
 #define MSR_IA32_MCG_STATUS	0x0000017aU
-/* Fast strings on; BTS and PEBS unavailable (SDM Vol. 4, IA32_MISC_ENABLE). */
-#define VMSR_MISC_ENABLE	((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
+/*
+ * IA32_MISC_ENABLE (SDM Vol. 4, Table 2-2 "IA-32 Architectural MSRs", 1A0H,
+ * and the IA32_MISC_ENABLE rows of the tables for the Core processors from
+ * Sandy Bridge on, which the Bochs tigerlake model's family 6 follows):
+ *
+ *   bit  name                                 here
+ *    0   Fast-Strings Enable (R/W)            stored; REP MOVS/STOS run as
+ *                                             the host runs them either way
+ *                                             (only their speed differs)
+ *    3   Automatic Thermal Control (R/W)      stored; nothing to throttle
+ *    7   Performance Monitoring Available (R) reads 0: no PMU (CPUID.0AH is
+ *                                             empty); writes ignored
+ *   11   BTS Unavailable (R/O)                reads 1; writes ignored
+ *   12   PEBS Unavailable (R/O)               reads 1; writes ignored
+ *   16   Enhanced SpeedStep Enable (R/W)      stored; CPUID.1:ECX.EST is
+ *                                             hidden, no P-state MSRs
+ *   18   ENABLE MONITOR FSM (R/W)             stored; see below
+ *   22   Limit CPUID Maxval (R/W)             CPUID.0:EAX reads 2 (vcpuid)
+ *   23   xTPR Message Disable (R/W)           stored; no chipset to tell
+ *   34   XD Bit Disable (R/W)                 CPUID.80000001H:EDX.NX reads 0
+ *                                             (vcpuid); see below
+ *   38   Turbo Mode Disable (R/W)             stored; no turbo to disable
+ *   all other bits                            reserved: a write that sets
+ *                                             one raises #GP(0)
+ *
+ * Read-only bits keep their value whatever is written (R/O bits of an MSR
+ * are not writable, and OSes write back what they read with one bit
+ * changed, which must not fault).
+ *
+ * Bit 18: with it 0 "the MONITOR feature flag is not set (CPUID.01H:ECX[bit
+ * 3] = 0)"; with it 1 the flag shows what the CPU has.  tickvisor does not
+ * offer MONITOR/MWAIT (vcpuid clears CPUID.1:ECX.MONITOR and leaf 5, and
+ * MWAIT in a VM would need MWAIT exiting and an idle model that do not
+ * exist), so the flag stays 0 either way: a CPU without MONITOR whose
+ * bit 18 is set.  The bit still reads back as written.  Its reset value is
+ * 0, matching the absent feature.
+ *
+ * Bit 34: hides the NX flag as the SDM says.  Deviation: on hardware with
+ * XD disabled a WRMSR setting IA32_EFER.NXE raises #GP; tickvisor passes
+ * IA32_EFER through the MSR bitmap (the VMCS switches it), so a guest that
+ * ignores the hidden flag can still set NXE and use XD.  Setting bits 22 and
+ * 34 can also #GP on CPUs whose max leaf is <= 2 or that lack XD; tickvisor
+ * always reports more than 2 leaves and requires a host with XD, so both
+ * are always accepted.
+ */
+#define VMSR_MISC_PERFMON_AVAILABLE	(1ULL << 7)
+#define VMSR_MISC_RESET		(VMSR_MISC_FAST_STRINGS | VMSR_MISC_BTS_UNAVAILABLE | \
+				 VMSR_MISC_PEBS_UNAVAILABLE)
+#define VMSR_MISC_READ_ONLY	(VMSR_MISC_PERFMON_AVAILABLE | VMSR_MISC_BTS_UNAVAILABLE | \
+				 VMSR_MISC_PEBS_UNAVAILABLE)
+#define VMSR_MISC_WRITABLE	(VMSR_MISC_FAST_STRINGS | (1ULL << 3) | (1ULL << 16) | \
+				 VMSR_MISC_MONITOR_FSM | VMSR_MISC_LIMIT_CPUID_MAXVAL | \
+				 (1ULL << 23) | VMSR_MISC_XD_DISABLE | (1ULL << 38))
 #define VMSR_MTRR_DEF_TYPE_MASK	0xcffULL
 #define VMSR_MCG_STATUS_MASK	0x7ULL		/* RIPV, EIPV, MCIP */
 
@@ -35,6 +86,20 @@ void vmsr_init(struct vmsr_state *s)
 	 * everything UC).
 	 */
 	s->mtrr_def_type = 0x806ULL;
+	s->misc_enable = VMSR_MISC_RESET;
+}
+
+static int vmsr_write_misc_enable(struct vmsr_state *s, uint64_t val)
+{
+	if (val & ~(VMSR_MISC_WRITABLE | VMSR_MISC_READ_ONLY)) {
+		pr_info_ratelimited("IA32_MISC_ENABLE = %#llx: reserved bits %#llx set, #GP\n",
+				    (unsigned long long)val,
+				    (unsigned long long)(val & ~(VMSR_MISC_WRITABLE |
+								 VMSR_MISC_READ_ONLY)));
+		return -HV_EINVAL;
+	}
+	s->misc_enable = (s->misc_enable & VMSR_MISC_READ_ONLY) | (val & VMSR_MISC_WRITABLE);
+	return 0;
 }
 
 int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *val)
@@ -50,7 +115,7 @@ int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *
 		*val = s->apic_base;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		*val = VMSR_MISC_ENABLE;
+		*val = s->misc_enable;
 		return 0;
 	case MSR_IA32_MTRRCAP:		/* no variable or fixed MTRRs, no WC */
 	case MSR_IA32_PLATFORM_ID:
@@ -114,7 +179,7 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 		s->bios_sign_id = 0;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
-		return val == VMSR_MISC_ENABLE ? 0 : -HV_EINVAL;
+		return vmsr_write_misc_enable(s, val);
 	case MSR_IA32_MCG_STATUS:
 		/*
 		 * SDM Vol. 3B, "IA32_MCG_STATUS MSR": software may set or clear

@@ -11,12 +11,24 @@
 
 #include <hv/types.h>
 
+/*
+ * IA32_MISC_ENABLE bits with an effect elsewhere (SDM Vol. 4, Table 2-2
+ * "IA-32 Architectural MSRs", 1A0H).  The full bit policy is in vmsr.c.
+ */
+#define VMSR_MISC_FAST_STRINGS		(1ULL << 0)
+#define VMSR_MISC_BTS_UNAVAILABLE	(1ULL << 11)
+#define VMSR_MISC_PEBS_UNAVAILABLE	(1ULL << 12)
+#define VMSR_MISC_MONITOR_FSM		(1ULL << 18)
+#define VMSR_MISC_LIMIT_CPUID_MAXVAL	(1ULL << 22)
+#define VMSR_MISC_XD_DISABLE		(1ULL << 34)
+
 struct vmsr_state {
 	uint64_t apic_base;
 	uint64_t mtrr_def_type;
 	uint64_t tsc_adjust;
 	uint64_t bios_sign_id;
 	uint64_t mcg_status;
+	uint64_t misc_enable;	/* IA32_MISC_ENABLE as it reads back */
 };
 
 struct vmsr_effect {
@@ -34,5 +46,17 @@ void vmsr_init(struct vmsr_state *s);
 int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *val);
 int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_tsc,
 	       struct vmsr_effect *eff);
+
+/* IA32_MISC_ENABLE[22]: CPUID.0:EAX reports at most 2 (vcpuid_config.is_cpuid_limited). */
+static inline bool vmsr_is_cpuid_limited(const struct vmsr_state *s)
+{
+	return (s->misc_enable & VMSR_MISC_LIMIT_CPUID_MAXVAL) != 0;
+}
+
+/* IA32_MISC_ENABLE[34]: CPUID.80000001H:EDX.NX reads 0 (vcpuid_config.is_xd_disabled). */
+static inline bool vmsr_is_xd_disabled(const struct vmsr_state *s)
+{
+	return (s->misc_enable & VMSR_MISC_XD_DISABLE) != 0;
+}
 
 #endif /* HV_VMM_VMSR_H */

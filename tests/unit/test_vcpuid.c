@@ -293,6 +293,54 @@ static void leaf0_max_basic_leaf_at_least_0x16(void)
 	UT_EQ(guest(&c, 0, 0).eax, 0x1bU);
 }
 
+/*
+ * IA32_MISC_ENABLE[22] Limit CPUID Maxval: leaf 0 reports 2, leaves 1 and 2
+ * are unchanged, leaves 3 and up read as past the maximum (zeros here), and
+ * the extended and hypervisor leaves are untouched.
+ */
+static void misc_limit_cpuid_maxval_ends_basic_leaves_at_2(void)
+{
+	struct vcpuid_config c = base_cfg();
+	struct cpuid_regs lim, r1;
+	static const uint32_t hidden[] = { 3, 4, 7, 0xb, 0xd, 0x15, 0x16, 0x1b, 0x1c };
+	unsigned int i;
+
+	USE_HOST(bochs_tigerlake);
+	r1 = guest(&c, 1, 0);
+	c.is_cpuid_limited = true;
+	lim = guest(&c, 0, 0);
+	UT_EQ(lim.eax, 2);
+	UT_EQ(lim.ebx, 0x756e6547U);	/* the vendor string stays */
+	lim = guest(&c, 1, 0);
+	UT_CHECK(memcmp(&lim, &r1, sizeof(lim)) == 0);
+	for (i = 0; i < HV_ARRAY_SIZE(hidden); i++) {
+		lim = guest(&c, hidden[i], 0);
+		UT_CHECK_MSG(regs_zero(&lim), "leaf %#x reads zeros under the limit", hidden[i]);
+	}
+	UT_EQ(guest(&c, 0x80000000U, 0).eax, 0x80000008U);
+	UT_EQ(guest(&c, TV_CPUID_TIMING, 0).eax, 2400000U);
+	c.is_cpuid_limited = false;
+	UT_EQ(guest(&c, 0, 0).eax, 0x1bU);
+	UT_EQ(guest(&c, 0x15, 0).ebx, 2400000U);
+}
+
+/* IA32_MISC_ENABLE[34] XD Bit Disable: CPUID.80000001H:EDX[20] (NX) reads 0, nothing else moves. */
+static void misc_xd_disable_hides_nx(void)
+{
+	struct vcpuid_config c = base_cfg();
+	struct cpuid_regs on, off;
+
+	USE_HOST(bochs_tigerlake);
+	c.has_rdtscp = true;
+	on = guest(&c, 0x80000001U, 0);
+	UT_EQ((on.edx >> 20) & 1U, 1);
+	c.is_xd_disabled = true;
+	off = guest(&c, 0x80000001U, 0);
+	UT_EQ((off.edx >> 20) & 1U, 0);
+	UT_EQ(off.edx, on.edx & ~(1U << 20));
+	UT_EQ(off.ecx, on.ecx);
+}
+
 /* SDM Vol. 2A CPUID leaf 15H: TSC Hz = ECX * EBX / EAX; it must give the configured rate exactly. */
 static void leaf15_gives_configured_tsc_exactly(void)
 {
@@ -836,6 +884,8 @@ static const struct ut_case cases[] = {
 	UT_CASE(ext7_keeps_only_invariant_tsc),
 	UT_CASE(ext7_invariant_tsc_not_invented),
 	UT_CASE(basic_leaf_above_max_gives_zeros),
+	UT_CASE(misc_limit_cpuid_maxval_ends_basic_leaves_at_2),
+	UT_CASE(misc_xd_disable_hides_nx),
 	UT_CASE(ext_leaf_above_max_gives_zeros),
 	UT_CASE(leaves_outside_known_ranges_give_zeros),
 };

@@ -186,8 +186,8 @@ static void misc_enable_reads_fast_strings_no_bts_pebs(void)
 	UT_EQ((v >> 34) & 1U, 0);		/* XD Bit Disable: NX stays available */
 }
 
-/* Writing back the value read is accepted; any change raises #GP. */
-static void misc_enable_write_same_ok_change_gp(void)
+/* Writing back the value read is accepted and changes nothing. */
+static void misc_enable_write_back_same_value_ok(void)
 {
 	uint64_t v, w;
 
@@ -195,10 +195,84 @@ static void misc_enable_write_same_ok_change_gp(void)
 	UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
 	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v, 0), 0);
 	UT_CHECK(no_tsc_effect());
-	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v & ~1ULL, 0), -HV_EINVAL);
-	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v | (1ULL << 18), 0), -HV_EINVAL);
 	UT_EQ(rd(MSR_IA32_MISC_ENABLE, &w), 0);
 	UT_EQ(w, v);
+}
+
+/* Each R/W bit of the SDM tables (0, 3, 16, 18, 22, 23, 34, 38) sets and clears on its own. */
+static void misc_enable_rw_bits_set_and_clear(void)
+{
+	static const unsigned int bits[] = { 0, 3, 16, 18, 22, 23, 34, 38 };
+	unsigned int i;
+	uint64_t v0, v;
+
+	for (i = 0; i < HV_ARRAY_SIZE(bits); i++) {
+		fresh();
+		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v0), 0);
+		UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 ^ (1ULL << bits[i]), 0), 0);
+		UT_CHECK(no_tsc_effect());
+		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
+		UT_CHECK_MSG(v == (v0 ^ (1ULL << bits[i])), "bit %u toggles (%#llx)", bits[i],
+			     (unsigned long long)v);
+		UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0, 0), 0);
+		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
+		UT_CHECK_MSG(v == v0, "bit %u toggles back", bits[i]);
+	}
+}
+
+/* R/O bits 7, 11, 12 keep their value whatever is written, without a fault. */
+static void misc_enable_read_only_bits_ignore_writes(void)
+{
+	uint64_t v;
+
+	fresh();
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, 1ULL << 7, 0), 0);	/* 7 set, 11/12 cleared, 0 cleared */
+	UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
+	UT_EQ(v, (1ULL << 11) | (1ULL << 12));
+}
+
+/* Every bit outside the table is reserved: setting it raises #GP and changes nothing. */
+static void misc_enable_reserved_bits_gp(void)
+{
+	static const unsigned int ok[] = { 0, 3, 7, 11, 12, 16, 18, 22, 23, 34, 38 };
+	unsigned int bit, i;
+	uint64_t v0, v;
+
+	fresh();
+	UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v0), 0);
+	for (bit = 0; bit < 64; bit++) {
+		bool is_defined = false;
+
+		for (i = 0; i < HV_ARRAY_SIZE(ok); i++)
+			is_defined |= ok[i] == bit;
+		if (is_defined)
+			continue;
+		fake_log_reset();
+		UT_CHECK_MSG(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << bit), 0) == -HV_EINVAL,
+			     "reserved bit %u raises #GP", bit);
+		UT_CHECK_MSG(fake_log_contains("IA32_MISC_ENABLE"), "bit %u logged", bit);
+		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
+		UT_EQ(v, v0);
+	}
+	/* A reserved bit with legal changes beside it: the whole write is refused. */
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << 22) | (1ULL << 1), 0), -HV_EINVAL);
+	UT_CHECK(!vmsr_is_cpuid_limited(&st));
+}
+
+/* The CPUID effects read the state: bit 22 limits leaf 0, bit 34 hides NX. */
+static void misc_enable_cpuid_predicates_follow_bits(void)
+{
+	uint64_t v0;
+
+	fresh();
+	UT_CHECK(!vmsr_is_cpuid_limited(&st) && !vmsr_is_xd_disabled(&st));
+	UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v0), 0);
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 | VMSR_MISC_LIMIT_CPUID_MAXVAL, 0), 0);
+	UT_CHECK(vmsr_is_cpuid_limited(&st) && !vmsr_is_xd_disabled(&st));
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 | VMSR_MISC_XD_DISABLE, 0), 0);
+	UT_CHECK(!vmsr_is_cpuid_limited(&st) && vmsr_is_xd_disabled(&st));
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0, 0), 0);
+	UT_CHECK(!vmsr_is_cpuid_limited(&st) && !vmsr_is_xd_disabled(&st));
 }
 
 /* IA32_MTRRCAP: no variable ranges (VCNT 0), no fixed ranges, no WC, no SMRR; read-only. */
@@ -411,6 +485,7 @@ static void init_is_complete(void)
 	UT_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
 	UT_EQ(a.tsc_adjust, 0);
 	UT_EQ(a.mcg_status, 0);
+	UT_EQ(a.misc_enable, 0x1801);
 }
 
 static const struct ut_case cases[] = {
@@ -423,7 +498,11 @@ static const struct ut_case cases[] = {
 	UT_CASE(tsc_adjust_write_adjusts_tsc_by_delta),
 	UT_CASE(tsc_adjust_reads_back_written_value),
 	UT_CASE(misc_enable_reads_fast_strings_no_bts_pebs),
-	UT_CASE(misc_enable_write_same_ok_change_gp),
+	UT_CASE(misc_enable_write_back_same_value_ok),
+	UT_CASE(misc_enable_rw_bits_set_and_clear),
+	UT_CASE(misc_enable_read_only_bits_ignore_writes),
+	UT_CASE(misc_enable_reserved_bits_gp),
+	UT_CASE(misc_enable_cpuid_predicates_follow_bits),
 	UT_CASE(mtrrcap_reports_no_ranges),
 	UT_CASE(mtrr_def_type_starts_enabled_write_back),
 	UT_CASE(mtrr_def_type_valid_writes_read_back),
