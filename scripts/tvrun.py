@@ -69,7 +69,7 @@ MAX_MODULES = 4         # vmm/config.h TV_CONFIG_MAX_MODULES
 HDR = re.compile(r"\[[^\]]*\] +cpu[0-9]+ +[A-Z]+ +")
 GUEST_PREFIX = re.compile(r"(G[0-9]+|cal): ")
 TOKEN = re.compile(r"vmm: TVTOKEN ([0-9a-f]{16})\b")
-RESULT = re.compile(r"vmm: (TVRESULT|TVRUN) (\S+) (\{.*\})$")
+RESULT = re.compile(r"(?:vmm|native): (TVRESULT|TVRUN) (\S+) (\{.*\})$")
 END = re.compile(r"end: status=([0-9]+) \(.*\[tv ([0-9a-f]*)\]$")
 START = re.compile(r"vmm: guest ([0-9]+): [^ ]+, [0-9]+ MiB")
 LOUD = re.compile(r"\[[^\]]*\] +cpu[0-9]+ +(ERR|WARN) ")
@@ -357,6 +357,8 @@ def judge_vmx(g, idx, log, rc, run_dir):
     if r.get("name") != g.path:
         return "FAIL", f"guest {idx} in the log is {r.get('name')}, not {g.path}"
     verdict, end, why = r.get("verdict"), str(r.get("end", "")), str(r.get("why", ""))
+    if verdict in ("stopped", "timeout", "shutdown"):
+        why += f" ({r.get('exits')} exits)"
     if verdict in ("pass", "fail"):
         g.status = str(r.get("status"))
         g.clean = r.get("exit") == 0
@@ -444,7 +446,7 @@ def run_vmx(boots, o, out, bdir, boot_s):
             alive = th.is_alive()
             log = Log(f"{d}/serial.log")
             prog = [log.lines[i] for i, rest in log.own
-                    if START.match(rest) or rest.startswith(("vmm: TVRESULT ", "end: status="))]
+                    if START.match(rest) or rest.startswith(("vmm: TVRESULT ", "native: TVRESULT ", "end: status="))]
             for line in prog[shown:]:
                 print(f"  {line}"[:200], flush=True)
             shown = len(prog)
