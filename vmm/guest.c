@@ -13,6 +13,7 @@
 
 #include "../boot/boot.h"
 #include "../timer/hw_hpet.h"
+#include "../timer/plan.h"
 #include "../vmx/caps.h"
 #include "../vmx/vcpu.h"
 #include "../vmx/ept.h"
@@ -734,182 +735,228 @@ static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
 	return guest_tsc - (uint64_t)vm->vcpu.tsc_offset;
 }
 
+/* timer/plan.h orders its paths as enum vapic_path: a path is passed across as it is. */
+HV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_PATH_PREEMPT &&
+		 PLAN_PATH_HOST_IRQ == (int)VAPIC_PATH_HOST_IRQ &&
+		 PLAN_PATH_HALT_WAKE == (int)VAPIC_PATH_HALT_WAKE &&
+		 PLAN_PATH_HALT_PREEMPT == (int)VAPIC_PATH_HALT_PREEMPT &&
+		 PLAN_PATH_OTHER_EXIT == (int)VAPIC_PATH_OTHER_EXIT &&
+		 PLAN_PATH_COUNT == (int)VAPIC_PATH_COUNT, "plan paths differ from vapic paths");
+
+static enum plan_backend guest_plan_backend(enum hosttimer_backend b)
+{
+	return b == HOSTTIMER_PREEMPT ? PLAN_BACKEND_PREEMPT :
+	       b == HOSTTIMER_POLL ? PLAN_BACKEND_POLL : PLAN_BACKEND_HOST_IRQ;
+}
+
+/* What the delivery planner needs to know of this vCPU's calibration and backends. */
+static struct plan_timing guest_plan_timing(const struct vm *vm)
+{
+	struct plan_timing t = {
+		.margin = vm->apic.margin,
+		.spin_slack = GUEST_SPIN_SLACK,
+		.running = guest_plan_backend(guest_timers.running),
+		.halted = guest_plan_backend(guest_timers.halted),
+		.preempt_safety_net = guest_timers.preempt_safety_net,
+	};
+
+	return t;
+}
+
+/* The vCPU's state at host TSC host_now; the caller fills in the deadline and the rest. */
+static struct plan_input guest_plan_input(const struct vm *vm, uint64_t host_now,
+					  enum vapic_path path)
+{
+	struct plan_input in = {
+		.now_host = host_now,
+		.tsc_offset = (uint64_t)vm->vcpu.tsc_offset,
+		.deadline_guest = PLAN_NONE,
+		.path = (enum plan_path)path,
+		.halted = vm->halted,
+		.guest_if = vm->last_rflags & RFLAGS_IF,
+		.event_pending = false,
+		.timeout_host = vm->deadline_tsc ? vm->deadline_tsc : PLAN_NONE,
+		.queue_host = PLAN_NONE,
+	};
+
+	return in;
+}
+
+/* The host queue's earliest deadline besides this vCPU's own (the load generator's). */
+static uint64_t guest_queue_others(void)
+{
+	if (!guest_nr_load)
+		return PLAN_NONE;
+	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	return hosttimer_earliest();
+}
+
 /*
  * A halted vCPU waits in VMX root for its earliest deadline (or, with the
- * preemption-timer backend, in the HLT activity state).  It wakes `margin`
- * ticks early; the deadline is then handled as of itself and the entry
- * spins to it (*spin_to), like the running paths.
+ * preemption-timer backend, in the HLT activity state), as plan_halt()
+ * says; after the wait, plan_wake() handles the deadline as of itself and
+ * the entry spins to it (*spin_until, host TSC), like the running paths.
+ * *woke_at is the guest TSC of the last wake-up.
  * @return false when the VM must stop (it can never wake, or its timeout passed).
  */
-static bool guest_wait_halted(struct vm *vm, uint64_t *spin_to, uint64_t *woke_at)
+static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct plan_input *in,
+			      uint64_t *spin_until, uint64_t *woke_at)
 {
 	struct vapic *a = &vm->apic;
+	struct vmx_exit_action act;
 
 	while (vm->halted) {
-		uint64_t now = guest_tsc_host_now(vm), d, until = HOSTTIMER_NONE, woke;
-		uint64_t m = a->margin[VAPIC_PATH_HALT_WAKE];
+		struct plan_halt h;
+		struct plan_wake w;
 
-		if (vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic)) {
-			vm->halted = false;
-			break;
+		in->now_host = cpu_rdtsc();
+		in->event_pending = vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic);
+		if (!in->event_pending) {
+			/* Only then: the getter also stamps when a new deadline was armed. */
+			in->deadline_guest = vapic_next_deadline(a, in->now_host + in->tsc_offset);
+			in->queue_host = guest_queue_others();
 		}
-		d = vapic_next_deadline(a, now);
-		if (d == VTIMER_NONE && !vm->deadline_tsc) {
-			struct vmx_exit_action act;
-
+		h = plan_halt(t, in);
+		switch (h.action) {
+		case PLAN_HALT_RUN:
+			vm->halted = false;
+			return true;
+		case PLAN_HALT_STOP:
 			guest_stop(vm, VM_END_STOPPED, &act, "halted with IF=1 but no timer armed and "
 				   "no interrupt pending: the vCPU can never wake");
 			return false;
-		}
-		if (guest_timers.halted == HOSTTIMER_PREEMPT) {
+		case PLAN_HALT_IN_GUEST:
 			/* The console, while idle, up to the preemption timer's early exit. */
-			log_drain_until(HV_MIN(hosttimer_earliest(), d == VTIMER_NONE ? HOSTTIMER_NONE :
-					       guest_to_host(vm, d)), a->margin[VAPIC_PATH_HALT_PREEMPT]);
+			log_drain_until(HV_MIN(hosttimer_earliest(), in->deadline_guest == PLAN_NONE ?
+					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
+					a->margin[VAPIC_PATH_HALT_PREEMPT]);
 			vmx_vcpu_set_halted(true);
 			return true;
+		case PLAN_HALT_SERVE_QUEUE:
+			(void)hosttimer_wait(guest_timers.halted, h.wait_until_host, 0);
+			guest_load_serve();
+			continue;
+		case PLAN_HALT_WAIT:
+			break;
 		}
-		if (d != VTIMER_NONE)
-			until = guest_to_host(vm, d);
-		if (vm->deadline_tsc)
-			until = HV_MIN(until, vm->deadline_tsc);
-		if (guest_nr_load) {
-			uint64_t q;
-
-			hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-			q = hosttimer_earliest();
-			if (q < until - HV_MIN(until, m)) {
-				/* Another timer is due first: serve it and wait again. */
-				(void)hosttimer_wait(guest_timers.halted, q, 0);
-				guest_load_serve();
-				continue;
-			}
-		}
-		log_drain_until(until, m);	/* the console, while idle, never past the wake-up */
-		(void)hosttimer_wait(guest_timers.halted, until, m);
+		/* the console, while idle, never past the wake-up */
+		log_drain_until(h.wait_until_host, 0);
+		(void)hosttimer_wait(guest_timers.halted, h.wait_until_host, 0);
 		guest_load_serve();
-		if (vm->deadline_tsc && cpu_rdtsc() >= vm->deadline_tsc) {
-			struct vmx_exit_action act;
-
+		in->now_host = cpu_rdtsc();
+		w = plan_wake(t, in);
+		if (w.stop == PLAN_STOP_TIMEOUT) {
 			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
 			return false;
 		}
-		woke = guest_tsc_host_now(vm);
-		if (d != VTIMER_NONE && d > woke && d - woke <= m + GUEST_SPIN_SLACK) {
-			vapic_expire(a, d, VAPIC_PATH_HALT_WAKE, woke);
-			*spin_to = d;
-			*woke_at = woke;
-		} else {
-			vapic_expire(a, woke, VAPIC_PATH_HALT_WAKE, woke);
-			*woke_at = woke;
-		}
+		*woke_at = in->now_host + in->tsc_offset;
+		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_PATH_HALT_WAKE, *woke_at);
+		if (w.expiry.spin_until_host)
+			*spin_until = w.expiry.spin_until_host;
 	}
 	return true;
 }
 
-/* Arm the timer hardware for the next run: returns the preemption-timer distance (0: none). */
+/*
+ * Arm the timer hardware for the next run as plan_arm() says: the vCPU's
+ * host-queue entry, the host interrupt backend, and the returned
+ * preemption-timer distance (0: none).  in holds the vCPU's state as of
+ * this entry; the clock, the deadline and the host queue are read here.
+ */
+static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, struct plan_input *in)
+{
+	struct plan_arm p;
+
+	in->now_host = cpu_rdtsc();
+	in->halted = vm->halted;
+	in->deadline_guest = vapic_next_deadline(&vm->apic, in->now_host + in->tsc_offset);
+	in->queue_host = guest_queue_others();
+	p = plan_arm(t, in);
+	hosttimer_set(HOSTTIMER_ID_VTIMER, p.host_deadline);
+	hosttimer_arm_for_run(guest_timers.running, p.host_early);
+	return p.preempt_ticks;
+}
+
+/* @return the preemption-timer distance for the next run (0: none). */
 static uint64_t guest_arm_timers(struct vm *vm)
 {
+	struct plan_timing t = guest_plan_timing(vm);
+	struct plan_input in = guest_plan_input(vm, 0, VAPIC_PATH_OTHER_EXIT);
+
+	return guest_arm_planned(vm, &t, &in);
+}
+
+/* Inject what plan_inject() says may go in at this entry (one event per entry). */
+static void guest_inject_events(struct vm *vm)
+{
 	struct vapic *a = &vm->apic;
-	uint64_t d, host_now, preempt_at;
+	struct plan_events ev;
+	struct plan_inject p;
 
-	host_now = cpu_rdtsc();
-	preempt_at = vm->deadline_tsc ? vm->deadline_tsc : HOSTTIMER_NONE;
-	d = vapic_next_deadline(a, guest_tsc_host_now(vm));
-	if (d == VTIMER_NONE) {
-		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-		hosttimer_arm_for_run(guest_timers.running, 0);
-	} else if (guest_timers.running == HOSTTIMER_PREEMPT || vm->halted) {
-		uint64_t dh = guest_to_host(vm, d);
-		uint64_t m = a->margin[vm->halted ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT];
-
-		preempt_at = HV_MIN(preempt_at, dh > m ? dh - m : 0);
-		hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-		hosttimer_arm_for_run(guest_timers.running, 0);
-	} else {
-		uint64_t dh = guest_to_host(vm, d);
-
-		hosttimer_set(HOSTTIMER_ID_VTIMER, dh);
-		hosttimer_arm_for_run(guest_timers.running, a->margin[VAPIC_PATH_HOST_IRQ]);
-		if (guest_timers.preempt_safety_net && !(vm->last_rflags & RFLAGS_IF))
-			preempt_at = HV_MIN(preempt_at, dh);
+	ev.nmi_pending = vlapic_has_nmi(&a->lapic);
+	ev.nmi_open = ev.nmi_pending && vmx_vcpu_can_inject_nmi();
+	ev.intr_pending = vapic_has_deliverable(a);
+	ev.intr_open = ev.intr_pending && vmx_vcpu_can_inject_intr();
+	ev.timer_fire_pending = a->fire_pending;
+	p = plan_inject(&ev);
+	if (p.inject_nmi) {
+		(void)vlapic_take_nmi(&a->lapic);
+		vmx_vcpu_inject_nmi();
 	}
-	if (guest_nr_load && guest_timers.running == HOSTTIMER_PREEMPT)
-		preempt_at = HV_MIN(preempt_at, hosttimer_earliest());
-	return preempt_at == HOSTTIMER_NONE ? 0 :
-	       preempt_at > host_now ? preempt_at - host_now : 1;
+	if (p.nmi_window != PLAN_WINDOW_KEEP)
+		vmx_vcpu_set_nmi_window(&guest_vmx, p.nmi_window == PLAN_WINDOW_SET);
+	if (p.take_intr) {
+		int vec = vapic_take_vector(a, guest_tsc_host_now(vm));
+
+		if (vec != VLAPIC_NO_VECTOR)
+			vmx_vcpu_inject_intr((uint8_t)vec);
+	}
+	if (p.note_blocked)
+		vapic_note_blocked(a);
+	vmx_vcpu_set_intr_window(&guest_vmx, p.intr_window);
 }
 
 /*
- * Everything between two exits that concerns the LAPIC: expire the timer
- * (spinning the last few ticks when the exit was armed early, so that
- * nothing is ever delivered before its deadline), wait while halted, inject
- * what may be delivered, and arm the timer hardware for the next run.
+ * Everything between two exits that concerns the LAPIC, each step planned
+ * by timer/plan.h and executed here: expire the timer (at the deadline
+ * itself, with a spin to it, when the exit was armed early: never early),
+ * wait while halted, inject what may be delivered, and arm the timer
+ * hardware for the next run.
  * @return false when the VM must stop.
  */
 static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
 {
 	struct vapic *a = &vm->apic;
-	uint64_t now, d, spin_to = 0;
-	uint64_t ready_from = vm->last_exit_tsc, woke = 0;
+	struct plan_timing t;
+	struct plan_input in;
+	struct plan_expiry e;
+	uint64_t spin_until, ready_from = vm->last_exit_tsc, woke = 0;
 
 	guest_load_serve();
-	now = guest_tsc_host_now(vm);
-	/*
-	 * Never early, minimally late: a timer exit armed `margin` ticks before
-	 * the deadline is handled as of the deadline itself, and the entry waits
-	 * (spins) until the guest TSC has reached it.
-	 */
-	d = vapic_next_deadline(a, now);
-	if (path != VAPIC_PATH_OTHER_EXIT && d != VTIMER_NONE && d > now &&
-	    d - now <= a->margin[path] + GUEST_SPIN_SLACK)
-		spin_to = d;
-	vapic_expire(a, spin_to ? spin_to : now, path, vm->last_exit_tsc);
+	t = guest_plan_timing(vm);
+	in = guest_plan_input(vm, cpu_rdtsc(), path);
+	in.deadline_guest = vapic_next_deadline(a, in.now_host + in.tsc_offset);
+	e = plan_expire(&t, &in);
+	spin_until = e.spin_until_host;
+	vapic_expire(a, e.expire_at_guest, path, vm->last_exit_tsc);
 	if (vm->halted) {
-		bool was_halted = true;
-
-		if (!guest_wait_halted(vm, &spin_to, &woke))
+		if (!guest_wait_halted(vm, &t, &in, &spin_until, &woke))
 			return false;
-		if (was_halted && woke) {
+		if (woke) {
 			path = VAPIC_PATH_HALT_WAKE;
 			ready_from = woke;
 		}
 	}
-
-	if (vlapic_has_nmi(&a->lapic)) {
-		if (vmx_vcpu_can_inject_nmi()) {
-			(void)vlapic_take_nmi(&a->lapic);
-			vmx_vcpu_inject_nmi();
-			vmx_vcpu_set_nmi_window(&guest_vmx, false);
-		} else {
-			vmx_vcpu_set_nmi_window(&guest_vmx, true);
-		}
-	}
-	if (vapic_has_deliverable(a)) {
-		if (vmx_vcpu_can_inject_intr()) {
-			int vec = vapic_take_vector(a, guest_tsc_host_now(vm));
-
-			if (vec != VLAPIC_NO_VECTOR)
-				vmx_vcpu_inject_intr((uint8_t)vec);
-			vmx_vcpu_set_intr_window(&guest_vmx, false);
-		} else {
-			vapic_note_blocked(a);
-			vmx_vcpu_set_intr_window(&guest_vmx, true);
-		}
-	} else {
-		if (a->fire_pending)
-			vapic_note_blocked(a);
-		vmx_vcpu_set_intr_window(&guest_vmx, false);
-	}
-
+	guest_inject_events(vm);
 	if (vm->vapic_page) {
 		vapic_sync_to_page(a, vm->vapic_page);
 		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
 	}
-	*preempt_ticks = guest_arm_timers(vm);
-	vm->adapt_path = path != VAPIC_PATH_OTHER_EXIT && a->inject_pending ? (int)path : -1;
+	*preempt_ticks = guest_arm_planned(vm, &t, &in);
+	vm->adapt_path = plan_adapt_path((enum plan_path)path, a->inject_pending);
 	vm->adapt_from = guest_to_host(vm, ready_from);
 	/* The spin itself happens in vmx_vcpu_enter(), right before VMRESUME. */
-	vm->spin_until_host = spin_to ? guest_to_host(vm, spin_to) : 0;
+	vm->spin_until_host = spin_until;
 	return true;
 }
 
