@@ -28,7 +28,8 @@ counted, and a guest that exits 0 must back them up, but they never make a
 verdict PASS on their own.  Natively only the guest's EXIT line tells how it
 ended: tickvisor has handed the machine over.
 
-Options: --cfg (tests/guests.cfg), --dir the images (build/guests), --out
+Options (build/ is $BUILD when set): --cfg (tests/guests.cfg), --dir the
+images (build/guests), --out
 the work folder (build/test/guests-MODE: ESPs, serial logs, NAME.log its
 part of the log, NAME.out its own lines without prefixes, report.tap),
 --results the log for scripts/summary.sh (build/results/guests-bochs-MODE.log:
@@ -64,6 +65,8 @@ import time
 NAME = "run-guests-tickvisor"
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(SCRIPTS)
+# make exports BUILD=... given on its command line: the defaults follow it.
+BUILD = os.environ.get("BUILD") or "build"
 MAX_GUESTS = 16         # vmm/config.h TV_CONFIG_MAX_GUESTS
 MAX_MODULES = 4         # vmm/config.h TV_CONFIG_MAX_MODULES
 HDR = re.compile(r"\[[^\]]*\] +cpu[0-9]+ +[A-Z]+ +")
@@ -143,8 +146,8 @@ def parse_cfg(path):
 
 
 def parse_args(argv):
-    opts = {"mode": "", "cfg": f"{REPO}/tests/guests.cfg", "dir": f"{REPO}/build/guests",
-            "group": "", "out": "", "results": "", "efi": f"{REPO}/build/tickvisor.efi",
+    opts = {"mode": "", "cfg": f"{REPO}/tests/guests.cfg", "dir": f"{REPO}/{BUILD}/guests",
+            "group": "", "out": "", "results": "", "efi": f"{REPO}/{BUILD}/tickvisor.efi",
             "jobs": "1", "msrs": "strict", "label": "", "bochsrc": [], "tv-config": [],
             "rejudge": False, "only": []}
     i = 0
@@ -490,8 +493,8 @@ def main():
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")   # serial bytes as they came
     o = parse_args(sys.argv[1:])
     mode = o["mode"]
-    out = o["out"] or f"{REPO}/build/test/guests-{mode}"
-    results = o["results"] or f"{REPO}/build/results/guests-bochs-{mode}.log"
+    out = o["out"] or f"{REPO}/{BUILD}/test/guests-{mode}"
+    results = o["results"] or f"{REPO}/{BUILD}/results/guests-bochs-{mode}.log"
     scale, boot_s = os.environ.get("TV_BOCHS_TIMEOUT_SCALE", "3"), os.environ.get("TV_BOCHS_BOOT_S", "120")
     if not re.fullmatch(r"[1-9][0-9]*", scale) or not boot_s.isdigit():
         die("TV_BOCHS_TIMEOUT_SCALE and TV_BOCHS_BOOT_S must be numbers")
