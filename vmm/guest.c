@@ -21,6 +21,7 @@
 #include "fmt.h"
 #include "gwalk.h"
 #include "hosttimer.h"
+#include "hostrtc.h"
 #include "insn.h"
 #include "hypercall.h"
 #include "log.h"
@@ -120,6 +121,8 @@ static void guest_handle_cpuid(struct vm *vm, const struct vmx_exit_info *e,
 		.has_rdtscp = guest_vmx.proc2 & PROC2_RDTSCP,
 		.has_invpcid = guest_vmx.proc2 & PROC2_INVPCID,
 		.guest_cr4 = e->cr4,
+		.is_cpuid_limited = vmsr_is_cpuid_limited(&guest_msrs),
+		.is_xd_disabled = vmsr_is_xd_disabled(&guest_msrs),
 	};
 	struct cpuid_regs r;
 	struct vm_guest_regs *g = &vm->vcpu.regs;
@@ -252,7 +255,8 @@ static void guest_handle_io(struct vm *vm, const struct vmx_exit_info *e,
 	}
 	val = is_in ? 0 : (uint32_t)g->rax;
 	hv_memset(&eff, 0, sizeof(eff));
-	(void)vio_access_port(&vm->io, port, size, !is_in, &val, &eff);
+	/* The RTC runs on the host TSC: guest time, unmoved by the guest's own TSC writes. */
+	(void)vio_access_port(&vm->io, port, size, !is_in, &val, e->tsc, &eff);
 	if (is_in) {
 		uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
 
@@ -1265,6 +1269,11 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 		mb_image_kind_name(res.kind), res.entry, res.info_gpa, res.load_start,
 		res.load_end);
 	vio_init(&vm->io, vm->ram_bytes, 1);
+	{
+		uint64_t rtc_tsc, rtc_s = hostrtc_read_unix(&rtc_tsc);
+
+		vio_start_rtc(&vm->io, rtc_s, rtc_tsc, guest_tsc_khz * 1000ULL);
+	}
 	if (vapic_init(&vm->apic, guest_tsc_khz, bi->config->timer_min_period_us,
 		       (enum vtimer_policy)bi->config->timer_policy)) {
 		vm->end = VM_END_STOPPED;

@@ -69,6 +69,13 @@ HV_STATIC_ASSERT(VIO_DEBUG_EXIT_BASE == TV_DEBUG_EXIT_PORT, "one exit port");
 #define PM1A_CNT_BOCHS		0xB004U
 #define PM1_CNT_SLP_EN		0x2000U
 
+/*
+ * System Control Port A (IBM PS/2; Intel PIIX/ICH "Port 92h"): bit 0
+ * ALT_RST (a 0->1 transition resets the processor), bit 1 ALT_A20_GATE.
+ */
+#define PORT92_FAST_RESET	0x01U
+#define PORT92_A20		0x02U
+
 #define POST_CODE_PORT		0x80U
 #define IO_DELAY_PORT		0xEDU
 
@@ -357,9 +364,27 @@ static void bochs_write(struct vio_state *io, uint8_t v, struct vio_effect *eff)
 	}
 }
 
+/*
+ * Port 0x92.  The A20 bit reads back as written, but A20 is always enabled in
+ * a VM (EPT maps guest-physical addresses as they are; nothing wraps at
+ * 1 MiB), so clearing it changes nothing else.  The reset bit reads 0 and
+ * its 0->1 edge asks for a reset of the machine.  The other bits (security
+ * lock, disk LEDs) read 0.
+ */
+static uint8_t port92_access(struct vio_state *io, bool is_write, uint8_t v,
+			     struct vio_effect *eff)
+{
+	if (!is_write)
+		return io->port92 & PORT92_A20;
+	if ((v & PORT92_FAST_RESET) && !(io->port92 & PORT92_FAST_RESET))
+		eff->reset_requested = true;
+	io->port92 = v & (PORT92_FAST_RESET | PORT92_A20);
+	return 0;
+}
+
 /* One byte of an access to a byte-wide port; unknown ports read 0xFF. */
 static uint8_t vio_access_byte(struct vio_state *io, uint16_t port, bool is_write, uint8_t v,
-			       struct vio_effect *eff)
+			       uint64_t now, struct vio_effect *eff)
 {
 	if (vio_is_in(port, VIO_UART_BASE, UART_PORTS)) {
 		if (!is_write)
@@ -384,6 +409,14 @@ static uint8_t vio_access_byte(struct vio_state *io, uint16_t port, bool is_writ
 		/* QEMU ignores data writes since 2.4; a byte write never selects. */
 		return is_write ? 0U : fwcfg_read_data(io);
 	}
+	if (port == RTC_INDEX_PORT || port == RTC_DATA_PORT) {
+		if (!is_write)
+			return rtc_read(&io->rtc, port == RTC_DATA_PORT, now);
+		rtc_write(&io->rtc, port == RTC_DATA_PORT, v, now);
+		return 0;
+	}
+	if (port == VIO_PORT92)
+		return port92_access(io, is_write, v, eff);
 	if (port == VIO_BOCHS_SHUTDOWN) {
 		if (is_write)
 			bochs_write(io, v, eff);
@@ -456,10 +489,18 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus)
 	if (nr_cpus == 0)
 		nr_cpus = 1;
 	io->nr_cpus = (uint16_t)HV_MIN(nr_cpus, 0xFFFFU);
+	/* A20 on, as firmware leaves it; the clock stopped until vio_start_rtc(). */
+	io->port92 = PORT92_A20;
+	rtc_init(&io->rtc, 0, 0, 0);
+}
+
+void vio_start_rtc(struct vio_state *io, uint64_t unix_seconds, uint64_t now, uint64_t tsc_hz)
+{
+	rtc_init(&io->rtc, unix_seconds, now, tsc_hz);
 }
 
 int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool is_write,
-		    uint32_t *val, struct vio_effect *eff)
+		    uint32_t *val, uint64_t now, struct vio_effect *eff)
 {
 	uint32_t result = 0;
 	unsigned int i;
@@ -477,7 +518,7 @@ int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool
 		for (i = 0; i < size; i++) {
 			uint8_t b = (uint8_t)(*val >> (i * 8U));
 
-			b = vio_access_byte(io, (uint16_t)(port + i), is_write, b, eff);
+			b = vio_access_byte(io, (uint16_t)(port + i), is_write, b, now, eff);
 			result |= (uint32_t)b << (i * 8U);
 		}
 		if (!is_write)

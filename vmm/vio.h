@@ -52,6 +52,14 @@
  *                all-ones and writes are dropped.
  *   0x80, 0xED   POST code and I/O-delay ports: writes dropped, reads
  *                all-ones, silently.
+ *   0x70/0x71    CMOS RTC and NVRAM (MC146818A): vmm/rtc.h says what is
+ *                modelled.  The clock stands still until vio_start_rtc().
+ *                No IRQ 8 is ever raised (no interrupt path exists); the
+ *                flags in register C are set and read as on the chip.
+ *   0x92         System Control Port A: bit 1 (A20) reads back as written,
+ *                but A20 is always on in a VM (no wrap at 1 MiB); bit 0
+ *                reads 0 and its 0->1 edge sets vio_effect.reset_requested;
+ *                bits 7:2 read 0.
  *   every other  Unhandled: reads all-ones of the access size, writes
  *                dropped, vio_effect.unhandled set for the caller to log
  *                rate-limited.  This includes the PIT (0x40-0x43) and port
@@ -70,6 +78,8 @@
 
 #include <hv/types.h>
 
+#include "rtc.h"
+
 /* Longest guest serial line forwarded in one piece, without the prefix. */
 #define VIO_LINE_MAX		256U
 
@@ -82,6 +92,7 @@
 #define VIO_BOCHS_SHUTDOWN	0x8900U
 #define VIO_PCI_CONFIG_ADDRESS	0xCF8U
 #define VIO_PCI_CONFIG_DATA	0xCFCU
+#define VIO_PORT92		0x92U
 
 struct vuart {
 	uint8_t ier;
@@ -128,6 +139,8 @@ struct vio_state {
 	unsigned int bochs_matched;	/* bytes of "Shutdown" seen in a row */
 	uint64_t ram_bytes;	/* fw_cfg RAM_SIZE */
 	uint16_t nr_cpus;	/* fw_cfg NB_CPUS */
+	struct vrtc rtc;	/* CMOS clock and NVRAM, ports 0x70/0x71 */
+	uint8_t port92;		/* bits 1:0 of System Control Port A as written */
 };
 
 struct vio_effect {
@@ -144,6 +157,14 @@ struct vio_effect {
 
 	/* Bochs "Shutdown" or ACPI SLP_EN: stop this VM as a power-off. */
 	bool shutdown_requested;
+
+	/*
+	 * Port 0x92 bit 0 went from 0 to 1: the guest reset the machine.
+	 * tickvisor cannot restart a guest from its entry point, so the caller
+	 * ends the VM with the reason "the guest reset itself through port
+	 * 0x92" (a distinct end, not a power-off and not a failure).
+	 */
+	bool reset_requested;
 
 	/*
 	 * A complete guest serial line, without '\n' and already sanitized;
@@ -171,6 +192,9 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus);
  * @param size 1, 2 or 4 bytes.
  * @param val for a write, the value (bits above size ignored); for a read,
  *        receives the value, zero-extended from size bytes.
+ * @param now the VM's time in ticks of the rate given to vio_start_rtc()
+ *        (vmm/ passes the host TSC at the exit: guest time without the
+ *        guest's own TSC writes); only the RTC uses it.
  * @param eff cleared, then filled with what the caller must do.
  * @pre io, val and eff are not NULL.  String I/O (INS/OUTS, REP) is one
  *      call per element.
@@ -178,7 +202,15 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus);
  * @retval -HV_EINVAL size is not 1, 2 or 4 (nothing done; *val untouched).
  */
 int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool is_write,
-		    uint32_t *val, struct vio_effect *eff);
+		    uint32_t *val, uint64_t now, struct vio_effect *eff);
+
+/*
+ * @brief Start the CMOS clock (vio_init() leaves it stopped at 1970).
+ * @param unix_seconds the time at `now`, in seconds since 1970-01-01 UTC
+ *        (or local time, as the host's CMOS keeps it).
+ * @param tsc_hz rate of the `now` ticks given to vio_access_port().
+ */
+void vio_start_rtc(struct vio_state *io, uint64_t unix_seconds, uint64_t now, uint64_t tsc_hz);
 
 /*
  * @brief Hand out the unfinished serial line, if any (at the end of a VM,

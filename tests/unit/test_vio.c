@@ -13,6 +13,8 @@
 
 static struct vio_state io;
 static struct vio_effect eff;
+/* The VM's time for the accesses (only the RTC reads it). */
+static uint64_t now_tick;
 /* The last line a test saw handed out, NUL-terminated for UT_STREQ. */
 static char line[VIO_LINE_MAX + 1];
 static unsigned int lines_seen;
@@ -20,6 +22,7 @@ static unsigned int lines_seen;
 static void reset(void)
 {
 	vio_init(&io, RAM_64M, 2);
+	now_tick = 0;
 	lines_seen = 0;
 	line[0] = '\0';
 }
@@ -37,13 +40,13 @@ static uint32_t in(uint16_t port, unsigned int size)
 {
 	uint32_t v = 0xA5A5A5A5U;
 
-	UT_EQ(vio_access_port(&io, port, size, false, &v, &eff), 0);
+	UT_EQ(vio_access_port(&io, port, size, false, &v, now_tick, &eff), 0);
 	return v;
 }
 
 static void out(uint16_t port, unsigned int size, uint32_t v)
 {
-	UT_EQ(vio_access_port(&io, port, size, true, &v, &eff), 0);
+	UT_EQ(vio_access_port(&io, port, size, true, &v, now_tick, &eff), 0);
 	note_line();
 }
 
@@ -626,6 +629,77 @@ static void unknown_port_write_is_dropped_and_flagged(void)
 	UT_EQ(eff.value, 0xBEEF);	/* reported masked to the access size */
 }
 
+/* Port 0x92: A20 reads back (it is always on in a VM), bit 0's 0->1 edge asks for a reset. */
+static void port92_a20_reads_back(void)
+{
+	reset();
+	UT_EQ(in(0x92, 1), 0x02);	/* firmware leaves A20 on */
+	UT_CHECK(!eff.unhandled);
+	out(0x92, 1, 0x00);
+	UT_CHECK(!eff.reset_requested && !eff.unhandled);
+	UT_EQ(in(0x92, 1), 0x00);
+	out(0x92, 1, 0xFE);		/* bits 7:2 are not kept; reset bit 0 stays 0 */
+	UT_CHECK(!eff.reset_requested);
+	UT_EQ(in(0x92, 1), 0x02);
+}
+
+static void port92_reset_bit_rising_edge_requests_reset(void)
+{
+	reset();
+	out(0x92, 1, 0x03);
+	UT_CHECK(eff.reset_requested);
+	UT_CHECK(!eff.shutdown_requested && !eff.exit_requested && !eff.unhandled);
+	UT_EQ(in(0x92, 1), 0x02);	/* bit 0 reads 0 */
+	out(0x92, 1, 0x03);		/* still 1: no new edge */
+	UT_CHECK(!eff.reset_requested);
+	out(0x92, 1, 0x02);
+	UT_CHECK(!eff.reset_requested);
+	out(0x92, 1, 0x01);		/* 0 -> 1 again */
+	UT_CHECK(eff.reset_requested);
+}
+
+/* A 16-bit write at 0x91 reaches 0x92 with its high byte (the ISA split). */
+static void port92_reached_by_a_split_access(void)
+{
+	reset();
+	out(0x91, 2, 0x0100);
+	UT_CHECK(eff.reset_requested);
+	UT_CHECK(eff.unhandled);	/* 0x91 itself is nobody's */
+}
+
+/* 0x70 selects, 0x71 reads: the CMOS clock answers through vio. */
+static void cmos_ports_reach_the_rtc(void)
+{
+	reset();
+	vio_start_rtc(&io, 946684800ULL + 59U, 0, 1000U);	/* 2000-01-01 00:00:59, 1 kHz */
+	UT_EQ(in(0x70, 1), 0xFF);	/* the index port is write-only */
+	UT_CHECK(!eff.unhandled);
+	out(0x70, 1, 0x00);
+	UT_EQ(in(0x71, 1), 0x59);
+	UT_CHECK(!eff.unhandled);
+	now_tick = 1000;		/* one second later: 00:01:00 */
+	UT_EQ(in(0x71, 1), 0x00);
+	out(0x70, 1, 0x02);
+	UT_EQ(in(0x71, 1), 0x01);
+	out(0x70, 1, 0x8D);		/* register D with NMI disabled */
+	UT_EQ(in(0x71, 1), 0x80);
+	UT_CHECK(rtc_is_nmi_disabled(&io.rtc));
+	out(0x70, 1, 0x40);
+	out(0x71, 1, 0x5A);
+	UT_EQ(in(0x71, 1), 0x5A);
+	UT_CHECK(!rtc_is_nmi_disabled(&io.rtc));
+}
+
+/* Until vio_start_rtc the clock stands still. */
+static void cmos_clock_stopped_before_start(void)
+{
+	reset();
+	out(0x70, 1, 0x00);
+	UT_EQ(in(0x71, 1), 0x00);
+	now_tick = 1ULL << 40;
+	UT_EQ(in(0x71, 1), 0x00);
+}
+
 static void pit_and_speaker_ports_are_unhandled(void)
 {
 	static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
@@ -645,9 +719,9 @@ static void bad_access_size_is_refused(void)
 	uint32_t v = 0x11223344U;
 
 	reset();
-	UT_EQ(vio_access_port(&io, THR, 3, true, &v, &eff), -HV_EINVAL);
-	UT_EQ(vio_access_port(&io, THR, 0, false, &v, &eff), -HV_EINVAL);
-	UT_EQ(vio_access_port(&io, THR, 8, false, &v, &eff), -HV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 3, true, &v, 0, &eff), -HV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 0, false, &v, 0, &eff), -HV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 8, false, &v, 0, &eff), -HV_EINVAL);
 	UT_EQ(v, 0x11223344U);
 	vio_flush_uart(&io, &eff);
 	UT_CHECK(eff.out_line == NULL);
@@ -768,6 +842,11 @@ static const struct ut_case cases[] = {
 	UT_CASE(bochs_partial_string_does_nothing),
 	UT_CASE(bochs_garbled_string_starts_over),
 	UT_CASE(acpi_slp_en_write_requests_shutdown),
+	UT_CASE(port92_a20_reads_back),
+	UT_CASE(port92_reset_bit_rising_edge_requests_reset),
+	UT_CASE(port92_reached_by_a_split_access),
+	UT_CASE(cmos_ports_reach_the_rtc),
+	UT_CASE(cmos_clock_stopped_before_start),
 };
 
 UT_MAIN("vio", cases)
