@@ -29,6 +29,7 @@ enum vm_end {
 	VM_END_STOPPED,		/* stopped by tickvisor: fault, isolation, unknown exit */
 	VM_END_TIMEOUT,		/* the guest's timeout= passed */
 	VM_END_REFUSED,		/* the image was refused before it ran */
+	VM_END_RESET,		/* the guest reset itself (port 0x92 bit 0): no re-run, stopped */
 };
 
 struct vcpu {
@@ -38,6 +39,9 @@ struct vcpu {
 	struct vm *vm;
 	uint64_t exits;
 	uint64_t exits_by_reason[64];
+	/* Host TSC ticks spent in the exit handler (guest_handle_exit), per basic exit reason. */
+	uint64_t exit_cost_sum[64];
+	uint64_t exit_cost_max[64];
 	int64_t tsc_offset;		/* guest TSC = host TSC + tsc_offset */
 };
 
