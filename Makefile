@@ -149,14 +149,11 @@ test-insn-diff:
 	@$(MAKE) --no-print-directory insn-diff | tee $(BUILD)/results/insn-diff.log; exit $${PIPESTATUS[0]}
 
 # The guests natively on QEMU TCG (-kernel): each guest's checks, and one
-# verdict line per guest from the runner's RESULT lines.
+# verdict line per guest (the runner, scripts/tvqemu.py, writes the log).
 test-guests-qemu-results:
 	@mkdir -p $(BUILD)/results $(BUILD)/test
+	@: > $(BUILD)/results/guests-qemu.log
 	@$(MAKE) --no-print-directory test-guests-qemu > $(BUILD)/test/guests-qemu.out 2>&1; rc=$$?; \
-	sed -n -e 's/^\(PASS\|FAIL\|SKIP\): /\1: qemu-native: /p' \
-		-e 's/^RESULT: \([^ ]*\) PASS\(.*\)/PASS: guest\/\1\/qemu-native\2/p' \
-		-e 's/^RESULT: \([^ ]*\) \([A-Z]*\)\(.*\)/FAIL: guest\/\1\/qemu-native \2\3/p' \
-		$(BUILD)/test/guests-qemu.out > $(BUILD)/results/guests-qemu.log; \
 	tail -12 $(BUILD)/test/guests-qemu.out; exit $$rc
 
 # ---------------------------------------------------------------------------
@@ -177,7 +174,7 @@ test-timer-matrix: $(BUILD)/tickvisor.efi guests
 	@rc=0; printf '%s\n' $(TIMER_MATRIX) | xargs -P 2 -I{} sh -c ' \
 		t=$${1%%:*}; a=$${1#*:}; \
 		scripts/run-guests-tickvisor.sh --mode vmx --group timer --label -$$t-$$a \
-			--tv-config timer=$$t --tv-config apic=$$a \
+			--efi $(BUILD)/tickvisor.efi --dir $(BUILD)/guests --tv-config timer=$$t --tv-config apic=$$a \
 			--out $(BUILD)/test/timer-$$t-$$a \
 			--results $(BUILD)/results/timer-$$t-$$a.log > $(BUILD)/test/timer-$$t-$$a.out 2>&1; \
 		r=$$?; echo "timer=$$t apic=$$a: $$(grep -c "^ok" $(BUILD)/test/timer-$$t-$$a.out) ok, \
@@ -187,7 +184,7 @@ test-timer-matrix: $(BUILD)/tickvisor.efi guests
 	[ -r $(BUILD)/results/timer-cnl.log ] && args="$$args cnl-auto=$(BUILD)/results/timer-cnl.log"; \
 	for c in $(TIMER_MATRIX); do t=$${c%%:*}; a=$${c#*:}; \
 		args="$$args $$t-$$a=$(BUILD)/results/timer-$$t-$$a.log"; done; \
-	scripts/compare-verdicts.sh $$args | tee $(BUILD)/results/timer-verdicts.log; \
+	python3 scripts/tvrun.py --compare $$args | tee $(BUILD)/results/timer-verdicts.log; \
 	[ $${PIPESTATUS[0]} -eq 0 ] || rc=1; exit $$rc
 
 # Bochs's corei3_cnl model has no APIC-register virtualization: apic=auto
@@ -197,7 +194,7 @@ test-timer-fallback: $(BUILD)/tickvisor.efi guests
 	@scripts/deps.sh bochs
 	@mkdir -p $(BUILD)/results
 	@BOCHS_CPU=corei3_cnl scripts/run-guests-tickvisor.sh --mode vmx --group timer --label -cnl \
-		--out $(BUILD)/test/timer-cnl --results $(BUILD)/results/timer-cnl.log \
+		--efi $(BUILD)/tickvisor.efi --dir $(BUILD)/guests --out $(BUILD)/test/timer-cnl --results $(BUILD)/results/timer-cnl.log \
 		> $(BUILD)/test/timer-cnl.out 2>&1; rc=$$?; \
 	grep -E '^(ok|not ok)' $(BUILD)/test/timer-cnl.out; \
 	if grep -q 'xAPIC MMIO path: access' $(BUILD)/test/timer-cnl/serial.log; then \

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The tickvisor developers
-"""tvrun.py --mode vmx|native [--cfg FILE] [--dir DIR]
+"""tvrun.py [--platform bochs] --mode vmx|native [--cfg FILE] [--dir DIR]
        [--group G] [--out DIR] [--results FILE] [--efi FILE] [--jobs N]
        [--msrs strict|lenient] [--bochsrc LINE]... [--rejudge] [NAME...]
+tvrun.py --platform qemu ...     (the guests natively on QEMU TCG: tvqemu.py)
+tvrun.py --compare LABEL=RESULTS_LOG...   (the same verdicts in every run)
 
 Run the selftest guests of tests/guests.cfg (all, the named ones, or one
 group) under tickvisor in Bochs (scripts/run-bochs.sh), judge each against
@@ -178,7 +180,7 @@ def parse_args(argv):
 
 
 def usage():
-    print("\n".join(__doc__.split("\n")[:3]), file=sys.stderr)
+    print("\n".join(__doc__.split("\n")[:5]), file=sys.stderr)
     sys.exit(2)
 
 
@@ -489,7 +491,70 @@ def run_native(guests, o, out, boot_s):
         list(pool.map(one, guests))
 
 
+CHECK = re.compile(r"(?:\[[^\]]*\] cpu[0-9]+ [A-Z]+ +)?(?:G[0-9]+: )?([A-Za-z0-9_.-]+: )?(PASS|FAIL|SKIP): (.*)")
+
+
+def compare(args):
+    """--compare LABEL=RESULTS_LOG...: the same verdict for every check in every run (issue 5).
+
+    Each argument names one run: a label and its results log (the PASS:/FAIL:/SKIP: lines
+    --results writes).  A check is keyed by its guest name and its rule up to the first " ("
+    (measured values differ between runs), at most "guest: face: group: rule" (so a SKIP
+    line's reason, ": Bochs keeps ...", does not make it another check); the runner's own
+    guest/, fuzz/ and layering lines are not checks.  Prints one PASS:/FAIL: line: FAIL when a
+    check passes in one run and fails (or both) in another; checks skipped in some runs only
+    (the platform deviates, e.g. Bochs's own LAPIC natively) are listed, not differences.
+    Returns the exit status: 0, 1 on a difference or a missing or empty log, 2 on usage."""
+    if len(args) < 2:
+        print("usage: tvrun.py --compare LABEL=RESULTS_LOG LABEL=RESULTS_LOG...", file=sys.stderr)
+        return 2
+    seen, order = {}, []    # key -> {run label: verdict or MIXED}
+    for arg in args:
+        label, log = arg.split("=", 1) if "=" in arg else (arg, arg)
+        if not os.access(log, os.R_OK):
+            print(f"FAIL: verdicts/identical (no results file {log} for {label})")
+            return 1
+        n = 0
+        for line in read_text(log).split("\n"):
+            m = CHECK.fullmatch(line)
+            key = (m.group(1) or "") + m.group(3) if m else ""
+            if not m or key.startswith(("guest/", "fuzz/", "layering")):
+                continue
+            key = ": ".join(key.split("\t")[0].split(" (")[0].split(": ")[:4])
+            runs = seen.setdefault(key, {})
+            order += [] if runs else [key]
+            runs[label] = m.group(2) if runs.get(label, m.group(2)) == m.group(2) else "MIXED"
+            n += 1
+        if not n:
+            print(f"FAIL: verdicts/identical (no checks in {log} for {label})")
+            return 1
+    diff = skipdiff = 0
+    for key in sorted(order):
+        v = list(seen[key].values())
+        p, f, s, m = (v.count(x) for x in ("PASS", "FAIL", "SKIP", "MIXED"))
+        if f or m:
+            diff += 1
+            print(f"  differs: {key} (pass {p}, fail {f}, skip {s}, mixed {m})")
+        elif s and p:
+            skipdiff += 1
+            print(f"  skipped in {s} of {p + s} runs (the platform deviates): {key}")
+    if diff:
+        print(f"FAIL: verdicts/identical ({diff} of {len(order)} checks differ across {len(args)} runs)")
+    else:
+        print(f"PASS: verdicts/identical ({len(order)} checks, no pass/fail difference across {len(args)} "
+              f"runs; {skipdiff} skipped on some platform)")
+    return 1 if diff else 0
+
+
 def main():
+    if sys.argv[1:2] == ["--compare"]:
+        return compare(sys.argv[2:])
+    if sys.argv[1:3] == ["--platform", "qemu"]:
+        sys.dont_write_bytecode = True      # no __pycache__ in scripts/
+        import tvqemu       # the guests natively on QEMU TCG: tvqemu.py
+        return tvqemu.main(sys.argv[3:])
+    if sys.argv[1:3] == ["--platform", "bochs"]:
+        del sys.argv[1:3]
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")   # serial bytes as they came
     o = parse_args(sys.argv[1:])
     mode = o["mode"]

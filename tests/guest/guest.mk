@@ -8,7 +8,7 @@
 #                          (objcopy -O elf32-i386 of the 64-bit link), the
 #                          form QEMU -kernel needs and tickvisor loads.
 #   make test-guests-qemu  run every tests/guests.cfg entry natively on QEMU
-#                          TCG (scripts/run-guest-qemu.sh --cfg).
+#                          TCG (scripts/tvrun.py --platform qemu).
 
 GUEST_CC      ?= gcc
 GUEST_LD      ?= ld
@@ -81,4 +81,5 @@ $(GUEST_OUT)/bad_truncated.elf: $(GUEST_OUT)/hello.elf
 guests: $(GUEST_ELFS) $(GUEST_BAD)
 
 test-guests-qemu: guests
-	$(Q)scripts/run-guest-qemu.sh --cfg tests/guests.cfg --dir $(GUEST_OUT)
+	$(Q)python3 scripts/tvrun.py --platform qemu --cfg tests/guests.cfg --dir $(GUEST_OUT) \
+		--out $(BUILD)/test/guests-qemu --results $(BUILD)/results/guests-qemu.log
