@@ -83,9 +83,19 @@ uint32_t vlapic_read_for_page(const struct vlapic *v, uint32_t offset)
 
 void vlapic_page_image(const struct vlapic *v, uint32_t *page)
 {
-	/* Register i sits at byte offset i * 16: dword i * 4.  Bytes 4-15 of
-	 * each line are never read by the CPU's virtualization (reads must lie
-	 * in bytes 0-3) and are left as they are. */
+	/*
+	 * What vlapic_read_for_page() gives for every offset, done in one pass
+	 * (it runs before every VM entry with a virtual-APIC page): regs[] as it
+	 * is, since the model keeps 0 in its write-only and reserved slots, then
+	 * the four registers regs[] does not hold.  Register i sits at byte offset i * 16: dword i * 4.  Bytes
+	 * 4-15 of each line are never read by the CPU's virtualization (reads
+	 * must lie in bytes 0-3) and are left as they are.  test_vapic_page
+	 * checks the result against vlapic_read_for_page() after every step.
+	 */
 	for (uint32_t i = 0; i < VLAPIC_REG_SLOTS; i++)
-		page[i * 4U] = vlapic_read_for_page(v, i << 4);
+		page[i * 4U] = v->regs[i];
+	page[APIC_REG_APR / 4U] = 0;
+	page[APIC_REG_PPR / 4U] = vlapic_get_ppr(v);
+	page[APIC_REG_TMICT / 4U] = vtimer_read_tmict(&v->timer);
+	page[APIC_REG_TMCCT / 4U] = 0;
 }

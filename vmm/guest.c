@@ -76,6 +76,15 @@ static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *a
 static void guest_dump_trace(const struct vm *vm, unsigned int max);
 static void guest_map_apic_page(struct vm *vm);
 
+/* Close the running stage of the exit path at host TSC now and start the next one. */
+static inline void guest_stage(struct vm *vm, enum vcpu_stage stage)
+{
+	uint64_t now = cpu_rdtsc();
+
+	vm->vcpu.stage_sum[stage] += now - vm->vcpu.stage_mark;
+	vm->vcpu.stage_mark = now;
+}
+
 static void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act,
 		       const char *fmt, ...)
 {
@@ -944,6 +953,8 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 	struct plan_expiry e;
 	uint64_t spin_until, ready_from = vm->last_exit_tsc, woke = 0;
 
+	/* The console ring gets what the UART takes now (one FIFO, never a wait). */
+	log_pump();
 	guest_load_serve();
 	t = guest_plan_timing(vm);
 	in = guest_plan_input(vm, cpu_rdtsc(), path);
@@ -958,13 +969,18 @@ static bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *pr
 			path = VAPIC_PATH_HALT_WAKE;
 			ready_from = woke;
 		}
+		vm->vcpu.stage_mark = cpu_rdtsc();	/* the wait is no cost of the exit path */
 	}
+	guest_stage(vm, VCPU_STAGE_EXPIRE);
 	guest_inject_events(vm);
+	guest_stage(vm, VCPU_STAGE_INJECT);
 	if (vm->vapic_page) {
 		vapic_sync_to_page(a, vm->vapic_page);
 		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
 	}
+	guest_stage(vm, VCPU_STAGE_PAGE);
 	*preempt_ticks = guest_arm_planned(vm, &t, &in);
+	guest_stage(vm, VCPU_STAGE_ARM);
 	vm->adapt_path = plan_adapt_path((enum plan_path)path, a->inject_pending);
 	vm->adapt_from = guest_to_host(vm, ready_from);
 	/* The spin itself happens in vmx_vcpu_enter(), right before VMRESUME. */
@@ -1201,6 +1217,7 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
 	enum vapic_path path = VAPIC_PATH_OTHER_EXIT;
 	uint64_t delivered = 0;
 
+	vm->vcpu.stage_mark = cpu_rdtsc();
 	while (vm->end == VM_END_NONE) {
 		struct vmx_exit_info exit;
 		struct vmx_exit_action act;
@@ -1227,6 +1244,11 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
 			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
 			break;
 		}
+		vm->vcpu.stage_sum[VCPU_STAGE_ENTER] += exit.entry_tsc - exit.spin_ticks -
+						       HV_MIN(vm->vcpu.stage_mark,
+							      exit.entry_tsc - exit.spin_ticks);
+		vm->vcpu.stage_mark = exit.tsc;
+		guest_stage(vm, VCPU_STAGE_SNAPSHOT);
 		vapic_note_entry(&vm->apic, exit.entry_tsc + (uint64_t)vm->vcpu.tsc_offset);
 		/*
 		 * The margin to learn is the whole cost from the timer exit (or
@@ -1240,19 +1262,22 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
 		if (vm->vapic_page)
 			vapic_sync_from_page(&vm->apic, vm->vapic_page, guest_tsc_now(vm, &exit));
 		hv_memset(&act, 0, sizeof(act));
+		guest_stage(vm, VCPU_STAGE_BOOKKEEP);
 		{
 			/* The handler's own cost, per reason: make bench publishes the bound. */
-			uint64_t t0 = cpu_rdtsc(), dt;
+			uint64_t t0 = vm->vcpu.stage_mark, dt;
 			unsigned int r = exit.reason & 63U;
 
 			guest_handle_exit(vm, &exit, &act);
-			dt = cpu_rdtsc() - t0;
+			guest_stage(vm, VCPU_STAGE_HANDLER);
+			dt = vm->vcpu.stage_mark - t0;
 			vm->vcpu.exit_cost_sum[r] += dt;
 			vm->vcpu.exit_cost_max[r] = HV_MAX(vm->vcpu.exit_cost_max[r], dt);
 		}
 		if (act.stop)
 			break;
 		vmx_vcpu_apply(&vm->vcpu, &exit, &act);
+		guest_stage(vm, VCPU_STAGE_APPLY);
 		path = guest_path_of(&exit);
 	}
 	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
@@ -1264,6 +1289,13 @@ static void guest_loop(struct vm *vm, uint64_t cal_fires)
  * spent in its handler.  make bench collects the maxima: the published bound
  * of how long tickvisor's own work may hold a due interrupt at an exit.
  */
+static const char *const guest_stage_names[VCPU_STAGE_COUNT] = {
+	[VCPU_STAGE_SNAPSHOT] = "snapshot", [VCPU_STAGE_BOOKKEEP] = "bookkeeping",
+	[VCPU_STAGE_HANDLER] = "handler", [VCPU_STAGE_APPLY] = "apply",
+	[VCPU_STAGE_EXPIRE] = "expire", [VCPU_STAGE_INJECT] = "inject",
+	[VCPU_STAGE_PAGE] = "apic-page", [VCPU_STAGE_ARM] = "arm", [VCPU_STAGE_ENTER] = "enter",
+};
+
 static void guest_report_exit_costs(const struct vm *vm)
 {
 	const struct vcpu *v = &vm->vcpu;
@@ -1279,6 +1311,15 @@ static void guest_report_exit_costs(const struct vm *vm)
 					 (unsigned long long)(v->exit_cost_sum[r] /
 							      v->exits_by_reason[r]),
 					 (unsigned long long)v->exit_cost_max[r]);
+	pr_info("%s\n", line);
+	if (!v->exits)
+		return;
+	n = hv_snprintf(line, sizeof(line), "guest %u exit path by stage (host TSC ticks per exit, "
+			"average over %llu):", vm->index, (unsigned long long)v->exits);
+	for (unsigned int st = 0; st < VCPU_STAGE_COUNT && n > 0 && (size_t)n < sizeof(line); st++)
+		n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
+				 guest_stage_names[st],
+				 (unsigned long long)(v->stage_sum[st] / v->exits));
 	pr_info("%s\n", line);
 }
 
@@ -1349,6 +1390,8 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	vmx_vcpu_destroy(&vm->vcpu);
 	guest_report(vm);
 	guest_report_exit_costs(vm);
+	/* Between guests nothing is due: let this guest's backlog out before the next one runs. */
+	log_flush();
 	ok = (vm->end == VM_END_DEBUG_EXIT || vm->end == VM_END_HYPERCALL_EXIT) &&
 	     vm->exit_value == 0;
 	pool_release_to(mark);

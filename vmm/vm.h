@@ -32,6 +32,23 @@ enum vm_end {
 	VM_END_RESET,		/* the guest reset itself (port 0x92 bit 0): no re-run, stopped */
 };
 
+/*
+ * The stages of one exit-to-entry round trip, as guest_loop() times them
+ * (host TSC ticks, summed over all exits): what a null exit costs, where.
+ */
+enum vcpu_stage {
+	VCPU_STAGE_SNAPSHOT,	/* VM exit -> the exit snapshot read (vmx_vcpu_enter) */
+	VCPU_STAGE_BOOKKEEP,	/* margins, last exit, virtual-APIC page -> model */
+	VCPU_STAGE_HANDLER,	/* guest_handle_exit */
+	VCPU_STAGE_APPLY,	/* vmx_vcpu_apply: RIP, injection of exceptions */
+	VCPU_STAGE_EXPIRE,	/* plan and expire the timer (guest_before_entry) */
+	VCPU_STAGE_INJECT,	/* NMI / interrupt injection or windows */
+	VCPU_STAGE_PAGE,	/* model -> virtual-APIC page, TPR threshold */
+	VCPU_STAGE_ARM,		/* host timer queue and preemption timer */
+	VCPU_STAGE_ENTER,	/* VMCS writes up to VMRESUME, less any spin */
+	VCPU_STAGE_COUNT,
+};
+
 struct vcpu {
 	struct vm_guest_regs regs;	/* first: vmx/entry.asm takes its address */
 	uint64_t vmcs_pa;
@@ -42,6 +59,8 @@ struct vcpu {
 	/* Host TSC ticks spent in the exit handler (guest_handle_exit), per basic exit reason. */
 	uint64_t exit_cost_sum[64];
 	uint64_t exit_cost_max[64];
+	uint64_t stage_sum[VCPU_STAGE_COUNT];
+	uint64_t stage_mark;		/* host TSC where the current stage began */
 	int64_t tsc_offset;		/* guest TSC = host TSC + tsc_offset */
 };
 
