@@ -56,6 +56,7 @@ ALL_CONFIGS = [f"{t}:{a}" for t in ("preempt", "hpet", "tsc-deadline", "poll")
                for a in ("apicv", "access", "ept")]
 FULL_PERIODS = 1000000
 COST = re.compile(r"vmm: guest ([0-9]+) exit handler cost by reason \([^)]*\):((?: [0-9]+:[0-9]+/[0-9]+/[0-9]+)*)")
+STAGE = re.compile(r"vmm: guest [0-9]+ exit path by stage \(host TSC ticks per exit, average over ([0-9]+)\):(.*)")
 BOOT = re.compile(r" boot: tickvisor [^ ]+ \(git ([^)]+)\)")
 # Exit reason names: vmx/names.c's table (SDM Vol. 3D Appendix C), read, not copied.
 EXIT_NAMES = {int(n): t for n, t in re.findall(r'\[([0-9]+)\] = "([^"]+)"', tvrun.read_text(
@@ -444,6 +445,26 @@ def exit_costs(B):
     return cost
 
 
+def stages(B, md):
+    """The exit path by stage (vmm/guest.c): per configuration the per-exit average over its guests."""
+    tot, names = {}, []
+    for c in B.cfgs[1:]:
+        for _, _, log in B.tv_results(c):
+            for _, rest in log.own:
+                m = STAGE.match(rest)
+                for st, v in zip(m.group(2).split()[::2], m.group(2).split()[1::2]) if m else ():
+                    names += [st] if st not in names else []
+                    e = tot.setdefault((st, c), [0, 0])
+                    e[0], e[1] = e[0] + int(v) * int(m.group(1)), e[1] + int(m.group(1))
+    if not tot:
+        return ["(no \"exit path by stage\" lines in the logs: a tickvisor older than that report)"]
+    avg = {k: v[0] // v[1] for k, v in tot.items() if v[1]}
+    rows = [[st] + [str(avg.get((st, c), "-")) for c in B.cfgs[1:]] for st in names]
+    rows.append(["sum"] + [str(sum(avg.get((st, c), 0) for st in names)) if any((st, c) in avg for st in names)
+                           else "-" for c in B.cfgs[1:]])
+    return table(rows, ["stage"] + [c if md else short(c) for c in B.cfgs[1:]], md)
+
+
 def cost_table(B, cost, md):
     reasons = sorted({r for r, _ in cost})
     rows = []
@@ -696,6 +717,8 @@ def report(out):
         L += h("latency p99 at a glance") + pivot(B, "p99", md, "latency-")
         L += h("VM exit handler cost by exit reason (host TSC ticks; count/avg/max per configuration, all "
                "bench guests)") + (cost_table(B, cost, md) if cost else ["(no exit-cost lines in the logs)"])
+        L += h("VM exit path by stage (host TSC ticks per exit, average over every exit of the bench guests)") + \
+            stages(B, md)
         L += h("every figure") + main_table(rows, md)
         L += h("periodic drift") + drift(B, md)
         L += h(f"scale: latency p99 with N timers due on one pCPU (timer={t}, apic={a})") + scale(B, md)
