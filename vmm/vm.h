@@ -12,6 +12,9 @@
 
 #include "vapic.h"
 #include "vio.h"
+#include "vmsr.h"
+
+struct pcpu;
 
 /* Guest GPRs as vmx/entry.asm saves and restores them: keep the offsets. */
 struct vm_guest_regs {
@@ -64,8 +67,13 @@ struct vcpu {
 	int64_t tsc_offset;		/* guest TSC = host TSC + tsc_offset */
 };
 
+#define VM_PREFIX_MAX	8U	/* "G12: " and its NUL */
+
 struct vm {
+	struct pcpu *pcpu;		/* the physical CPU it runs on */
 	unsigned int index;
+	char prefix[VM_PREFIX_MAX];	/* its log lines' prefix: "G<index>: " */
+	struct vmsr_state msrs;		/* the emulated MSRs (vmm/vmsr.c) */
 	const char *name;		/* the guest's path on the ESP */
 	uint8_t *ram;			/* host pointer = host physical address of GPA 0 */
 	uint64_t ram_bytes;
@@ -87,5 +95,21 @@ struct vm {
 	char end_why[160];
 	struct vcpu vcpu;
 };
+
+/*
+ * @brief The guest GPR that an instruction's register number n (0-15, Intel
+ *        order: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15) names, NULL for RSP
+ *        (it lives in the VMCS, not in regs).
+ */
+static inline uint64_t *vcpu_gpr(struct vcpu *v, unsigned int n)
+{
+	uint64_t *map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
+		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+
+	return map[n & 15U];
+}
 
 #endif /* HV_VMM_VM_H */

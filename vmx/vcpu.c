@@ -498,17 +498,6 @@ void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 	}
 }
 
-static uint64_t *vmx_gpr(struct vcpu *v, unsigned int n)
-{
-	uint64_t *map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, NULL, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10,
-		&v->regs.r11, &v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-
-	return map[n & 15U];
-}
-
 /*
  * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": a guest
  * MOV to CR0/CR4 exits only when it would change an owned bit against its
@@ -536,7 +525,7 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 		val = (exit->cr0 & ~0xeULL) | ((exit->qualification >> 16) & 0xfULL);
 		cr = 0;
 	} else if (type == 0) {
-		val = reg == 4 ? exit->rsp : *vmx_gpr(v, reg);
+		val = reg == 4 ? exit->rsp : *vcpu_gpr(v, reg);
 	} else {
 		pr_err("CR%u access type %u is not handled\n", cr, type);
 		act->stop = true;

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/* Before each VM entry: expire, wait while halted, inject, arm, as the delivery planner says. */
+#define pr_prefix "vmm: "
+
+#include "guest_priv.h"
+
+#include <hv/errno.h>
+#include <hv/hypercall_abi.h>
+#include <hv/log.h>
+#include <x86/cpu.h>
+#include <x86/msr.h>
+#include <x86/vmcs_fields.h>
+
+#include "../boot/boot.h"
+#include "../timer/hw_hpet.h"
+#include "../timer/plan.h"
+#include "../vmx/caps.h"
+#include "../vmx/ept.h"
+#include "config.h"
+#include "fmt.h"
+#include "gwalk.h"
+#include "hostrtc.h"
+#include "insn.h"
+#include "hypercall.h"
+#include "log.h"
+#include "logring.h"
+#include "mb_loader.h"
+#include "pool.h"
+#include "result.h"
+#include "string.h"
+#include "vcpuid.h"
+#include "vmsr.h"
+
+enum vapic_path guest_path_of(const struct vmx_exit_info *e)
+{
+	if (e->reason == EXIT_REASON_PREEMPTION_TIMER)
+		return e->activity == ACTIVITY_HLT ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT;
+	if (e->reason == EXIT_REASON_EXTERNAL_INTR)
+		return VAPIC_PATH_HOST_IRQ;
+	return VAPIC_PATH_OTHER_EXIT;
+}
+
+static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
+{
+	return guest_tsc - (uint64_t)vm->vcpu.tsc_offset;
+}
+
+/* timer/plan.h orders its paths as enum vapic_path: a path is passed across as it is. */
+HV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_PATH_PREEMPT &&
+		 PLAN_PATH_HOST_IRQ == (int)VAPIC_PATH_HOST_IRQ &&
+		 PLAN_PATH_HALT_WAKE == (int)VAPIC_PATH_HALT_WAKE &&
+		 PLAN_PATH_HALT_PREEMPT == (int)VAPIC_PATH_HALT_PREEMPT &&
+		 PLAN_PATH_OTHER_EXIT == (int)VAPIC_PATH_OTHER_EXIT &&
+		 PLAN_PATH_COUNT == (int)VAPIC_PATH_COUNT, "plan paths differ from vapic paths");
+
+static enum plan_backend guest_plan_backend(enum hosttimer_backend b)
+{
+	return b == HOSTTIMER_PREEMPT ? PLAN_BACKEND_PREEMPT :
+	       b == HOSTTIMER_POLL ? PLAN_BACKEND_POLL : PLAN_BACKEND_HOST_IRQ;
+}
+
+/* What the delivery planner needs to know of this vCPU's calibration and backends. */
+static struct plan_timing guest_plan_timing(const struct vm *vm)
+{
+	struct plan_timing t = {
+		.margin = vm->apic.margin,
+		.spin_slack = GUEST_SPIN_SLACK,
+		.running = guest_plan_backend(vm->pcpu->timers.running),
+		.halted = guest_plan_backend(vm->pcpu->timers.halted),
+		.preempt_safety_net = vm->pcpu->timers.preempt_safety_net,
+	};
+
+	return t;
+}
+
+/* The vCPU's state at host TSC host_now; the caller fills in the deadline and the rest. */
+static struct plan_input guest_plan_input(const struct vm *vm, uint64_t host_now,
+					  enum vapic_path path)
+{
+	struct plan_input in = {
+		.now_host = host_now,
+		.tsc_offset = (uint64_t)vm->vcpu.tsc_offset,
+		.deadline_guest = PLAN_NONE,
+		.path = (enum plan_path)path,
+		.halted = vm->halted,
+		.guest_if = vm->last_rflags & RFLAGS_IF,
+		.event_pending = false,
+		.timeout_host = vm->deadline_tsc ? vm->deadline_tsc : PLAN_NONE,
+		.queue_host = PLAN_NONE,
+	};
+
+	return in;
+}
+
+/* The host queue's earliest deadline besides this vCPU's own (the load generator's). */
+static uint64_t guest_queue_others(const struct vm *vm)
+{
+	if (!vm->pcpu->load.n)
+		return PLAN_NONE;
+	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	return hosttimer_earliest();
+}
+
+/*
+ * A halted vCPU waits in VMX root for its earliest deadline (or, with the
+ * preemption-timer backend, in the HLT activity state), as plan_halt()
+ * says; after the wait, plan_wake() handles the deadline as of itself and
+ * the entry spins to it (*spin_until, host TSC), like the running paths.
+ * *woke_at is the guest TSC of the last wake-up.
+ * @return false when the VM must stop (it can never wake, or its timeout passed).
+ */
+static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct plan_input *in,
+			      uint64_t *spin_until, uint64_t *woke_at)
+{
+	struct vapic *a = &vm->apic;
+	struct vmx_exit_action act;
+
+	while (vm->halted) {
+		struct plan_halt h;
+		struct plan_wake w;
+
+		in->now_host = cpu_rdtsc();
+		in->event_pending = vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic);
+		if (!in->event_pending) {
+			/* Only then: the getter also stamps when a new deadline was armed. */
+			in->deadline_guest = vapic_next_deadline(a, in->now_host + in->tsc_offset);
+			in->queue_host = guest_queue_others(vm);
+		}
+		h = plan_halt(t, in);
+		switch (h.action) {
+		case PLAN_HALT_RUN:
+			vm->halted = false;
+			return true;
+		case PLAN_HALT_STOP:
+			guest_stop(vm, VM_END_STOPPED, &act, "halted with IF=1 but no timer armed and "
+				   "no interrupt pending: the vCPU can never wake");
+			return false;
+		case PLAN_HALT_IN_GUEST:
+			/* The console, while idle, up to the preemption timer's early exit. */
+			log_drain_until(HV_MIN(hosttimer_earliest(), in->deadline_guest == PLAN_NONE ?
+					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
+					a->margin[VAPIC_PATH_HALT_PREEMPT]);
+			vmx_vcpu_set_halted(true);
+			return true;
+		case PLAN_HALT_SERVE_QUEUE:
+			(void)hosttimer_wait(vm->pcpu->timers.halted, h.wait_until_host, 0);
+			loadgen_serve(&vm->pcpu->load);
+			continue;
+		case PLAN_HALT_WAIT:
+			break;
+		}
+		/* the console, while idle, never past the wake-up */
+		log_drain_until(h.wait_until_host, 0);
+		(void)hosttimer_wait(vm->pcpu->timers.halted, h.wait_until_host, 0);
+		loadgen_serve(&vm->pcpu->load);
+		in->now_host = cpu_rdtsc();
+		w = plan_wake(t, in);
+		if (w.stop == PLAN_STOP_TIMEOUT) {
+			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
+			return false;
+		}
+		*woke_at = in->now_host + in->tsc_offset;
+		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_PATH_HALT_WAKE, *woke_at);
+		if (w.expiry.spin_until_host)
+			*spin_until = w.expiry.spin_until_host;
+	}
+	return true;
+}
+
+/*
+ * Arm the timer hardware for the next run as plan_arm() says: the vCPU's
+ * host-queue entry, the host interrupt backend, and the returned
+ * preemption-timer distance (0: none).  in holds the vCPU's state as of
+ * this entry; the clock, the deadline and the host queue are read here.
+ */
+static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, struct plan_input *in)
+{
+	struct plan_arm p;
+
+	in->now_host = cpu_rdtsc();
+	in->halted = vm->halted;
+	in->deadline_guest = vapic_next_deadline(&vm->apic, in->now_host + in->tsc_offset);
+	in->queue_host = guest_queue_others(vm);
+	p = plan_arm(t, in);
+	hosttimer_set(HOSTTIMER_ID_VTIMER, p.host_deadline);
+	hosttimer_arm_for_run(vm->pcpu->timers.running, p.host_early);
+	return p.preempt_ticks;
+}
+
+/* @return the preemption-timer distance for the next run (0: none). */
+uint64_t guest_arm_timers(struct vm *vm)
+{
+	struct plan_timing t = guest_plan_timing(vm);
+	struct plan_input in = guest_plan_input(vm, 0, VAPIC_PATH_OTHER_EXIT);
+
+	return guest_arm_planned(vm, &t, &in);
+}
+
+/* Inject what plan_inject() says may go in at this entry (one event per entry). */
+static void guest_inject_events(struct vm *vm)
+{
+	struct vapic *a = &vm->apic;
+	struct plan_events ev;
+	struct plan_inject p;
+
+	ev.nmi_pending = vlapic_has_nmi(&a->lapic);
+	ev.nmi_open = ev.nmi_pending && vmx_vcpu_can_inject_nmi();
+	ev.intr_pending = vapic_has_deliverable(a);
+	ev.intr_open = ev.intr_pending && vmx_vcpu_can_inject_intr();
+	ev.timer_fire_pending = a->fire_pending;
+	p = plan_inject(&ev);
+	if (p.inject_nmi) {
+		(void)vlapic_take_nmi(&a->lapic);
+		vmx_vcpu_inject_nmi();
+	}
+	if (p.nmi_window != PLAN_WINDOW_KEEP)
+		vmx_vcpu_set_nmi_window(&vm->pcpu->vmx, p.nmi_window == PLAN_WINDOW_SET);
+	if (p.take_intr) {
+		int vec = vapic_take_vector(a, guest_tsc_host_now(vm));
+
+		if (vec != VLAPIC_NO_VECTOR)
+			vmx_vcpu_inject_intr((uint8_t)vec);
+	}
+	if (p.note_blocked)
+		vapic_note_blocked(a);
+	vmx_vcpu_set_intr_window(&vm->pcpu->vmx, p.intr_window);
+}
+
+/*
+ * Everything between two exits that concerns the LAPIC, each step planned
+ * by timer/plan.h and executed here: expire the timer (at the deadline
+ * itself, with a spin to it, when the exit was armed early: never early),
+ * wait while halted, inject what may be delivered, and arm the timer
+ * hardware for the next run.
+ * @return false when the VM must stop.
+ */
+bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
+{
+	struct vapic *a = &vm->apic;
+	struct plan_timing t;
+	struct plan_input in;
+	struct plan_expiry e;
+	uint64_t spin_until, ready_from = vm->last_exit_tsc, woke = 0;
+
+	/* The console ring gets what the UART takes now (one FIFO, never a wait). */
+	log_pump();
+	loadgen_serve(&vm->pcpu->load);
+	t = guest_plan_timing(vm);
+	in = guest_plan_input(vm, cpu_rdtsc(), path);
+	in.deadline_guest = vapic_next_deadline(a, in.now_host + in.tsc_offset);
+	e = plan_expire(&t, &in);
+	spin_until = e.spin_until_host;
+	vapic_expire(a, e.expire_at_guest, path, vm->last_exit_tsc);
+	if (vm->halted) {
+		if (!guest_wait_halted(vm, &t, &in, &spin_until, &woke))
+			return false;
+		if (woke) {
+			path = VAPIC_PATH_HALT_WAKE;
+			ready_from = woke;
+		}
+		vm->vcpu.stage_mark = cpu_rdtsc();	/* the wait is no cost of the exit path */
+	}
+	guest_stage(vm, VCPU_STAGE_EXPIRE);
+	guest_inject_events(vm);
+	guest_stage(vm, VCPU_STAGE_INJECT);
+	if (vm->vapic_page) {
+		vapic_sync_to_page(a, vm->vapic_page);
+		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
+	}
+	guest_stage(vm, VCPU_STAGE_PAGE);
+	*preempt_ticks = guest_arm_planned(vm, &t, &in);
+	guest_stage(vm, VCPU_STAGE_ARM);
+	vm->adapt_path = plan_adapt_path((enum plan_path)path, a->inject_pending);
+	vm->adapt_from = guest_to_host(vm, ready_from);
+	/* The spin itself happens in vmx_vcpu_enter(), right before VMRESUME. */
+	vm->spin_until_host = spin_until;
+	return true;
+}
+

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/* VM-exit dispatch and the exit handlers: each turns one exit into effects. */
+#define pr_prefix "vmm: "
+
+#include "guest_priv.h"
+
+#include <hv/errno.h>
+#include <hv/hypercall_abi.h>
+#include <hv/log.h>
+#include <x86/cpu.h>
+#include <x86/msr.h>
+#include <x86/vmcs_fields.h>
+
+#include "../boot/boot.h"
+#include "../timer/hw_hpet.h"
+#include "../timer/plan.h"
+#include "../vmx/caps.h"
+#include "../vmx/ept.h"
+#include "config.h"
+#include "fmt.h"
+#include "gwalk.h"
+#include "hostrtc.h"
+#include "insn.h"
+#include "hypercall.h"
+#include "log.h"
+#include "logring.h"
+#include "mb_loader.h"
+#include "pool.h"
+#include "result.h"
+#include "string.h"
+#include "vcpuid.h"
+#include "vmsr.h"
+
+void guest_print(const struct vm *vm, const char *text, size_t len)
+{
+	char line[VIO_LINE_MAX + 1];
+
+	len = HV_MIN(len, (size_t)VIO_LINE_MAX);
+	hv_memcpy(line, text, len);
+	line[len] = '\0';
+	/* Verdict lines (PASS:, SUMMARY:, BENCH: ...) are never dropped by the console ring. */
+	hv_log(HV_LOG_INFO | HV_LOG_GUEST | (logring_is_verdict_text(line, len) ? HV_LOG_KEEP : 0U),
+	       HV_LOG_SITE, vm->prefix, "%s\n", line);
+}
+
+/* TV_HC_PRINT text may hold several lines: each goes out with the VM's prefix. */
+void guest_print_text(const struct vm *vm, const char *text, size_t len)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || text[i] == '\n') {
+			if (i > start || (i < len))
+				guest_print(vm, text + start, i - start);
+			start = i + 1;
+		}
+	}
+}
+
+void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, const char *fmt, ...)
+{
+	va_list ap;
+
+	vm->end = end;
+	va_start(ap, fmt);
+	hv_vsnprintf(vm->end_why, sizeof(vm->end_why), fmt, ap);
+	va_end(ap);
+	act->stop = true;
+}
+
+static void guest_host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out)
+{
+	cpu_cpuid(leaf, subleaf, out);
+}
+
+void guest_inject_gp(struct vmx_exit_action *act)
+{
+	act->inject = true;
+	act->inject_vector = 13;
+	act->inject_has_error = true;
+	act->inject_error = 0;
+}
+
+void guest_inject_ud(struct vmx_exit_action *act)
+{
+	act->inject = true;
+	act->inject_vector = 6;
+	act->inject_has_error = false;
+}
+
+static void guest_handle_cpuid(struct vm *vm, const struct vmx_exit_info *e,
+			       struct vmx_exit_action *act)
+{
+	struct vcpuid_config cfg = {
+		.tsc_khz = vm->pcpu->tsc_khz,
+		.apic_timer_khz = vm->pcpu->tsc_khz,
+		.apic_id = 0,
+		.has_x2apic = true,
+		.is_apic_enabled = vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_DISABLED,
+		.has_tsc_deadline = true,
+		.has_rdtscp = vm->pcpu->vmx.proc2 & PROC2_RDTSCP,
+		.has_invpcid = vm->pcpu->vmx.proc2 & PROC2_INVPCID,
+		.guest_cr4 = e->cr4,
+		.is_cpuid_limited = vmsr_is_cpuid_limited(&vm->msrs),
+		.is_xd_disabled = vmsr_is_xd_disabled(&vm->msrs),
+	};
+	struct cpuid_regs r;
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+
+	vcpuid_emulate(&cfg, (uint32_t)g->rax, (uint32_t)g->rcx, guest_host_cpuid, &r);
+	g->rax = r.eax;
+	g->rbx = r.ebx;
+	g->rcx = r.ecx;
+	g->rdx = r.edx;
+	act->advance_rip = true;
+}
+
+static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool is_write,
+			     struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	uint32_t msr = (uint32_t)g->rcx;
+	uint64_t val = 0;
+
+	if (is_write)
+		val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
+	{
+		bool gp = false;
+
+		if (vapic_msr(&vm->apic, msr, is_write, &val, guest_tsc_now(vm, e), &gp)) {
+			if (gp) {
+				guest_inject_gp(act);
+				return;
+			}
+			if (is_write && msr == MSR_IA32_APIC_BASE)
+				guest_map_apic_page(vm);
+			if (!is_write) {
+				g->rax = (uint32_t)val;
+				g->rdx = val >> 32;
+			}
+			act->advance_rip = true;
+			return;
+		}
+	}
+	if (!is_write) {
+		if (vmsr_read(&vm->msrs, msr, guest_tsc_now(vm, e), &val)) {
+			guest_inject_gp(act);
+			return;
+		}
+		g->rax = (uint32_t)val;
+		g->rdx = val >> 32;
+	} else {
+		struct vmsr_effect eff;
+
+		if (vmsr_write(&vm->msrs, msr, val, guest_tsc_now(vm, e), &eff)) {
+			guest_inject_gp(act);
+			return;
+		}
+		if (eff.set_tsc || eff.adjust_tsc) {
+			/*
+			 * The one-shot and periodic timer count real time, not the
+			 * TSC value: carry the remaining count across the jump by
+			 * saving the LAPIC at the old TSC and restoring it at the
+			 * new one.  An IA32_TSC_DEADLINE stays absolute, so a jump
+			 * forward past it fires it at once (SDM "TSC-Deadline Mode":
+			 * the comparison is with the TSC value).
+			 */
+			static struct vlapic_state st;
+			uint64_t old_now = guest_tsc_now(vm, e);
+
+			vlapic_save(&vm->apic.lapic, old_now, &st);
+			if (eff.set_tsc)
+				vm->vcpu.tsc_offset = (int64_t)(eff.tsc_value - e->tsc);
+			else
+				vm->vcpu.tsc_offset += eff.tsc_delta;
+			if (vlapic_restore(&vm->apic.lapic, &st, guest_tsc_now(vm, e)))
+				pr_warn_ratelimited("%sLAPIC state could not be carried across a TSC write\n",
+						    vm->prefix);
+			vm->apic.last_deadline = VTIMER_NONE;
+			/* A timer tick pending across the jump has no meaningful lateness. */
+			vapic_note_blocked(&vm->apic);
+			act->set_tsc_offset = true;
+		}
+		act->tsc_offset = vm->vcpu.tsc_offset;
+	}
+	act->advance_rip = true;
+}
+
+static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
+			    struct vmx_exit_action *act)
+{
+	if (eff->out_line)
+		guest_print(vm, eff->out_line, eff->out_len);
+	if (eff->unhandled)
+		pr_info_ratelimited("%sport %#x: %u-byte %s: no device there (%s)\n",
+				    vm->prefix, eff->port, eff->size,
+				    eff->is_write ? "write" : "read",
+				    eff->is_write ? "dropped" : "reads all-ones");
+	if (eff->exit_requested) {
+		vm->exit_value = eff->exit_value;
+		vm->exit_status = eff->exit_status;
+		guest_stop(vm, VM_END_DEBUG_EXIT, act, "isa-debug-exit: value %u, status %u",
+			   eff->exit_value, eff->exit_status);
+	} else if (eff->reset_requested) {
+		/*
+		 * System Control Port A bit 0 resets the machine.  Re-running the
+		 * guest from its entry would need its image reloaded: tickvisor ends
+		 * the VM instead, with the reason, as for a triple fault.
+		 */
+		guest_stop(vm, VM_END_RESET, act, "the guest reset itself through port 0x92 "
+			   "(fast reset): a VM is not restarted");
+	} else if (eff->shutdown_requested) {
+		guest_stop(vm, VM_END_SHUTDOWN, act, "the guest asked for a shutdown (port %#x)",
+			   eff->port);
+	}
+}
+
+/* SDM Vol. 3C, "Exit Qualification for I/O Instructions". */
+static void guest_handle_io(struct vm *vm, const struct vmx_exit_info *e,
+			    struct vmx_exit_action *act)
+{
+	unsigned int size = (unsigned int)(e->qualification & 7U) + 1U;
+	bool is_in = e->qualification & (1U << 3);
+	bool is_string = e->qualification & (1U << 4);
+	uint16_t port = (uint16_t)(e->qualification >> 16);
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	struct vio_effect eff;
+	uint32_t val;
+
+	if (is_string) {
+		guest_stop(vm, VM_END_STOPPED, act, "string I/O (INS/OUTS) on port %#x at RIP %#llx "
+			   "is not supported", port, (unsigned long long)e->rip);
+		return;
+	}
+	if (size != 1 && size != 2 && size != 4) {
+		guest_stop(vm, VM_END_STOPPED, act, "I/O of bad size %u", size);
+		return;
+	}
+	val = is_in ? 0 : (uint32_t)g->rax;
+	hv_memset(&eff, 0, sizeof(eff));
+	/* The RTC runs on the host TSC: guest time, unmoved by the guest's own TSC writes. */
+	(void)vio_access_port(&vm->io, port, size, !is_in, &val, e->tsc, &eff);
+	if (is_in) {
+		uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit INs keep the upper bytes. */
+		g->rax = size == 4 ? val : (g->rax & ~mask) | (val & mask);
+	}
+	guest_apply_vio(vm, &eff, act);
+	act->advance_rip = true;
+}
+
+static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
+				struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	struct hc_regs r = {
+		.rax = g->rax, .rbx = g->rbx, .rcx = g->rcx, .rdx = g->rdx,
+		/* CPL is SS.DPL; 64-bit mode is EFER.LMA with CS.L (SDM Vol. 3A, "IA-32e Mode"). */
+		.cpl = (e->ss_ar >> 5) & 3U,
+		.is_32bit = !((e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13))),
+	};
+	uint64_t nr = g->rax;
+	struct hc_effect eff;
+
+	hv_memset(&eff, 0, sizeof(eff));
+	hc_handle_vmcall(&r, vm->ram, vm->ram_bytes, &eff);
+	g->rax = r.rax;
+	if (eff.print && eff.print_len)
+		guest_print_text(vm, eff.print, eff.print_len);
+	if (eff.trace_dump)
+		guest_dump_trace(vm, VAPIC_TRACE_SIZE);
+	if (eff.unknown)
+		pr_info_ratelimited("%sunknown hypercall %#llx: -ENOSYS\n", vm->prefix,
+				    (unsigned long long)nr);
+	if (eff.exit_requested) {
+		vm->exit_value = eff.exit_code;
+		vm->exit_status = eff.exit_status;
+		guest_stop(vm, VM_END_HYPERCALL_EXIT, act, "TV_HC_EXIT: code %u, status %u",
+			   eff.exit_code, eff.exit_status);
+	}
+	act->advance_rip = true;
+}
+/*
+ * MOV CR8 without a TPR shadow (apic=access|ept): CR8[3:0] is TPR[7:4] in
+ * every APIC mode, xAPIC, x2APIC or disabled (SDM Vol. 3A, "Task Priority in
+ * IA-32e Mode"), so it goes to the model's TPR directly, not through a face
+ * that exists in one mode only.  With a TPR shadow (apicv) CR8 does not exit:
+ * the CPU uses the page's VTPR, which vapic_sync_from_page()/_to_page() keep
+ * equal to the model's TPR.
+ */
+static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
+			     struct vmx_exit_action *act)
+{
+	uint64_t *reg = act->cr8_reg == 4 ? NULL : vcpu_gpr(&vm->vcpu, act->cr8_reg);
+
+	(void)e;
+	if (!reg) {
+		guest_stop(vm, VM_END_STOPPED, act, "MOV CR8 with RSP is not emulated");
+		return;
+	}
+	if (act->cr8_is_write) {
+		if (vlapic_write_cr8(&vm->apic.lapic, *reg) != VLAPIC_OK) {
+			act->advance_rip = false;
+			guest_inject_gp(act);
+		}
+	} else {
+		*reg = vlapic_read_cr8(&vm->apic.lapic);
+	}
+}
+
+/* XSETBV always exits: accept x87|SSE(|AVX) as the host supports, else #GP. */
+static void guest_handle_xsetbv(struct vm *vm, struct vmx_exit_action *act)
+{
+	struct vm_guest_regs *g = &vm->vcpu.regs;
+	uint64_t val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
+	struct cpuid_regs r;
+	uint64_t host_ok;
+
+	cpu_cpuid(0xd, 0, &r);
+	host_ok = ((uint64_t)r.edx << 32 | r.eax) & 0x7ULL;
+	if ((uint32_t)g->rcx != 0 || !(val & 1) || (val & ~host_ok) ||
+	    ((val & 4) && !(val & 2))) {
+		guest_inject_gp(act);
+		return;
+	}
+	if (!(cpu_read_cr4() & (1ULL << 18)))
+		cpu_write_cr4(cpu_read_cr4() | (1ULL << 18));
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	act->advance_rip = true;
+}
+
+void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
+			      struct vmx_exit_action *act)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	v->exits++;
+	v->exits_by_reason[e->reason & 63U]++;
+	if (e->entry_failed) {
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "VM entry failed: %s",
+			   vmx_exit_reason_name(e->reason));
+		return;
+	}
+	switch (e->reason) {
+	case EXIT_REASON_CPUID:
+		guest_handle_cpuid(vm, e, act);
+		break;
+	case EXIT_REASON_IO:
+		guest_handle_io(vm, e, act);
+		break;
+	case EXIT_REASON_RDMSR:
+		guest_handle_msr(vm, e, false, act);
+		break;
+	case EXIT_REASON_WRMSR:
+		guest_handle_msr(vm, e, true, act);
+		break;
+	case EXIT_REASON_VMCALL:
+		guest_handle_vmcall(vm, e, act);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		vmx_handle_cr_access(v, &vm->pcpu->vmx, e, act);
+		if (act->cr8_access)
+			guest_handle_cr8(vm, e, act);
+		break;
+	case EXIT_REASON_APIC_ACCESS: {
+		/* SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0, type 15:12. */
+		uint32_t type = (uint32_t)(e->qualification >> 12) & 0xfU;
+		uint64_t gpa = vlapic_get_base_address(&vm->apic.lapic) + (e->qualification & 0xfffU);
+
+		if (type > 1) {
+			vmx_dump_guest(v, e);
+			guest_stop(vm, VM_END_STOPPED, act, "APIC access of type %u (%s) at offset "
+				   "%#llx is not emulated", type, type == 2 ? "instruction fetch" :
+				   "during event delivery or a guest-physical access",
+				   (unsigned long long)(e->qualification & 0xfffU));
+			break;
+		}
+		guest_emulate_apic_mmio(vm, e, gpa, act);
+		break;
+	}
+	case EXIT_REASON_APIC_WRITE:
+		/* Trap-like: the write is in the virtual-APIC page and RIP is already past it. */
+		if (vapic_apic_write(&vm->apic, vm->vapic_page, (uint32_t)(e->qualification & 0xff0U),
+				     guest_tsc_now(vm, e)) != VLAPIC_OK)
+			pr_dbg_ratelimited("%sAPIC write at %#llx refused by the model\n", vm->prefix,
+					   (unsigned long long)(e->qualification & 0xfffU));
+		break;
+	case EXIT_REASON_TPR_BELOW:
+		break;
+	case EXIT_REASON_XSETBV:
+		guest_handle_xsetbv(vm, act);
+		break;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		if (vm->deadline_tsc && e->tsc >= vm->deadline_tsc)
+			guest_stop(vm, VM_END_TIMEOUT, act, "timeout: still running at RIP %#llx",
+				   (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_EXTERNAL_INTR:
+		/* Acknowledge-on-exit: the vector is in the exit info and the handler did not run. */
+		if (!hosttimer_handle_vector((uint8_t)(e->intr_info & 0xffU)))
+			pr_warn_ratelimited("host interrupt %#x while the guest ran: ignored\n",
+					    e->intr_info & 0xffU);
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		if ((e->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+			pr_warn_ratelimited("host NMI while the guest ran: ignored\n");
+			break;
+		}
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "unexpected exception exit %#x", e->intr_info);
+		break;
+	case EXIT_REASON_INIT:
+	case EXIT_REASON_SIPI:
+		pr_info_ratelimited("%s%s recorded (single vCPU: no other CPU to start)\n",
+				    vm->prefix, vmx_exit_reason_name(e->reason));
+		break;
+	case EXIT_REASON_HLT:
+		/* SDM Vol. 2A, HLT: only an interrupt (with IF = 1), NMI, SMI or INIT resumes. */
+		if (!(e->rflags & RFLAGS_IF) && !vlapic_has_nmi(&vm->apic.lapic)) {
+			guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=0 and "
+				   "no NMI pending: the vCPU can never wake", (unsigned long long)e->rip);
+			break;
+		}
+		vm->halted = true;
+		act->advance_rip = true;
+		break;
+	case EXIT_REASON_INTR_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "triple fault at RIP %#llx",
+			   (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
+			guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
+			break;
+		}
+		if (vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_XAPIC &&
+		    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
+			/*
+			 * SDM Vol. 3A, "x2APIC Register Address Space": in x2APIC mode
+			 * (or with the APIC disabled) the xAPIC page no longer decodes.
+			 * Deliberate choice, as for a hole in the address space: reads
+			 * return all ones and writes are dropped, with a log line.
+			 */
+			pr_info_ratelimited("%sxAPIC MMIO at %#llx with the APIC in %s mode: no device\n",
+					    vm->prefix, (unsigned long long)e->guest_phys,
+					    vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_X2APIC ?
+					    "x2APIC" : "disabled");
+			guest_emulate_no_device(vm, e, act);
+			break;
+		}
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx "
+			   "outside the VM's %llu MiB of RAM, at RIP %#llx",
+			   e->qualification & 1 ? "read" : "", e->qualification & 2 ? "write" : "",
+			   e->qualification & 4 ? "instruction fetch" : "",
+			   (unsigned long long)e->guest_phys,
+			   (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)e->rip);
+		break;
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR:
+	case EXIT_REASON_GETSEC:
+		/* Not offered in CPUID: #UD, as on a CPU without them. */
+		guest_inject_ud(act);
+		break;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+		act->advance_rip = true;
+		break;
+	default:
+		vmx_dump_guest(v, e);
+		guest_stop(vm, VM_END_STOPPED, act, "unhandled VM exit %u (%s)", e->reason,
+			   vmx_exit_reason_name(e->reason));
+		break;
+	}
+}
+

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * The guest runner's own declarations, shared by its files only:
+ *   guest.c        VM lifecycle: prepare, run loop, reports, result lines
+ *   guest_exit.c   VM-exit dispatch and the exit handlers
+ *   guest_mmio.c   the APIC page in EPT; decoded MMIO accesses
+ *   guest_entry.c  before each entry: execute the delivery plan (timer/plan.h)
+ *   guest_cal.c    the boot calibration of the timer paths
+ *   loadgen.c      load_timers' synthetic timers (benchmark only)
+ * Per-CPU state is in struct pcpu, per-VM state in struct vm: none of
+ * these files keeps state of its own.
+ */
+#ifndef HV_VMM_GUEST_PRIV_H
+#define HV_VMM_GUEST_PRIV_H
+
+#include <hv/types.h>
+#include <x86/cpu.h>
+
+#include "../vmx/vcpu.h"
+#include "guest.h"
+#include "pcpu.h"
+#include "vm.h"
+
+#define GUEST_SPIN_SLACK	64U	/* ticks an early-armed exit may still be short by */
+#define GUEST_CAL_PERIOD	20000U	/* ticks between calibration deadlines */
+
+/* Close the running stage of the exit path at host TSC now and start the next one. */
+static inline void guest_stage(struct vm *vm, enum vcpu_stage stage)
+{
+	uint64_t now = cpu_rdtsc();
+
+	vm->vcpu.stage_sum[stage] += now - vm->vcpu.stage_mark;
+	vm->vcpu.stage_mark = now;
+}
+
+/* Guest time: the host TSC at the exit plus the VM's TSC offset. */
+static inline uint64_t guest_tsc_now(const struct vm *vm, const struct vmx_exit_info *e)
+{
+	return e->tsc + (uint64_t)vm->vcpu.tsc_offset;
+}
+
+static inline uint64_t guest_tsc_host_now(const struct vm *vm)
+{
+	return cpu_rdtsc() + (uint64_t)vm->vcpu.tsc_offset;
+}
+
+/* guest_exit.c */
+void guest_print(const struct vm *vm, const char *text, size_t len);
+void guest_print_text(const struct vm *vm, const char *text, size_t len);
+void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, const char *fmt, ...)
+	HV_PRINTF(4, 5);
+void guest_inject_gp(struct vmx_exit_action *act);
+void guest_inject_ud(struct vmx_exit_action *act);
+void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_exit_action *act);
+
+/* guest_mmio.c */
+void guest_map_apic_page(struct vm *vm);
+void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
+			     struct vmx_exit_action *act);
+void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
+			     struct vmx_exit_action *act);
+
+/* guest_entry.c */
+enum vapic_path guest_path_of(const struct vmx_exit_info *e);
+bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks);
+uint64_t guest_arm_timers(struct vm *vm);
+
+/* guest.c */
+const char *guest_end_name(enum vm_end end);
+void guest_dump_trace(const struct vm *vm, unsigned int max);
+void guest_loop(struct vm *vm, uint64_t cal_fires);
+
+/* guest_cal.c */
+void guest_calibrate(struct pcpu *p);
+
+#endif /* HV_VMM_GUEST_PRIV_H */

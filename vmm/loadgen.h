@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * load_timers=N (the scale benchmark): N-1 synthetic vCPU timers due on the
+ * pCPU besides the running guest's own, served from the host timer queue as
+ * a descheduled vCPU's timer would be.  Benchmark only; co-resident VMs
+ * (issue 14) will replace it with real ones.
+ */
+#ifndef HV_VMM_LOADGEN_H
+#define HV_VMM_LOADGEN_H
+
+#include <hv/types.h>
+
+#include "../lapic/vlapic.h"
+#include "config.h"
+
+struct loadgen {
+	struct vlapic timers[TV_CONFIG_LOAD_TIMERS_MAX];
+	uint32_t n;		/* synthetic timers running (load_timers - 1) */
+	uint64_t served;	/* expiries served */
+};
+
+/* @brief Start n-1 synthetic timers (n = load_timers; 1: none). */
+void loadgen_start(struct loadgen *l, uint32_t n, uint64_t tsc_khz);
+/* @brief Stop them all and take them out of the host queue. */
+void loadgen_stop(struct loadgen *l);
+/* @brief Serve every synthetic timer the host queue says is due now. */
+void loadgen_serve(struct loadgen *l);
+
+#endif /* HV_VMM_LOADGEN_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * A physical CPU and everything tickvisor keeps per physical CPU: the VMX
+ * settings chosen from its capabilities, its host timer backends, what the
+ * boot calibration measured on it, the VM it runs now and its run totals.
+ * Guests run one after another on one pCPU today; per-CPU state lives here,
+ * never in file statics, so that more pCPUs (issue 15) are more array slots.
+ */
+#ifndef HV_VMM_PCPU_H
+#define HV_VMM_PCPU_H
+
+#include <hv/types.h>
+
+#include "../vmx/vcpu.h"
+#include "hosttimer.h"
+#include "loadgen.h"
+#include "vm.h"
+
+#define PCPU_MAX	1U	/* the boot CPU only, until SMP */
+
+struct pcpu {
+	unsigned int id;
+	struct vmx_setup vmx;			/* the VMX controls for this CPU's VMs */
+	struct hosttimer_choice timers;		/* its host timer backends, running and halted */
+	uint64_t tsc_khz;			/* its TSC rate (= every guest's TSC rate) */
+	uint64_t boot_margin[VAPIC_PATH_COUNT];	/* calibrated exit-to-entry cost per path */
+	uint64_t early_total, timer_total;	/* across all guests run here */
+	struct vm vm;				/* the VM running on it (one at a time) */
+	struct loadgen load;			/* load_timers: synthetic timers (benchmark) */
+};
+
+/* @brief The pCPU the caller runs on (the boot CPU: there is one). */
+struct pcpu *pcpu_this(void);
+
+#endif /* HV_VMM_PCPU_H */
