@@ -41,3 +41,19 @@ unit: test-tvcfg
 
 # scripts/run.mk's check-config runs the checker (TVCFG is defined only here).
 check-config-syntax check-config: $(TVCFG)
+
+# make run's own ESP config (scripts/tickvisor.cfg plus the default guest
+# set run-config.sh adds) must pass the checker: a guest list that outgrew
+# one boot broke make run once while make test stayed green.
+.PHONY: test-run-config
+test-run-config: $(TVCFG) guests
+	@mkdir -p $(BUILD)/results; rm -rf $(BUILD)/test/run-config
+	@if scripts/run-config.sh scripts/tickvisor.cfg tests/guests.cfg $(BUILD)/guests \
+		$(BUILD)/test/run-config > $(BUILD)/test/run-config.out 2>&1 && \
+	    $(TVCFG) --esp $(BUILD)/test/run-config $(BUILD)/test/run-config/EFI/BOOT/tickvisor.cfg \
+		>> $(BUILD)/test/run-config.out 2>&1; then \
+		echo "PASS: run-config/default-esp-config-accepted ($$(tail -1 $(BUILD)/test/run-config.out))"; \
+	else echo "FAIL: run-config/default-esp-config-accepted: $$(tail -2 $(BUILD)/test/run-config.out | tr '\n' ' ')"; \
+	fi | tee $(BUILD)/results/run-config.log | grep -q '^PASS' || { cat $(BUILD)/results/run-config.log; exit 1; }
+
+unit: test-run-config
