@@ -27,6 +27,7 @@
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 #include "../../lapic/vlapic.h"
+#include "ut_rng.h"
 #endif
 
 #define BENCH_REPEATS	5U
@@ -36,11 +37,7 @@ static unsigned int bench_errors;
 
 static uint64_t rng_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ut_splitmix64(state);
 }
 
 static uint64_t now_ns(void)

@@ -20,34 +20,18 @@
 #include <stdlib.h>
 
 #include "plan_props.h"
+#include "ut_rng.h"
 
-struct fuzz_input {
-	const uint8_t *data;
-	size_t size;
-	size_t pos;
-};
-
-static uint64_t fuzz_get(struct fuzz_input *in, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->pos < in->size)
-			v |= in->data[in->pos++];
-	}
-	return v;
-}
 
 /* A time near `base` (signed 16-bit distance), absolute, or PLAN_NONE, as the selector says. */
-static uint64_t fuzz_time(struct fuzz_input *in, uint64_t base)
+static uint64_t fuzz_time(struct ut_fuzz_input *in, uint64_t base)
 {
-	uint8_t how = (uint8_t)fuzz_get(in, 1);
+	uint8_t how = (uint8_t)ut_fuzz_get(in, 1);
 
 	switch (how % 4U) {
 	case 0: return PLAN_NONE;
-	case 1: return fuzz_get(in, 8);
-	default: return base + (uint64_t)(int64_t)(int16_t)fuzz_get(in, 2);
+	case 1: return ut_fuzz_get(in, 8);
+	default: return base + (uint64_t)(int64_t)(int16_t)ut_fuzz_get(in, 2);
 	}
 }
 
@@ -55,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_input f = { .data = data, .size = size, .pos = 0 };
+	struct ut_fuzz_input f = { .data = data, .size = size, .pos = 0 };
 
 	while (f.pos < f.size) {
 		uint64_t margin[PLAN_PATH_COUNT];
@@ -65,19 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *why;
 
 		for (unsigned int p = 0; p < PLAN_PATH_COUNT; p++)
-			margin[p] = fuzz_get(&f, 1) & 0x80U ? fuzz_get(&f, 8) : fuzz_get(&f, 2);
-		t.spin_slack = fuzz_get(&f, 2);
-		flags = (uint8_t)fuzz_get(&f, 1);
+			margin[p] = ut_fuzz_get(&f, 1) & 0x80U ? ut_fuzz_get(&f, 8) : ut_fuzz_get(&f, 2);
+		t.spin_slack = ut_fuzz_get(&f, 2);
+		flags = (uint8_t)ut_fuzz_get(&f, 1);
 		t.running = (enum plan_backend)(flags % 3U);
 		t.halted = (enum plan_backend)((flags / 3U) % 3U);
 		t.preempt_safety_net = flags & 0x80U;
-		flags = (uint8_t)fuzz_get(&f, 1);
+		flags = (uint8_t)ut_fuzz_get(&f, 1);
 		in.path = (enum plan_path)(flags % PLAN_PATH_COUNT);
 		in.halted = flags & 0x10U;
 		in.guest_if = flags & 0x20U;
 		in.event_pending = flags & 0x40U;
-		in.now_host = fuzz_get(&f, 8);
-		in.tsc_offset = flags & 0x80U ? fuzz_get(&f, 8) : (uint64_t)-(int64_t)fuzz_get(&f, 4);
+		in.now_host = ut_fuzz_get(&f, 8);
+		in.tsc_offset = flags & 0x80U ? ut_fuzz_get(&f, 8) : (uint64_t)-(int64_t)ut_fuzz_get(&f, 4);
 		in.deadline_guest = fuzz_time(&f, in.now_host + in.tsc_offset);
 		in.timeout_host = fuzz_time(&f, in.now_host);
 		in.queue_host = fuzz_time(&f, in.now_host);

@@ -29,27 +29,11 @@
 #include <x86/msr.h>
 
 #include "../../lapic/vlapic.h"
+#include "ut_rng.h"
 
 /* Keep the clock far from 2^64 so deadlines never saturate. */
 #define FUZZ_NOW_LIMIT	(1ULL << 60)
 
-struct fuzz_input {
-	const uint8_t *data;
-	size_t size;
-	size_t pos;
-};
-
-static uint64_t fuzz_get(struct fuzz_input *in, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->pos < in->size)
-			v |= in->data[in->pos++];
-	}
-	return v;
-}
 
 static void fuzz_fail(const char *what, uint64_t a, uint64_t b)
 {
@@ -138,10 +122,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vlapic v;
 	static struct vlapic_state st;
-	struct fuzz_input in = { data, size, 0 };
+	struct ut_fuzz_input in = { data, size, 0 };
 	struct vlapic_config cfg;
 	uint64_t now = 1000, val;
-	uint32_t c = (uint32_t)fuzz_get(&in, 4);
+	uint32_t c = (uint32_t)ut_fuzz_get(&in, 4);
 	bool have_state = false;
 	/* FUZZ_VLAPIC_TRACE=1 prints every operation, to read a crash input. */
 	bool trace = getenv("FUZZ_VLAPIC_TRACE") != NULL;
@@ -152,10 +136,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.timer.clock_den = cfg.timer.clock_num * (1U + ((c >> 17) & 3U)) + ((c >> 19) & 1U);
 	if ((c >> 23) & 1U) {
 		/* A large fraction: the 128-bit paths of the arithmetic. */
-		cfg.timer.clock_num = 0x80000000U | (uint32_t)fuzz_get(&in, 4);
-		cfg.timer.clock_den = cfg.timer.clock_num + ((uint32_t)fuzz_get(&in, 4) &
+		cfg.timer.clock_num = 0x80000000U | (uint32_t)ut_fuzz_get(&in, 4);
+		cfg.timer.clock_den = cfg.timer.clock_num + ((uint32_t)ut_fuzz_get(&in, 4) &
 							     (0xffffffffU - cfg.timer.clock_num));
-		now = fuzz_get(&in, 7) & (FUZZ_NOW_LIMIT / 2U - 1U);
+		now = ut_fuzz_get(&in, 7) & (FUZZ_NOW_LIMIT / 2U - 1U);
 	}
 	cfg.timer.min_period_tsc = (c & 0x100000U) ? 0 : cfg.timer.min_period_tsc;
 	cfg.timer.max_backlog = 1U + ((c >> 21) & 7U);
@@ -164,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	while (in.pos < in.size) {
-		uint32_t op = (uint32_t)fuzz_get(&in, 1);
+		uint32_t op = (uint32_t)ut_fuzz_get(&in, 1);
 		const struct vtimer_stats *s = vtimer_get_stats(vlapic_get_timer(&v));
 		uint64_t due_before = s->due, deadline_before = vlapic_next_deadline(&v);
 		bool may_fire_early = false, is_synced = true, is_reset = false;
@@ -176,35 +160,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (op % 16U) {
 		case 0: {	/* MMIO read, any offset and width */
-			uint32_t off = (uint32_t)fuzz_get(&in, 2) & 0x1fffU;
+			uint32_t off = (uint32_t)ut_fuzz_get(&in, 2) & 0x1fffU;
 
 			(void)vlapic_mmio_read(&v, off, 1U + (op >> 4) % 8U, &val, now);
 			break;
 		}
 		case 1:		/* MMIO write to a register, aligned 32-bit */
 		case 2: {
-			uint32_t off = ((uint32_t)fuzz_get(&in, 1) & 0x3fU) << 4;
+			uint32_t off = ((uint32_t)ut_fuzz_get(&in, 1) & 0x3fU) << 4;
 
-			(void)vlapic_mmio_write(&v, off, 4, fuzz_get(&in, 4), now);
+			(void)vlapic_mmio_write(&v, off, 4, ut_fuzz_get(&in, 4), now);
 			break;
 		}
 		case 3: {	/* MMIO write, any offset and width */
-			uint32_t off = (uint32_t)fuzz_get(&in, 2) & 0x1fffU;
+			uint32_t off = (uint32_t)ut_fuzz_get(&in, 2) & 0x1fffU;
 
-			(void)vlapic_mmio_write(&v, off, 1U + (op >> 4) % 8U, fuzz_get(&in, 4), now);
+			(void)vlapic_mmio_write(&v, off, 1U + (op >> 4) % 8U, ut_fuzz_get(&in, 4), now);
 			break;
 		}
 		case 4: {	/* MSR read */
 			uint32_t msr = fuzz_msrs[(op >> 4) % HV_ARRAY_SIZE(fuzz_msrs)];
 
-			(void)vlapic_msr_read(&v, (op & 0x80U) ? 0x800U + (uint32_t)fuzz_get(&in, 1) : msr,
+			(void)vlapic_msr_read(&v, (op & 0x80U) ? 0x800U + (uint32_t)ut_fuzz_get(&in, 1) : msr,
 					      &val, now);
 			break;
 		}
 		case 5: {	/* MSR write */
-			uint32_t sel = (uint32_t)fuzz_get(&in, 1);
+			uint32_t sel = (uint32_t)ut_fuzz_get(&in, 1);
 			uint32_t msr = fuzz_msrs[sel % HV_ARRAY_SIZE(fuzz_msrs)];
-			uint64_t value = fuzz_get(&in, (op & 0x80U) ? 8 : 4);
+			uint64_t value = ut_fuzz_get(&in, (op & 0x80U) ? 8 : 4);
 
 			/* Small values pass the reserved-bit checks more often. */
 			if (op & 0x40U)
@@ -225,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			is_reset = true;
 			break;
 		case 7: {	/* advance the clock */
-			uint64_t d = fuzz_get(&in, 1 + (op >> 4) % 4U);
+			uint64_t d = ut_fuzz_get(&in, 1 + (op >> 4) % 4U);
 
 			if ((op & 0x80U) && deadline_before != VTIMER_NONE && deadline_before > now)
 				d = deadline_before - now - ((op >> 4) & 1U);
@@ -251,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			is_synced = false;
 			break;
 		case 11:
-			(void)vlapic_accept_irq(&v, (uint32_t)fuzz_get(&in, 1), (op & 0x10U) != 0);
+			(void)vlapic_accept_irq(&v, (uint32_t)ut_fuzz_get(&in, 1), (op & 0x10U) != 0);
 			is_synced = false;
 			break;
 		case 12:
@@ -270,12 +254,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct vlapic_state bad = st;
 
 				if (op & 0x10U) {
-					size_t at = (size_t)fuzz_get(&in, 2) % sizeof(bad);
+					size_t at = (size_t)ut_fuzz_get(&in, 2) % sizeof(bad);
 
-					((uint8_t *)&bad)[at] ^= (uint8_t)fuzz_get(&in, 1);
+					((uint8_t *)&bad)[at] ^= (uint8_t)ut_fuzz_get(&in, 1);
 				}
 				if (now + 1000U < FUZZ_NOW_LIMIT)
-					now += fuzz_get(&in, 1) * 16U;
+					now += ut_fuzz_get(&in, 1) * 16U;
 				(void)vlapic_restore(&v, &bad, now);
 				(void)vlapic_expire(&v, now);
 				is_reset = true;

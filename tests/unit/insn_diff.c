@@ -26,6 +26,7 @@
 #include <Zydis/Zydis.h>
 
 #include "../../vmm/insn.h"
+#include "ut_rng.h"
 
 #define MAX_REPORTS	10U
 /* Buffers are longer than an instruction may be, to exercise the limit. */
@@ -55,11 +56,7 @@ struct diff_stats {
 
 static uint64_t rng_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ut_splitmix64(state);
 }
 
 /* ---- Generators -------------------------------------------------------- */

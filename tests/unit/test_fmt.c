@@ -14,6 +14,7 @@
 
 #include "../../vmm/fmt.h"
 #include "../../vmm/string.h"
+#include "ut_rng.h"
 
 #define FMT_BUF	512
 
@@ -79,11 +80,7 @@ static uint64_t fmt_rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t fmt_rand(void)
 {
-	/* xorshift64*: deterministic, so a failure reproduces. */
-	fmt_rng_state ^= fmt_rng_state >> 12;
-	fmt_rng_state ^= fmt_rng_state << 25;
-	fmt_rng_state ^= fmt_rng_state >> 27;
-	return fmt_rng_state * 0x2545f4914f6cdd1dULL;
+	return ut_xorshift64s(&fmt_rng_state);
 }
 
 static const uint64_t fmt_values[] = {

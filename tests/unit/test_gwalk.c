@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "../../vmm/gwalk.h"
+#include "ut_rng.h"
 
 #define E_P	0x001ULL
 #define E_RW	0x002ULL
@@ -984,10 +985,7 @@ static uint64_t g_rng;
 
 static uint64_t rnd(void)
 {
-	g_rng ^= g_rng >> 12;
-	g_rng ^= g_rng << 25;
-	g_rng ^= g_rng >> 27;
-	return g_rng * 0x2545f4914f6cdd1dULL;
+	return ut_xorshift64s(&g_rng);
 }
 
 #define RAND_PAGES	64U

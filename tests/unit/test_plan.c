@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 #include "plan_props.h"
+#include "ut_rng.h"
 
 /* Host TSC at the "exit", and a TSC offset that puts the guest behind the host. */
 #define NOW	1000000ULL
@@ -364,11 +365,7 @@ static void margins_are_learnt_only_from_timer_paths_that_delivered(void)
 
 static uint64_t rng_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ut_splitmix64(state);
 }
 
 /* A value near `base` (within +-span), or anywhere, or PLAN_NONE. */

@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "../../timer/tqueue.h"
+#include "ut_rng.h"
 
 #define SMALL_CAP	16U
 
@@ -29,11 +30,7 @@ static void small_init(struct small_queue *s)
 /* Deterministic generator (splitmix64) so every run makes the same ops. */
 static uint64_t rng_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return ut_splitmix64(state);
 }
 
 /* Heap order and back-indices, checked from the outside. */

@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "../../vmm/vapic.h"
+#include "ut_rng.h"
 
 #define NSAMPLES	3000U
 
@@ -19,10 +20,7 @@ static uint64_t prng_state;
 
 static uint64_t prng_next(void)
 {
-	prng_state ^= prng_state >> 12;
-	prng_state ^= prng_state << 25;
-	prng_state ^= prng_state >> 27;
-	return prng_state * 0x2545f4914f6cdd1dULL;
+	return ut_xorshift64s(&prng_state);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "../../lapic/vlapic.h"
+#include "ut_rng.h"
 
 #define TSC_KHZ		1000000ULL
 #define STEPS		20000U
@@ -31,10 +32,7 @@ static void prng_seed(uint64_t seed)
 /* xorshift64*: small, fixed, good enough to pick register writes. */
 static uint64_t prng_next(void)
 {
-	prng_state ^= prng_state >> 12;
-	prng_state ^= prng_state << 25;
-	prng_state ^= prng_state >> 27;
-	return prng_state * 0x2545f4914f6cdd1dULL;
+	return ut_xorshift64s(&prng_state);
 }
 
 static uint32_t prng_below(uint32_t n)
