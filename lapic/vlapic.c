@@ -203,6 +203,21 @@ uint32_t vlapic_get_ppr(const struct vlapic *v)
 	return isr_class;
 }
 
+int vlapic_highest_irr(const struct vlapic *v)
+{
+	return vlapic_find_highest(v, APIC_REG_IRR0);
+}
+
+bool vlapic_irr_test(const struct vlapic *v, uint32_t vector)
+{
+	return vector < 256U && vlapic_test_vec(v, APIC_REG_IRR0, vector);
+}
+
+uint32_t vlapic_timer_vector(const struct vlapic *v)
+{
+	return vlapic_get_reg(v, APIC_REG_LVT_TIMER) & APIC_LVT_VECTOR_MASK;
+}
+
 int vlapic_pending_vector(const struct vlapic *v)
 {
 	int irrv;

@@ -241,6 +241,15 @@ bool vlapic_take_nmi(struct vlapic *v);
  *         ("Interrupt, Task, and Processor Priority"), or VLAPIC_NO_VECTOR.
  */
 int vlapic_pending_vector(const struct vlapic *v);
+/*
+ * @brief The highest vector requested in IRR, deliverable or not (held back
+ *        by PPR), or VLAPIC_NO_VECTOR: what a TPR threshold must watch.
+ */
+int vlapic_highest_irr(const struct vlapic *v);
+/* @brief Whether IRR holds `vector` (0-255). */
+bool vlapic_irr_test(const struct vlapic *v, uint32_t vector);
+/* @brief The vector of the LVT timer entry (its bits 7:0, masked or not). */
+uint32_t vlapic_timer_vector(const struct vlapic *v);
 
 /*
  * @brief The CPU took `vector`: move it from IRR to ISR ("Interrupt

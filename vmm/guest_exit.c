@@ -331,8 +331,110 @@ static void guest_handle_xsetbv(struct vm *vm, struct vmx_exit_action *act)
 	act->advance_rip = true;
 }
 
-void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
-			      struct vmx_exit_action *act)
+/* SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0, type 15:12. */
+static void guest_handle_apic_access(struct vm *vm, const struct vmx_exit_info *e,
+				     struct vmx_exit_action *act)
+{
+	uint32_t type = (uint32_t)(e->qualification >> 12) & 0xfU;
+	uint64_t gpa = vlapic_get_base_address(&vm->apic.lapic) + (e->qualification & 0xfffU);
+
+	if (type > 1) {
+		vmx_dump_guest(&vm->vcpu, e);
+		guest_stop(vm, VM_END_STOPPED, act, "APIC access of type %u (%s) at offset %#llx is "
+			   "not emulated", type, type == 2 ? "instruction fetch" :
+			   "during event delivery or a guest-physical access",
+			   (unsigned long long)(e->qualification & 0xfffU));
+		return;
+	}
+	guest_emulate_apic_mmio(vm, e, gpa, act);
+}
+
+/* Trap-like: the write is in the virtual-APIC page and RIP is already past it. */
+static void guest_handle_apic_write(struct vm *vm, const struct vmx_exit_info *e)
+{
+	if (vapic_apic_write(&vm->apic, vm->vapic_page, (uint32_t)(e->qualification & 0xff0U),
+			     guest_tsc_now(vm, e)) != VLAPIC_OK)
+		pr_dbg_ratelimited("%sAPIC write at %#llx refused by the model\n", vm->prefix,
+				   (unsigned long long)(e->qualification & 0xfffU));
+}
+
+/* SDM Vol. 2A, HLT: only an interrupt (with IF = 1), NMI, SMI or INIT resumes. */
+static void guest_handle_hlt(struct vm *vm, const struct vmx_exit_info *e,
+			     struct vmx_exit_action *act)
+{
+	if (!(e->rflags & RFLAGS_IF) && !vlapic_has_nmi(&vm->apic.lapic)) {
+		guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=0 and no NMI "
+			   "pending: the vCPU can never wake", (unsigned long long)e->rip);
+		return;
+	}
+	vm->halted = true;
+	act->advance_rip = true;
+}
+
+static void guest_handle_ept_violation(struct vm *vm, const struct vmx_exit_info *e,
+				       struct vmx_exit_action *act)
+{
+	if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
+		guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
+		return;
+	}
+	if (vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_XAPIC &&
+	    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
+		/*
+		 * SDM Vol. 3A, "x2APIC Register Address Space": in x2APIC mode
+		 * (or with the APIC disabled) the xAPIC page no longer decodes.
+		 * Deliberate choice, as for a hole in the address space: reads
+		 * return all ones and writes are dropped, with a log line.
+		 */
+		pr_info_ratelimited("%sxAPIC MMIO at %#llx with the APIC in %s mode: no device\n",
+				    vm->prefix, (unsigned long long)e->guest_phys,
+				    vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_X2APIC ?
+				    "x2APIC" : "disabled");
+		guest_emulate_no_device(vm, e, act);
+		return;
+	}
+	vmx_dump_guest(&vm->vcpu, e);
+	guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx outside "
+		   "the VM's %llu MiB of RAM, at RIP %#llx",
+		   e->qualification & 1 ? "read" : "", e->qualification & 2 ? "write" : "",
+		   e->qualification & 4 ? "instruction fetch" : "",
+		   (unsigned long long)e->guest_phys, (unsigned long long)(vm->ram_bytes >> 20),
+		   (unsigned long long)e->rip);
+}
+
+/* Exits that concern the host (its interrupts and NMIs), not the guest. */
+static void guest_handle_host_event(struct vm *vm, const struct vmx_exit_info *e,
+				    struct vmx_exit_action *act)
+{
+	if (e->reason == EXIT_REASON_EXTERNAL_INTR) {
+		/* Acknowledge-on-exit: the vector is in the exit info and the handler did not run. */
+		if (!hosttimer_handle_vector((uint8_t)(e->intr_info & 0xffU)))
+			pr_warn_ratelimited("host interrupt %#x while the guest ran: ignored\n",
+					    e->intr_info & 0xffU);
+		return;
+	}
+	if ((e->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		pr_warn_ratelimited("host NMI while the guest ran: ignored\n");
+		return;
+	}
+	vmx_dump_guest(&vm->vcpu, e);
+	guest_stop(vm, VM_END_STOPPED, act, "unexpected exception exit %#x", e->intr_info);
+}
+
+/* Exits that end the VM: a triple fault, or one tickvisor does not handle (dump and stop). */
+static void guest_handle_fatal(struct vm *vm, const struct vmx_exit_info *e,
+			       struct vmx_exit_action *act)
+{
+	vmx_dump_guest(&vm->vcpu, e);
+	if (e->reason == EXIT_REASON_TRIPLE_FAULT)
+		guest_stop(vm, VM_END_STOPPED, act, "triple fault at RIP %#llx",
+			   (unsigned long long)e->rip);
+	else
+		guest_stop(vm, VM_END_STOPPED, act, "unhandled VM exit %u (%s)", e->reason,
+			   vmx_exit_reason_name(e->reason));
+}
+
+void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_exit_action *act)
 {
 	struct vcpu *v = &vm->vcpu;
 
@@ -345,124 +447,39 @@ void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 		return;
 	}
 	switch (e->reason) {
-	case EXIT_REASON_CPUID:
-		guest_handle_cpuid(vm, e, act);
-		break;
-	case EXIT_REASON_IO:
-		guest_handle_io(vm, e, act);
-		break;
-	case EXIT_REASON_RDMSR:
-		guest_handle_msr(vm, e, false, act);
-		break;
-	case EXIT_REASON_WRMSR:
-		guest_handle_msr(vm, e, true, act);
-		break;
-	case EXIT_REASON_VMCALL:
-		guest_handle_vmcall(vm, e, act);
-		break;
+	case EXIT_REASON_CPUID: guest_handle_cpuid(vm, e, act); break;
+	case EXIT_REASON_IO: guest_handle_io(vm, e, act); break;
+	case EXIT_REASON_RDMSR: guest_handle_msr(vm, e, false, act); break;
+	case EXIT_REASON_WRMSR: guest_handle_msr(vm, e, true, act); break;
+	case EXIT_REASON_VMCALL: guest_handle_vmcall(vm, e, act); break;
 	case EXIT_REASON_CR_ACCESS:
 		vmx_handle_cr_access(v, &vm->pcpu->vmx, e, act);
 		if (act->cr8_access)
 			guest_handle_cr8(vm, e, act);
 		break;
-	case EXIT_REASON_APIC_ACCESS: {
-		/* SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0, type 15:12. */
-		uint32_t type = (uint32_t)(e->qualification >> 12) & 0xfU;
-		uint64_t gpa = vlapic_get_base_address(&vm->apic.lapic) + (e->qualification & 0xfffU);
-
-		if (type > 1) {
-			vmx_dump_guest(v, e);
-			guest_stop(vm, VM_END_STOPPED, act, "APIC access of type %u (%s) at offset "
-				   "%#llx is not emulated", type, type == 2 ? "instruction fetch" :
-				   "during event delivery or a guest-physical access",
-				   (unsigned long long)(e->qualification & 0xfffU));
-			break;
-		}
-		guest_emulate_apic_mmio(vm, e, gpa, act);
-		break;
-	}
-	case EXIT_REASON_APIC_WRITE:
-		/* Trap-like: the write is in the virtual-APIC page and RIP is already past it. */
-		if (vapic_apic_write(&vm->apic, vm->vapic_page, (uint32_t)(e->qualification & 0xff0U),
-				     guest_tsc_now(vm, e)) != VLAPIC_OK)
-			pr_dbg_ratelimited("%sAPIC write at %#llx refused by the model\n", vm->prefix,
-					   (unsigned long long)(e->qualification & 0xfffU));
-		break;
-	case EXIT_REASON_TPR_BELOW:
-		break;
-	case EXIT_REASON_XSETBV:
-		guest_handle_xsetbv(vm, act);
+	case EXIT_REASON_APIC_ACCESS: guest_handle_apic_access(vm, e, act); break;
+	case EXIT_REASON_APIC_WRITE: guest_handle_apic_write(vm, e); break;
+	case EXIT_REASON_XSETBV: guest_handle_xsetbv(vm, act); break;
+	case EXIT_REASON_HLT: guest_handle_hlt(vm, e, act); break;
+	case EXIT_REASON_EPT_VIOLATION: guest_handle_ept_violation(vm, e, act); break;
+	case EXIT_REASON_EXTERNAL_INTR:
+	case EXIT_REASON_EXCEPTION_NMI:
+		guest_handle_host_event(vm, e, act);
 		break;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		if (vm->deadline_tsc && e->tsc >= vm->deadline_tsc)
 			guest_stop(vm, VM_END_TIMEOUT, act, "timeout: still running at RIP %#llx",
 				   (unsigned long long)e->rip);
 		break;
-	case EXIT_REASON_EXTERNAL_INTR:
-		/* Acknowledge-on-exit: the vector is in the exit info and the handler did not run. */
-		if (!hosttimer_handle_vector((uint8_t)(e->intr_info & 0xffU)))
-			pr_warn_ratelimited("host interrupt %#x while the guest ran: ignored\n",
-					    e->intr_info & 0xffU);
-		break;
-	case EXIT_REASON_EXCEPTION_NMI:
-		if ((e->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
-			pr_warn_ratelimited("host NMI while the guest ran: ignored\n");
-			break;
-		}
-		vmx_dump_guest(v, e);
-		guest_stop(vm, VM_END_STOPPED, act, "unexpected exception exit %#x", e->intr_info);
-		break;
 	case EXIT_REASON_INIT:
 	case EXIT_REASON_SIPI:
 		pr_info_ratelimited("%s%s recorded (single vCPU: no other CPU to start)\n",
 				    vm->prefix, vmx_exit_reason_name(e->reason));
 		break;
-	case EXIT_REASON_HLT:
-		/* SDM Vol. 2A, HLT: only an interrupt (with IF = 1), NMI, SMI or INIT resumes. */
-		if (!(e->rflags & RFLAGS_IF) && !vlapic_has_nmi(&vm->apic.lapic)) {
-			guest_stop(vm, VM_END_STOPPED, act, "HLT at RIP %#llx with RFLAGS.IF=0 and "
-				   "no NMI pending: the vCPU can never wake", (unsigned long long)e->rip);
-			break;
-		}
-		vm->halted = true;
-		act->advance_rip = true;
-		break;
+	case EXIT_REASON_TPR_BELOW:
 	case EXIT_REASON_INTR_WINDOW:
 	case EXIT_REASON_NMI_WINDOW:
-		break;
-	case EXIT_REASON_TRIPLE_FAULT:
-		vmx_dump_guest(v, e);
-		guest_stop(vm, VM_END_STOPPED, act, "triple fault at RIP %#llx",
-			   (unsigned long long)e->rip);
-		break;
-	case EXIT_REASON_EPT_VIOLATION:
-		if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
-			guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
-			break;
-		}
-		if (vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_XAPIC &&
-		    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
-			/*
-			 * SDM Vol. 3A, "x2APIC Register Address Space": in x2APIC mode
-			 * (or with the APIC disabled) the xAPIC page no longer decodes.
-			 * Deliberate choice, as for a hole in the address space: reads
-			 * return all ones and writes are dropped, with a log line.
-			 */
-			pr_info_ratelimited("%sxAPIC MMIO at %#llx with the APIC in %s mode: no device\n",
-					    vm->prefix, (unsigned long long)e->guest_phys,
-					    vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_X2APIC ?
-					    "x2APIC" : "disabled");
-			guest_emulate_no_device(vm, e, act);
-			break;
-		}
-		vmx_dump_guest(v, e);
-		guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx "
-			   "outside the VM's %llu MiB of RAM, at RIP %#llx",
-			   e->qualification & 1 ? "read" : "", e->qualification & 2 ? "write" : "",
-			   e->qualification & 4 ? "instruction fetch" : "",
-			   (unsigned long long)e->guest_phys,
-			   (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)e->rip);
-		break;
+		break;	/* the entry that follows re-evaluates what can be delivered */
 	case EXIT_REASON_MWAIT:
 	case EXIT_REASON_MONITOR:
 	case EXIT_REASON_GETSEC:
@@ -474,9 +491,7 @@ void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e,
 		act->advance_rip = true;
 		break;
 	default:
-		vmx_dump_guest(v, e);
-		guest_stop(vm, VM_END_STOPPED, act, "unhandled VM exit %u (%s)", e->reason,
-			   vmx_exit_reason_name(e->reason));
+		guest_handle_fatal(vm, e, act);
 		break;
 	}
 }

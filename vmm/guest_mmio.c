@@ -71,50 +71,68 @@ void guest_map_apic_page(struct vm *vm)
  * vmm/insn.h) and perform it against the model.  Anything else stops the VM
  * with the reason: emulating it wrongly would be worse.
  */
-void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
-				    struct vmx_exit_action *act)
+/*
+ * The one fetch-and-decode path of every MMIO access tickvisor emulates:
+ * the decoder's mode from CR0.PE, EFER.LMA, CS.L and CS.D; the instruction
+ * fetched through the guest's page tables at its linear address (SDM Vol.
+ * 3A, "Segmentation in IA-32e Mode": in 64-bit mode the CS base is treated
+ * as 0).  @return 0, or -1 with the VM stopped and the reason given.
+ */
+static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *what,
+			      struct insn *in, struct vmx_exit_action *act)
 {
-	struct vcpu *v = &vm->vcpu;
 	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
+	bool is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13));
 	struct gwalk_fault fault;
 	uint8_t bytes[INSN_MAX_LENGTH];
 	enum insn_mode mode;
-	struct insn in;
 	enum insn_status ist;
-	enum vlapic_status st;
-	uint64_t val = 0, *reg = NULL;
 	int n;
 
 	if (!(e->cr0 & CR0_PE))
 		mode = INSN_MODE_16;
-	else if ((e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)))
+	else if (is_64)
 		mode = INSN_MODE_64;
 	else
 		mode = (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
 	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, 39, (e->ss_ar >> 5) & 3U,
-			e->cs_base + e->rip, bytes, sizeof(bytes), &fault);
+			(is_64 ? 0 : e->cs_base) + e->rip, bytes, sizeof(bytes), &fault);
 	if (n <= 0) {
-		guest_stop(vm, VM_END_STOPPED, act, "APIC access at RIP %#llx: the instruction "
-			   "cannot be fetched (%s)", (unsigned long long)e->rip, gwalk_strerror(n));
-		return;
+		guest_stop(vm, VM_END_STOPPED, act, "%s at RIP %#llx: the instruction cannot be "
+			   "fetched (%s)", what, (unsigned long long)e->rip, gwalk_strerror(n));
+		return -1;
 	}
-	ist = insn_decode(bytes, (size_t)n, mode, &in);
+	ist = insn_decode(bytes, (size_t)n, mode, in);
 	if (ist != INSN_OK) {
-		guest_stop(vm, VM_END_STOPPED, act, "APIC access at RIP %#llx by an instruction that "
-			   "is not emulated (%s; bytes %02x %02x %02x %02x)",
-			   (unsigned long long)e->rip, insn_strerror(ist), bytes[0], bytes[1],
-			   bytes[2], bytes[3]);
-		return;
+		guest_stop(vm, VM_END_STOPPED, act, "%s at RIP %#llx by an instruction that is not "
+			   "emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", what,
+			   (unsigned long long)e->rip, insn_strerror(ist), n, bytes[0],
+			   n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
+		return -1;
 	}
+	return 0;
+}
+
+void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
+			     struct vmx_exit_action *act)
+{
+	struct insn in;
+	enum vlapic_status st;
+	uint64_t val = 0, *reg = NULL;
+	bool is_load;
+
+	if (guest_fetch_decode(vm, e, "APIC access", &in, act))
+		return;
+	is_load = in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX;
 	if (in.kind != INSN_KIND_STORE_IMM) {
-		reg = vcpu_gpr(v, in.reg);
+		reg = vcpu_gpr(&vm->vcpu, in.reg);
 		if (!reg) {
 			guest_stop(vm, VM_END_STOPPED, act, "APIC access through RSP at RIP %#llx is "
 				   "not emulated", (unsigned long long)e->rip);
 			return;
 		}
 	}
-	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
+	if (is_load) {
 		st = vapic_mmio(&vm->apic, gpa, in.width, false, &val, guest_tsc_now(vm, e));
 		if (st == VLAPIC_OK)
 			*reg = insn_load_result(&in, *reg, val);
@@ -124,8 +142,7 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 	}
 	if (st != VLAPIC_OK) {
 		guest_stop(vm, VM_END_STOPPED, act, "xAPIC %s of %u bytes at offset %#llx: %s",
-			   in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX ? "read" : "write",
-			   in.width, (unsigned long long)(gpa & 0xfffU),
+			   is_load ? "read" : "write", in.width, (unsigned long long)(gpa & 0xfffU),
 			   st == VLAPIC_BAD_ACCESS ? "an access the SDM leaves undefined" :
 			   "not an APIC register access");
 		return;
@@ -136,23 +153,13 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 
 /* A MOV to or from guest-physical memory where nothing answers: reads all ones. */
 void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
-				    struct vmx_exit_action *act)
+			     struct vmx_exit_action *act)
 {
-	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
-	struct gwalk_fault fault;
-	uint8_t bytes[INSN_MAX_LENGTH];
-	enum insn_mode mode = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)) ? INSN_MODE_64 :
-			      (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
 	struct insn in;
-	int n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, 39, (e->ss_ar >> 5) & 3U,
-			    e->cs_base + e->rip, bytes, sizeof(bytes), &fault);
 
-	if (n <= 0 || insn_decode(bytes, (size_t)n, mode, &in) != INSN_OK) {
-		guest_stop(vm, VM_END_STOPPED, act, "access to %#llx by an instruction that is not "
-			   "emulated, at RIP %#llx", (unsigned long long)e->guest_phys,
-			   (unsigned long long)e->rip);
+	if (guest_fetch_decode(vm, e, "access to a guest-physical address with no device", &in,
+			       act))
 		return;
-	}
 	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
 		uint64_t *reg = vcpu_gpr(&vm->vcpu, in.reg);
 

@@ -106,16 +106,6 @@ uint64_t vapic_next_deadline(struct vapic *a, uint64_t now)
 	return d;
 }
 
-static uint32_t vapic_timer_vector(const struct vapic *a)
-{
-	return a->lapic.regs[APIC_REG_LVT_TIMER >> 4] & 0xffU;
-}
-
-static bool vapic_irr_has(const struct vapic *a, uint32_t vector)
-{
-	return a->lapic.regs[(APIC_REG_IRR0 >> 4) + vector / 32U] & (1U << (vector % 32U));
-}
-
 void vapic_note_blocked(struct vapic *a)
 {
 	if (a->fire_pending)
@@ -133,7 +123,7 @@ void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t 
 	(void)r;
 	a->stats.fires[path]++;
 	/* Lateness is measured to delivery; a masked tick (no IRR bit) has none. */
-	if (!a->fire_pending && vapic_irr_has(a, vapic_timer_vector(a))) {
+	if (!a->fire_pending && vlapic_irr_test(&a->lapic, vlapic_timer_vector(&a->lapic))) {
 		a->fire_pending = true;
 		/*
 		 * A deadline that was already past when it was armed (a past
@@ -194,10 +184,10 @@ int vapic_take_vector(struct vapic *a, uint64_t now)
 		return vec;
 	(void)vlapic_ack_vector(&a->lapic, (uint32_t)vec);
 	(void)now;
-	if (a->fire_pending && (uint32_t)vec == vapic_timer_vector(a)) {
+	if (a->fire_pending && (uint32_t)vec == vlapic_timer_vector(&a->lapic)) {
 		a->inject_pending = true;
 		a->inject_vector = (uint32_t)vec;
-	} else if ((uint32_t)vec == vapic_timer_vector(a)) {
+	} else if ((uint32_t)vec == vlapic_timer_vector(&a->lapic)) {
 		/* Raised inside the register write (already due): no deadline to be late for. */
 		a->stats.injected++;
 		a->stats.immediate++;
@@ -330,19 +320,11 @@ enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint3
 
 uint32_t vapic_tpr_threshold(const struct vapic *a)
 {
-	int vec = vlapic_pending_vector(&a->lapic);
-	uint32_t irr_class = 0;
+	int irr = vlapic_highest_irr(&a->lapic);
+	uint32_t irr_class = irr == VLAPIC_NO_VECTOR ? 0U : (uint32_t)irr >> 4;
 
 	/* A vector that is pending but blocked by TPR: exit once TPR drops below its class. */
-	for (int w = 7; w >= 0; w--) {
-		uint32_t bits = a->lapic.regs[(APIC_REG_IRR0 >> 4) + (unsigned int)w];
-
-		if (bits) {
-			irr_class = ((uint32_t)w * 32U + 31U - (uint32_t)__builtin_clz(bits)) >> 4;
-			break;
-		}
-	}
-	if (vec != VLAPIC_NO_VECTOR || !irr_class)
+	if (!irr_class || vlapic_pending_vector(&a->lapic) != VLAPIC_NO_VECTOR)
 		return 0;
 	return HV_MIN(irr_class, vlapic_get_tpr(&a->lapic) >> 4);
 }
