@@ -75,7 +75,12 @@ static char logfmt_sanitize(char c)
 {
 	unsigned char u = (unsigned char)c;
 
-	if (u == '\t' || (u >= 0x20U && u != 0x7fU))
+	/*
+	 * Printable ASCII and TAB pass; every other byte, C1 controls and
+	 * 8-bit CSI (0x9b) included, becomes '?': no guest text can move the
+	 * cursor, start a line or look like tickvisor's own (issue 12, item 7).
+	 */
+	if (u == '\t' || (u >= 0x20U && u < 0x7fU))
 		return c;
 	return '?';
 }

@@ -129,6 +129,16 @@ static void logfmt_control_characters_cannot_forge_lines(void)
 	UT_STREQ(b, "[t=7] cpu0 INFO g0: ab?[2Jc?\td\r\n");
 }
 
+static void logfmt_bytes_outside_printable_ascii_are_escaped(void)
+{
+	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "g0: ");
+	char b[128];
+
+	/* 8-bit CSI (0x9b), NEL (0x85), DEL, a UTF-8 pair: none reaches the console raw. */
+	logfmt_format_lines(b, sizeof(b), &h, "a\x9b" "2Jb\x85" "c\x7f" "d\xc3\xa9" "e");
+	UT_STREQ(b, "[t=7] cpu0 INFO g0: a?2Jb?c?d??e\r\n");
+}
+
 static void logfmt_truncated_output_still_ends_in_crlf(void)
 {
 	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "a: ");
@@ -303,6 +313,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(logfmt_newlines_repeat_header),
 	UT_CASE(logfmt_trailing_newline_gives_no_empty_line),
 	UT_CASE(logfmt_control_characters_cannot_forge_lines),
+	UT_CASE(logfmt_bytes_outside_printable_ascii_are_escaped),
 	UT_CASE(logfmt_truncated_output_still_ends_in_crlf),
 	UT_CASE(logfmt_every_cut_is_well_formed),
 	UT_CASE(logfmt_level_filter),
