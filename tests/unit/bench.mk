@@ -12,6 +12,7 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -
 .PHONY: bench-host
 bench-host:
 	@mkdir -p $(BUILD)/bench
-	$(HOST_CC) $(BENCH_CFLAGS) $(if $(wildcard lapic/vlapic.c),-DBENCH_HAVE_VLAPIC) -o $(BUILD)/bench/bench_host tests/unit/bench_host.c \
+	@echo "  HOSTCC  $(BUILD)/bench/bench_host"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $(if $(wildcard lapic/vlapic.c),-DBENCH_HAVE_VLAPIC) -o $(BUILD)/bench/bench_host tests/unit/bench_host.c \
 		$(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS)
 	@$(BUILD)/bench/bench_host

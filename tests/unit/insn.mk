@@ -9,7 +9,8 @@ INSN_DIFF_SEED ?=
 
 $(BUILD)/host/insn_diff: tests/unit/insn_diff.c vmm/insn.c vmm/insn.h $(wildcard include/hv/*.h)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/unit/insn_diff.c vmm/insn.c -lZydis
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/unit/insn_diff.c vmm/insn.c -lZydis
 
 .PHONY: insn-diff
 insn-diff:
