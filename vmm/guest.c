@@ -325,8 +325,8 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		guest_stage(vm, VCPU_STAGE_APPLY);
 		path = guest_path_of(&exit);
 	}
-	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-	hosttimer_arm_for_run(vm->pcpu->timers.running, 0);
+	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	hosttimer_arm_for_run(&vm->pcpu->ht, vm->pcpu->timers.running, 0);
 }
 
 /*
@@ -423,7 +423,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (gc->timeout_s && vm->pcpu->tsc_khz)
 		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * vm->pcpu->tsc_khz * 1000ULL;
 
-	loadgen_start(&vm->pcpu->load, bi->config->load_timers, vm->pcpu->tsc_khz);
+	loadgen_start(&vm->pcpu->load, &vm->pcpu->ht, bi->config->load_timers, vm->pcpu->tsc_khz);
 	guest_loop(vm, 0);
 	loadgen_stop(&vm->pcpu->load);
 	{
@@ -460,7 +460,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		return TV_STATUS_VMX_FAIL;
 	}
 	p->tsc_khz = tsc_khz;
-	if (hosttimer_init(cfg->timer, p->vmx.has_preemption_timer,
+	if (hosttimer_init(&p->ht, cfg->timer, p->vmx.has_preemption_timer,
 			   caps->vmx.is_preemption_timer_broken, caps->has_tsc_deadline,
 			   hpet && hpet->present, hpet ? hpet->freq_hz : 0, ioapic_base, tsc_khz,
 			   &p->timers)) {

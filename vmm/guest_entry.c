@@ -98,8 +98,8 @@ static uint64_t guest_queue_others(const struct vm *vm)
 {
 	if (!vm->pcpu->load.n)
 		return PLAN_NONE;
-	hosttimer_set(HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
-	return hosttimer_earliest();
+	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
+	return hosttimer_earliest(&vm->pcpu->ht);
 }
 
 /*
@@ -138,13 +138,13 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			return false;
 		case PLAN_HALT_IN_GUEST:
 			/* The console, while idle, up to the preemption timer's early exit. */
-			log_drain_until(HV_MIN(hosttimer_earliest(), in->deadline_guest == PLAN_NONE ?
+			log_drain_until(HV_MIN(hosttimer_earliest(&vm->pcpu->ht), in->deadline_guest == PLAN_NONE ?
 					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
 					a->margin[VAPIC_PATH_HALT_PREEMPT]);
 			vmx_vcpu_set_halted(true);
 			return true;
 		case PLAN_HALT_SERVE_QUEUE:
-			(void)hosttimer_wait(vm->pcpu->timers.halted, h.wait_until_host, 0);
+			(void)hosttimer_wait(&vm->pcpu->ht, vm->pcpu->timers.halted, h.wait_until_host, 0);
 			loadgen_serve(&vm->pcpu->load);
 			continue;
 		case PLAN_HALT_WAIT:
@@ -152,7 +152,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 		}
 		/* the console, while idle, never past the wake-up */
 		log_drain_until(h.wait_until_host, 0);
-		(void)hosttimer_wait(vm->pcpu->timers.halted, h.wait_until_host, 0);
+		(void)hosttimer_wait(&vm->pcpu->ht, vm->pcpu->timers.halted, h.wait_until_host, 0);
 		loadgen_serve(&vm->pcpu->load);
 		in->now_host = cpu_rdtsc();
 		w = plan_wake(t, in);
@@ -183,8 +183,8 @@ static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, st
 	in->deadline_guest = vapic_next_deadline(&vm->apic, in->now_host + in->tsc_offset);
 	in->queue_host = guest_queue_others(vm);
 	p = plan_arm(t, in);
-	hosttimer_set(HOSTTIMER_ID_VTIMER, p.host_deadline);
-	hosttimer_arm_for_run(vm->pcpu->timers.running, p.host_early);
+	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, p.host_deadline);
+	hosttimer_arm_for_run(&vm->pcpu->ht, vm->pcpu->timers.running, p.host_early);
 	return p.preempt_ticks;
 }
 

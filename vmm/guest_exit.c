@@ -408,7 +408,7 @@ static void guest_handle_host_event(struct vm *vm, const struct vmx_exit_info *e
 {
 	if (e->reason == EXIT_REASON_EXTERNAL_INTR) {
 		/* Acknowledge-on-exit: the vector is in the exit info and the handler did not run. */
-		if (!hosttimer_handle_vector((uint8_t)(e->intr_info & 0xffU)))
+		if (!hosttimer_handle_vector(&vm->pcpu->ht, (uint8_t)(e->intr_info & 0xffU)))
 			pr_warn_ratelimited("host interrupt %#x while the guest ran: ignored\n",
 					    e->intr_info & 0xffU);
 		return;

@@ -12,13 +12,8 @@
 #include "../timer/hw_lapic.h"
 #include "../timer/tqueue.h"
 #include "cpu.h"
+#include "pcpu.h"
 
-static struct tqueue ht_queue;
-static struct tqueue_node ht_heap[HOSTTIMER_IDS];
-static struct tqueue_timer ht_timers[HOSTTIMER_IDS];
-static uint64_t ht_hpet_freq_hz;
-static uint64_t ht_tsc_khz;
-static volatile uint64_t ht_irqs;
 
 const char *hosttimer_backend_name(enum hosttimer_backend b)
 {
@@ -31,13 +26,14 @@ const char *hosttimer_backend_name(enum hosttimer_backend b)
 	return "?";
 }
 
+/* In VMX root: the interrupted CPU's own host timers take it. */
 static void ht_irq(uint64_t vector, struct exc_frame *f)
 {
 	(void)f;
-	(void)hosttimer_handle_vector((uint8_t)vector);
+	(void)hosttimer_handle_vector(&pcpu_this()->ht, (uint8_t)vector);
 }
 
-bool hosttimer_handle_vector(uint8_t vector)
+bool hosttimer_handle_vector(struct hosttimer *ht, uint8_t vector)
 {
 	if (vector == HOST_VECTOR_HPET) {
 		hpet_ack();
@@ -49,20 +45,21 @@ bool hosttimer_handle_vector(uint8_t vector)
 	} else {
 		return false;
 	}
-	ht_irqs++;
+	ht->irqs++;
 	return true;
 }
 
-int hosttimer_init(enum tv_timer want, bool has_preemption_timer, bool preempt_broken,
-		   bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
+int hosttimer_init(struct hosttimer *ht, enum tv_timer want, bool has_preemption_timer,
+		   bool preempt_broken, bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
 		   uint64_t ioapic_base, uint64_t tsc_khz, struct hosttimer_choice *out)
 {
 	bool preempt_ok = has_preemption_timer && !preempt_broken;
 	bool tscdl_ok, hpet_ok = false;
 
-	(void)tqueue_init(&ht_queue, ht_heap, ht_timers, HOSTTIMER_IDS);
-	ht_hpet_freq_hz = hpet_freq_hz;
-	ht_tsc_khz = tsc_khz;
+	(void)tqueue_init(&ht->queue, ht->heap, ht->timers, HOSTTIMER_IDS);
+	ht->hpet_freq_hz = hpet_freq_hz;
+	ht->tsc_khz = tsc_khz;
+	ht->irqs = 0;
 	tscdl_ok = host_lapic_init(has_tsc_deadline) == 0 && has_tsc_deadline;
 	cpu_set_irq_handler(HOST_VECTOR_TSC_DEADLINE, ht_irq);
 	cpu_set_irq_handler(HOST_VECTOR_HPET, ht_irq);
@@ -128,35 +125,35 @@ int hosttimer_init(enum tv_timer want, bool has_preemption_timer, bool preempt_b
 	return 0;
 }
 
-void hosttimer_set(uint32_t id, uint64_t host_tsc)
+void hosttimer_set(struct hosttimer *ht, uint32_t id, uint64_t host_tsc)
 {
 	if (host_tsc == HOSTTIMER_NONE) {
-		(void)tqueue_cancel(&ht_queue, id);
+		(void)tqueue_cancel(&ht->queue, id);
 		return;
 	}
-	if (tqueue_is_queued(&ht_queue, id))
-		(void)tqueue_update(&ht_queue, id, host_tsc);
+	if (tqueue_is_queued(&ht->queue, id))
+		(void)tqueue_update(&ht->queue, id, host_tsc);
 	else
-		(void)tqueue_insert(&ht_queue, id, host_tsc, NULL);
+		(void)tqueue_insert(&ht->queue, id, host_tsc, NULL);
 }
 
-uint64_t hosttimer_earliest(void)
+uint64_t hosttimer_earliest(const struct hosttimer *ht)
 {
-	uint64_t e = tqueue_earliest(&ht_queue);
+	uint64_t e = tqueue_earliest(&ht->queue);
 
 	return e == TQUEUE_NONE ? HOSTTIMER_NONE : e;
 }
 
 /* HPET ticks for a TSC distance, rounded up: an HPET fire is never early. */
-static uint64_t ht_tsc_to_hpet(uint64_t ticks)
+static uint64_t ht_tsc_to_hpet(const struct hosttimer *ht, uint64_t ticks)
 {
-	unsigned __int128 n = (unsigned __int128)ticks * ht_hpet_freq_hz;
-	uint64_t d = ht_tsc_khz * 1000U;
+	unsigned __int128 n = (unsigned __int128)ticks * ht->hpet_freq_hz;
+	uint64_t d = ht->tsc_khz * 1000U;
 
 	return (uint64_t)((n + d - 1U) / d);
 }
 
-static void ht_program(enum hosttimer_backend b, uint64_t at)
+static void ht_program(const struct hosttimer *ht, enum hosttimer_backend b, uint64_t at)
 {
 	uint64_t now;
 
@@ -168,44 +165,45 @@ static void ht_program(enum hosttimer_backend b, uint64_t at)
 			return;
 		}
 		now = cpu_rdtsc();
-		hpet_arm(hpet_read_counter() + 1U + (at > now ? ht_tsc_to_hpet(at - now) : 0));
+		hpet_arm(hpet_read_counter() + 1U + (at > now ? ht_tsc_to_hpet(ht, at - now) : 0));
 	}
 }
 
-void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early)
+void hosttimer_arm_for_run(struct hosttimer *ht, enum hosttimer_backend b, uint64_t early)
 {
-	uint64_t at = hosttimer_earliest();
+	uint64_t at = hosttimer_earliest(ht);
 
 	if (at != HOSTTIMER_NONE && at > early)
 		at -= early;
-	ht_program(b, at);
+	ht_program(ht, b, at);
 }
 
-bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early)
+bool hosttimer_wait(struct hosttimer *ht, enum hosttimer_backend b, uint64_t until,
+		    uint64_t early)
 {
-	uint64_t irqs = ht_irqs, wake = until - HV_MIN(until, early);
+	uint64_t irqs = ht->irqs, wake = until - HV_MIN(until, early);
 	bool by_irq = false;
 
 	if (b == HOSTTIMER_HPET || b == HOSTTIMER_TSC_DEADLINE) {
-		ht_program(b, wake);
+		ht_program(ht, b, wake);
 		/* STI; HLT back to back: the STI shadow keeps the wake-up from slipping in between. */
-		while (cpu_rdtsc() < wake && ht_irqs == irqs)
+		while (cpu_rdtsc() < wake && ht->irqs == irqs)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		by_irq = ht_irqs != irqs;
-		ht_program(b, HOSTTIMER_NONE);
+		by_irq = ht->irqs != irqs;
+		ht_program(ht, b, HOSTTIMER_NONE);
 	}
 	while (cpu_rdtsc() < wake)
 		cpu_pause();
 	return by_irq;
 }
 
-size_t hosttimer_pop_expired(uint64_t host_tsc, uint32_t *ids, size_t max)
+size_t hosttimer_pop_expired(struct hosttimer *ht, uint64_t host_tsc, uint32_t *ids, size_t max)
 {
 	struct tqueue_expired exp[8];
 	size_t n = 0;
 
 	while (n < max) {
-		size_t got = tqueue_pop_expired(&ht_queue, host_tsc, exp,
+		size_t got = tqueue_pop_expired(&ht->queue, host_tsc, exp,
 						HV_MIN(max - n, HV_ARRAY_SIZE(exp)));
 
 		for (size_t i = 0; i < got; i++)

@@ -14,6 +14,7 @@
 
 #include <hv/types.h>
 
+#include "../timer/tqueue.h"
 #include "config.h"
 
 enum hosttimer_backend {
@@ -33,8 +34,9 @@ struct hosttimer_choice {
  * @brief Bring up the backends the machine has and choose per config `timer=`;
  *        report the choice and why.  A backend asked for but missing is an error.
  */
-int hosttimer_init(enum tv_timer want, bool has_preemption_timer, bool preempt_broken,
-		   bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
+struct hosttimer;
+int hosttimer_init(struct hosttimer *ht, enum tv_timer want, bool has_preemption_timer,
+		   bool preempt_broken, bool has_tsc_deadline, bool has_hpet, uint64_t hpet_freq_hz,
 		   uint64_t ioapic_base, uint64_t tsc_khz, struct hosttimer_choice *out);
 const char *hosttimer_backend_name(enum hosttimer_backend b);
 
@@ -44,18 +46,31 @@ const char *hosttimer_backend_name(enum hosttimer_backend b);
 #define HOSTTIMER_ID_LOAD	2U	/* first of the load_timers= synthetic timers */
 #define HOSTTIMER_IDS		64U
 
+/*
+ * One pCPU's host timers (it lives in struct pcpu): the deadline queue of
+ * every timer due on that CPU, and what programming its backends needs.
+ */
+struct hosttimer {
+	struct tqueue queue;
+	struct tqueue_node heap[HOSTTIMER_IDS];
+	struct tqueue_timer timers[HOSTTIMER_IDS];
+	uint64_t hpet_freq_hz;
+	uint64_t tsc_khz;
+	volatile uint64_t irqs;		/* host timer interrupts taken (VMX root or exit) */
+};
+
 /* @brief Queue (or move) a deadline; HOSTTIMER_NONE cancels it. */
-void hosttimer_set(uint32_t id, uint64_t host_tsc);
-uint64_t hosttimer_earliest(void);
+void hosttimer_set(struct hosttimer *ht, uint32_t id, uint64_t host_tsc);
+uint64_t hosttimer_earliest(const struct hosttimer *ht);
 /* @brief Take up to max expired ids (deadline <= host_tsc) off the queue. */
-size_t hosttimer_pop_expired(uint64_t host_tsc, uint32_t *ids, size_t max);
+size_t hosttimer_pop_expired(struct hosttimer *ht, uint64_t host_tsc, uint32_t *ids, size_t max);
 #define HOSTTIMER_NONE	UINT64_MAX
 
 /*
  * @brief Program the chosen interrupt backend for the earliest queued
  *        deadline (armed early by `early` ticks), for a guest about to run.
  */
-void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early);
+void hosttimer_arm_for_run(struct hosttimer *ht, enum hosttimer_backend b, uint64_t early);
 
 /*
  * @brief Wait in VMX root until the host TSC reaches `until - early` (the
@@ -63,9 +78,9 @@ void hosttimer_arm_for_run(enum hosttimer_backend b, uint64_t early);
  *        using backend b; the caller spins the rest just before VM entry.
  * @return true if a host timer interrupt ended the wait (false: polled).
  */
-bool hosttimer_wait(enum hosttimer_backend b, uint64_t until, uint64_t early);
+bool hosttimer_wait(struct hosttimer *ht, enum hosttimer_backend b, uint64_t until, uint64_t early);
 
 /* @brief Handle a host timer vector that arrived as an external-interrupt exit. */
-bool hosttimer_handle_vector(uint8_t vector);
+bool hosttimer_handle_vector(struct hosttimer *ht, uint8_t vector);
 
 #endif /* HV_VMM_HOSTTIMER_H */

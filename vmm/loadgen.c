@@ -25,13 +25,14 @@ static void loadgen_arm(struct loadgen *l, uint32_t i, uint64_t host_now)
 	uint64_t next = host_now + LOADGEN_BASE_TICKS * (i + 3U) + 613U * i;
 
 	(void)vlapic_msr_write(&l->timers[i], MSR_IA32_TSC_DEADLINE, next, host_now);
-	hosttimer_set(HOSTTIMER_ID_LOAD + i, next);
+	hosttimer_set(l->ht, HOSTTIMER_ID_LOAD + i, next);
 }
 
-void loadgen_start(struct loadgen *l, uint32_t n, uint64_t tsc_khz)
+void loadgen_start(struct loadgen *l, struct hosttimer *ht, uint32_t n, uint64_t tsc_khz)
 {
 	uint64_t now = cpu_rdtsc();
 
+	l->ht = ht;
 	l->n = n > 1 ? n - 1 : 0;
 	for (uint32_t i = 0; i < l->n; i++) {
 		struct vlapic_config cfg;
@@ -49,7 +50,7 @@ void loadgen_start(struct loadgen *l, uint32_t n, uint64_t tsc_khz)
 void loadgen_stop(struct loadgen *l)
 {
 	for (uint32_t i = 0; i < l->n; i++)
-		hosttimer_set(HOSTTIMER_ID_LOAD + i, HOSTTIMER_NONE);
+		hosttimer_set(l->ht, HOSTTIMER_ID_LOAD + i, HOSTTIMER_NONE);
 	l->n = 0;
 }
 
@@ -62,7 +63,7 @@ void loadgen_serve(struct loadgen *l)
 	if (!l->n)
 		return;
 	now = cpu_rdtsc();
-	n = hosttimer_pop_expired(now, ids, HV_ARRAY_SIZE(ids));
+	n = hosttimer_pop_expired(l->ht, now, ids, HV_ARRAY_SIZE(ids));
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = ids[k] - HOSTTIMER_ID_LOAD;
 		int vec;

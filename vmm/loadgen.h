@@ -14,14 +14,17 @@
 #include "../lapic/vlapic.h"
 #include "config.h"
 
+struct hosttimer;
+
 struct loadgen {
+	struct hosttimer *ht;	/* the pCPU's host timer queue the timers live in */
 	struct vlapic timers[TV_CONFIG_LOAD_TIMERS_MAX];
 	uint32_t n;		/* synthetic timers running (load_timers - 1) */
 	uint64_t served;	/* expiries served */
 };
 
 /* @brief Start n-1 synthetic timers (n = load_timers; 1: none). */
-void loadgen_start(struct loadgen *l, uint32_t n, uint64_t tsc_khz);
+void loadgen_start(struct loadgen *l, struct hosttimer *ht, uint32_t n, uint64_t tsc_khz);
 /* @brief Stop them all and take them out of the host queue. */
 void loadgen_stop(struct loadgen *l);
 /* @brief Serve every synthetic timer the host queue says is due now. */

@@ -23,6 +23,7 @@ struct pcpu {
 	unsigned int id;
 	struct vmx_setup vmx;			/* the VMX controls for this CPU's VMs */
 	struct hosttimer_choice timers;		/* its host timer backends, running and halted */
+	struct hosttimer ht;			/* its host timer queue (every timer due here) */
 	uint64_t tsc_khz;			/* its TSC rate (= every guest's TSC rate) */
 	uint64_t boot_margin[VAPIC_PATH_COUNT];	/* calibrated exit-to-entry cost per path */
 	uint64_t early_total, timer_total;	/* across all guests run here */
