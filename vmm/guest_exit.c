@@ -374,6 +374,19 @@ static void guest_handle_hlt(struct vm *vm, const struct vmx_exit_info *e,
 static void guest_handle_ept_violation(struct vm *vm, const struct vmx_exit_info *e,
 				       struct vmx_exit_action *act)
 {
+	/*
+	 * SDM Vol. 3C, "Exit Qualification for EPT Violations", bit 2: the
+	 * access was an instruction fetch.  Nothing outside RAM is code: the
+	 * APIC page (mapped without execute) and every hole stop the VM.
+	 */
+	if ((e->qualification & 4U) &&
+	    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
+		vmx_dump_guest(&vm->vcpu, e);
+		guest_stop(vm, VM_END_STOPPED, act, "instruction fetch from the APIC page at "
+			   "guest-physical %#llx (RIP %#llx): not emulated",
+			   (unsigned long long)e->guest_phys, (unsigned long long)e->rip);
+		return;
+	}
 	if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
 		guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
 		return;

@@ -60,7 +60,14 @@ void guest_map_apic_page(struct vm *vm)
 		vmx_flush_ept();
 	}
 	vm->apic_mapped_gpa = want;
-	if (want && ept_map_4k(vm->eptp, want, vm->pcpu->vmx.apic_access_pa, EPT_RWX | EPT_MT_WB))
+	/*
+	 * Readable and writable, never executable: an instruction fetch from the
+	 * APIC page then ends in an EPT violation that stops this VM with a report
+	 * (guest_exit.c), instead of reaching the APIC-access machinery, which
+	 * under Bochs 2.7 panics the whole emulator (issue 12, item 5).
+	 */
+	if (want && ept_map_4k(vm->eptp, want, vm->pcpu->vmx.apic_access_pa,
+			       EPT_READ | EPT_WRITE | EPT_MT_WB))
 		pr_err("%sno memory to map the APIC-access page\n", vm->prefix);
 }
 
