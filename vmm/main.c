@@ -42,13 +42,10 @@ const char *vmm_token(void)
 /* RDRAND (CF = 1: a random value was returned); Intel SDM Vol. 1, 7.3.17.1: retry up to 10 times. */
 static bool vmm_rdrand(uint64_t *v)
 {
-	for (int i = 0; i < 10; i++) {
-		uint8_t ok;
-
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
-		if (ok)
+	/* The SDM's advice: retry a few times before giving up on the DRNG. */
+	for (int i = 0; i < 10; i++)
+		if (cpu_rdrand(v))
 			return true;
-	}
 	return false;
 }
 

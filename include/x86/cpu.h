@@ -49,6 +49,15 @@ static inline uint64_t cpu_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* RDRAND (SDM Vol. 2B): false when the DRNG had no value ready (CF = 0); the caller retries. */
+static inline bool cpu_rdrand(uint64_t *v)
+{
+	uint8_t ok;
+
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+	return ok;
+}
+
 /* RDTSC that does not run ahead of earlier instructions (LFENCE is dispatch-serializing on Intel). */
 static inline uint64_t cpu_rdtsc_ordered(void)
 {
