@@ -31,6 +31,7 @@
 #include "string.h"
 #include "vcpuid.h"
 #include "vmsr.h"
+#include "xstate.h"
 
 #define GUEST_RAM_ALIGN		(2ULL << 20)
 #define GUEST_MAX_MODULES	TV_CONFIG_MAX_MODULES
@@ -261,14 +262,15 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 {
 	enum vapic_path path = VAPIC_PATH_OTHER_EXIT;
 	uint64_t delivered = 0;
+	struct vmx_exit_info exit;
+	struct vmx_exit_action act;
 
+	/* Before the first entry: no exit to act on, nothing decided. */
+	hv_memset(&exit, 0, sizeof(exit));
+	hv_memset(&act, 0, sizeof(act));
 	vm->vcpu.stage_mark = cpu_rdtsc();
 	while (vm->end == VM_END_NONE) {
-		struct vmx_exit_info exit;
-		struct vmx_exit_action act;
-		uint64_t ticks = 0;
-
-		if (!guest_before_entry(vm, path, &ticks))
+		if (!guest_before_entry(vm, path, &exit, &act))
 			break;
 		if (cal_fires && vm->apic.inject_pending) {
 			uint64_t now = guest_tsc_host_now(vm);
@@ -282,9 +284,9 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			}
 			(void)vlapic_msr_write(&vm->apic.lapic, MSR_IA32_TSC_DEADLINE,
 					       now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U, now);
-			ticks = guest_arm_timers(vm);
+			act.preempt_ticks = guest_arm_timers(vm);
 		}
-		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, ticks, vm->spin_until_host, &exit)) {
+		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, &act, &exit)) {
 			vm->end = VM_END_STOPPED;
 			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
 			break;
@@ -321,8 +323,6 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		}
 		if (act.stop)
 			break;
-		vmx_vcpu_apply(&vm->vcpu, &exit, &act);
-		guest_stage(vm, VCPU_STAGE_APPLY);
 		path = guest_path_of(&exit);
 	}
 	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, HOSTTIMER_NONE);
@@ -336,7 +336,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
  */
 static const char *const guest_stage_names[VCPU_STAGE_COUNT] = {
 	[VCPU_STAGE_SNAPSHOT] = "snapshot", [VCPU_STAGE_BOOKKEEP] = "bookkeeping",
-	[VCPU_STAGE_HANDLER] = "handler", [VCPU_STAGE_APPLY] = "apply",
+	[VCPU_STAGE_HANDLER] = "handler",
 	[VCPU_STAGE_EXPIRE] = "expire", [VCPU_STAGE_INJECT] = "inject",
 	[VCPU_STAGE_PAGE] = "apic-page", [VCPU_STAGE_ARM] = "arm", [VCPU_STAGE_ENTER] = "enter",
 };
@@ -412,6 +412,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	hv_memcpy(vm->apic.margin, vm->pcpu->boot_margin, sizeof(vm->pcpu->boot_margin));
 	vmsr_init(&vm->msrs);
 	guest_reset_passthrough_msrs();
+	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
 	guest_map_apic_page(vm);
 	if (vm->vapic_page)
 		vapic_sync_to_page(&vm->apic, vm->vapic_page);
@@ -425,6 +426,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 
 	loadgen_start(&vm->pcpu->load, &vm->pcpu->ht, bi->config->load_timers, vm->pcpu->tsc_khz);
 	guest_loop(vm, 0);
+	xstate_end_guest(vm);
 	loadgen_stop(&vm->pcpu->load);
 	{
 		struct vio_effect eff;

@@ -106,15 +106,14 @@ static uint64_t guest_queue_others(const struct vm *vm)
  * A halted vCPU waits in VMX root for its earliest deadline (or, with the
  * preemption-timer backend, in the HLT activity state), as plan_halt()
  * says; after the wait, plan_wake() handles the deadline as of itself and
- * the entry spins to it (*spin_until, host TSC), like the running paths.
+ * the entry spins to it (act->spin_until, host TSC), like the running paths.
  * *woke_at is the guest TSC of the last wake-up.
  * @return false when the VM must stop (it can never wake, or its timeout passed).
  */
 static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct plan_input *in,
-			      uint64_t *spin_until, uint64_t *woke_at)
+			      struct vmx_exit_action *act, uint64_t *woke_at)
 {
 	struct vapic *a = &vm->apic;
-	struct vmx_exit_action act;
 
 	while (vm->halted) {
 		struct plan_halt h;
@@ -133,7 +132,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			vm->halted = false;
 			return true;
 		case PLAN_HALT_STOP:
-			guest_stop(vm, VM_END_STOPPED, &act, "halted with IF=1 but no timer armed and "
+			guest_stop(vm, VM_END_STOPPED, act, "halted with IF=1 but no timer armed and "
 				   "no interrupt pending: the vCPU can never wake");
 			return false;
 		case PLAN_HALT_IN_GUEST:
@@ -141,7 +140,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			log_drain_until(HV_MIN(hosttimer_earliest(&vm->pcpu->ht), in->deadline_guest == PLAN_NONE ?
 					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
 					a->margin[VAPIC_PATH_HALT_PREEMPT]);
-			vmx_vcpu_set_halted(true);
+			act->halt = true;
 			return true;
 		case PLAN_HALT_SERVE_QUEUE:
 			(void)hosttimer_wait(&vm->pcpu->ht, vm->pcpu->timers.halted, h.wait_until_host, 0);
@@ -157,13 +156,13 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 		in->now_host = cpu_rdtsc();
 		w = plan_wake(t, in);
 		if (w.stop == PLAN_STOP_TIMEOUT) {
-			guest_stop(vm, VM_END_TIMEOUT, &act, "timeout while halted");
+			guest_stop(vm, VM_END_TIMEOUT, act, "timeout while halted");
 			return false;
 		}
 		*woke_at = in->now_host + in->tsc_offset;
 		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_PATH_HALT_WAKE, *woke_at);
 		if (w.expiry.spin_until_host)
-			*spin_until = w.expiry.spin_until_host;
+			act->spin_until = w.expiry.spin_until_host;
 	}
 	return true;
 }
@@ -197,51 +196,60 @@ uint64_t guest_arm_timers(struct vm *vm)
 	return guest_arm_planned(vm, &t, &in);
 }
 
-/* Inject what plan_inject() says may go in at this entry (one event per entry). */
-static void guest_inject_events(struct vm *vm)
+/*
+ * Inject what plan_inject() says may go in at this entry (one event per
+ * entry), into act: the slot is open or not as of the exit snapshot with the
+ * exit handler's part of act applied.
+ */
+static void guest_inject_events(struct vm *vm, const struct vmx_exit_info *exit,
+				struct vmx_exit_action *act)
 {
 	struct vapic *a = &vm->apic;
 	struct plan_events ev;
 	struct plan_inject p;
 
 	ev.nmi_pending = vlapic_has_nmi(&a->lapic);
-	ev.nmi_open = ev.nmi_pending && vmx_vcpu_can_inject_nmi();
+	ev.nmi_open = ev.nmi_pending && vmx_event_slot_open(exit, act, VMX_EVENT_NMI);
 	ev.intr_pending = vapic_has_deliverable(a);
-	ev.intr_open = ev.intr_pending && vmx_vcpu_can_inject_intr();
+	ev.intr_open = ev.intr_pending && vmx_event_slot_open(exit, act, VMX_EVENT_EXT_INTR);
 	ev.timer_fire_pending = a->fire_pending;
 	p = plan_inject(&ev);
 	if (p.inject_nmi) {
 		(void)vlapic_take_nmi(&a->lapic);
-		vmx_vcpu_inject_nmi();
+		act->event = VMX_EVENT_NMI;
 	}
-	if (p.nmi_window != PLAN_WINDOW_KEEP)
-		vmx_vcpu_set_nmi_window(&vm->pcpu->vmx, p.nmi_window == PLAN_WINDOW_SET);
+	act->nmi_window = p.nmi_window == PLAN_WINDOW_SET ? VMX_WINDOW_SET :
+			  p.nmi_window == PLAN_WINDOW_CLEAR ? VMX_WINDOW_CLEAR : VMX_WINDOW_KEEP;
 	if (p.take_intr) {
 		int vec = vapic_take_vector(a, guest_tsc_host_now(vm));
 
-		if (vec != VLAPIC_NO_VECTOR)
-			vmx_vcpu_inject_intr((uint8_t)vec);
+		if (vec != VLAPIC_NO_VECTOR) {
+			act->event = VMX_EVENT_EXT_INTR;
+			act->event_vector = (uint8_t)vec;
+		}
 	}
 	if (p.note_blocked)
 		vapic_note_blocked(a);
-	vmx_vcpu_set_intr_window(&vm->pcpu->vmx, p.intr_window);
+	act->intr_window = p.intr_window ? VMX_WINDOW_SET : VMX_WINDOW_CLEAR;
 }
 
 /*
  * Everything between two exits that concerns the LAPIC, each step planned
- * by timer/plan.h and executed here: expire the timer (at the deadline
- * itself, with a spin to it, when the exit was armed early: never early),
- * wait while halted, inject what may be delivered, and arm the timer
- * hardware for the next run.
+ * by timer/plan.h and written into act (the exit handler's part is already
+ * there; vmx_vcpu_enter() applies the whole): expire the timer (at the
+ * deadline itself, with a spin to it, when the exit was armed early: never
+ * early), wait while halted, inject what may be delivered, and arm the
+ * timer hardware for the next run.
  * @return false when the VM must stop.
  */
-bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_ticks)
+bool guest_before_entry(struct vm *vm, enum vapic_path path, const struct vmx_exit_info *exit,
+			struct vmx_exit_action *act)
 {
 	struct vapic *a = &vm->apic;
 	struct plan_timing t;
 	struct plan_input in;
 	struct plan_expiry e;
-	uint64_t spin_until, ready_from = vm->last_exit_tsc, woke = 0;
+	uint64_t ready_from = vm->last_exit_tsc, woke = 0;
 
 	/* The console ring gets what the UART takes now (one FIFO, never a wait). */
 	log_pump();
@@ -250,10 +258,10 @@ bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_t
 	in = guest_plan_input(vm, cpu_rdtsc(), path);
 	in.deadline_guest = vapic_next_deadline(a, in.now_host + in.tsc_offset);
 	e = plan_expire(&t, &in);
-	spin_until = e.spin_until_host;
+	act->spin_until = e.spin_until_host;
 	vapic_expire(a, e.expire_at_guest, path, vm->last_exit_tsc);
 	if (vm->halted) {
-		if (!guest_wait_halted(vm, &t, &in, &spin_until, &woke))
+		if (!guest_wait_halted(vm, &t, &in, act, &woke))
 			return false;
 		if (woke) {
 			path = VAPIC_PATH_HALT_WAKE;
@@ -262,19 +270,17 @@ bool guest_before_entry(struct vm *vm, enum vapic_path path, uint64_t *preempt_t
 		vm->vcpu.stage_mark = cpu_rdtsc();	/* the wait is no cost of the exit path */
 	}
 	guest_stage(vm, VCPU_STAGE_EXPIRE);
-	guest_inject_events(vm);
+	guest_inject_events(vm, exit, act);
 	guest_stage(vm, VCPU_STAGE_INJECT);
 	if (vm->vapic_page) {
 		vapic_sync_to_page(a, vm->vapic_page);
-		vmx_vcpu_set_tpr_threshold(vapic_tpr_threshold(a));
+		act->set_tpr_threshold = true;
+		act->tpr_threshold = vapic_tpr_threshold(a);
 	}
 	guest_stage(vm, VCPU_STAGE_PAGE);
-	*preempt_ticks = guest_arm_planned(vm, &t, &in);
+	act->preempt_ticks = guest_arm_planned(vm, &t, &in);
 	guest_stage(vm, VCPU_STAGE_ARM);
 	vm->adapt_path = plan_adapt_path((enum plan_path)path, a->inject_pending);
 	vm->adapt_from = guest_to_host(vm, ready_from);
-	/* The spin itself happens in vmx_vcpu_enter(), right before VMRESUME. */
-	vm->spin_until_host = spin_until;
 	return true;
 }
-

@@ -43,12 +43,11 @@ enum vcpu_stage {
 	VCPU_STAGE_SNAPSHOT,	/* VM exit -> the exit snapshot read (vmx_vcpu_enter) */
 	VCPU_STAGE_BOOKKEEP,	/* margins, last exit, virtual-APIC page -> model */
 	VCPU_STAGE_HANDLER,	/* guest_handle_exit */
-	VCPU_STAGE_APPLY,	/* vmx_vcpu_apply: RIP, injection of exceptions */
 	VCPU_STAGE_EXPIRE,	/* plan and expire the timer (guest_before_entry) */
 	VCPU_STAGE_INJECT,	/* NMI / interrupt injection or windows */
 	VCPU_STAGE_PAGE,	/* model -> virtual-APIC page, TPR threshold */
 	VCPU_STAGE_ARM,		/* host timer queue and preemption timer */
-	VCPU_STAGE_ENTER,	/* VMCS writes up to VMRESUME, less any spin */
+	VCPU_STAGE_ENTER,	/* vmx_vcpu_enter: the decided effects up to VMRESUME, less any spin */
 	VCPU_STAGE_COUNT,
 };
 
@@ -65,6 +64,8 @@ struct vcpu {
 	uint64_t stage_sum[VCPU_STAGE_COUNT];
 	uint64_t stage_mark;		/* host TSC where the current stage began */
 	int64_t tsc_offset;		/* guest TSC = host TSC + tsc_offset */
+	uint32_t proc_controls;		/* vmx/: the primary processor-based controls as written */
+	uint32_t tpr_threshold;		/* vmx/: the TPR threshold as written */
 };
 
 #define VM_PREFIX_MAX	8U	/* "G12: " and its NUL */
@@ -84,7 +85,6 @@ struct vm {
 	bool halted;			/* the guest executed HLT and waits for an interrupt */
 	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
 	uint64_t last_exit_tsc;		/* guest TSC right after the last exit */
-	uint64_t spin_until_host;	/* the next entry may not come before this host TSC */
 	int adapt_path;			/* timer path whose exit-to-entry cost to learn, or -1 */
 	uint64_t adapt_from;		/* host TSC of that exit (or wake-up) */
 	uint32_t *vapic_page;		/* virtual-APIC page (TPR shadow), or NULL */

@@ -349,6 +349,8 @@ int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 
 	vmcs_write(VMCS_PIN_CONTROLS, s->pin);
 	vmcs_write(VMCS_PROC_CONTROLS, s->proc);
+	v->proc_controls = s->proc;
+	v->tpr_threshold = 0;
 	vmcs_write(VMCS_PROC_CONTROLS2, s->proc2);
 	vmcs_write(VMCS_EXIT_CONTROLS, s->exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, s->entry);
@@ -430,47 +432,34 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 	e->activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
 }
 
-int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
-		   uint64_t spin_until, struct vmx_exit_info *exit)
+static void vmx_set_proc_bit(struct vcpu *v, uint32_t bit, enum vmx_window w)
 {
-	uint64_t entry_tsc, spin_from;
-	int rc;
+	uint32_t want = w == VMX_WINDOW_SET ? (v->proc_controls | bit) : (v->proc_controls & ~bit);
 
-	/*
-	 * The preemption timer counts down only in non-root operation, once per
-	 * 2^rate TSC ticks (IA32_VMX_MISC[4:0]): convert the host-TSC distance
-	 * on every entry, never carry a value across exits.
-	 */
-	if (s->pin & PIN_PREEMPTION_TIMER) {
-		uint64_t count = preempt_ticks ? preempt_ticks >> s->preemption_timer_rate : PREEMPT_MAX;
-
-		vmcs_write(VMCS_PREEMPTION_TIMER, count > PREEMPT_MAX ? PREEMPT_MAX : count);
+	/* The CPU never changes the controls: the copy saves a VMREAD per entry. */
+	if (w != VMX_WINDOW_KEEP && want != v->proc_controls) {
+		vmcs_write(VMCS_PROC_CONTROLS, want);
+		v->proc_controls = want;
 	}
-	spin_from = entry_tsc = cpu_rdtsc();
-	while (entry_tsc < spin_until)
-		entry_tsc = cpu_rdtsc();
-	rc = vmx_enter_guest(&v->regs, v->launched);
-	if (rc) {
-		uint64_t err = 0;
-
-		if (rc == 2)
-			(void)vmx_vmread(VMCS_VM_INSTR_ERROR, &err);
-		pr_err("%s failed: %s%s\n", v->launched ? "VMRESUME" : "VMLAUNCH",
-		       rc == 1 ? "VMfailInvalid (no current VMCS)" : "",
-		       rc == 2 ? vmx_instr_error_name((uint32_t)err) : "");
-		return -HV_EIO;
-	}
-	v->launched = true;
-	vmx_read_exit(exit);
-	exit->entry_tsc = entry_tsc;
-	exit->spin_ticks = entry_tsc - spin_from;
-	return 0;
 }
 
-void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
-		    const struct vmx_exit_action *act)
+bool vmx_event_slot_open(const struct vmx_exit_info *e, const struct vmx_exit_action *act,
+			 enum vmx_event ev)
 {
-	(void)v;
+	uint32_t intr = e->interruptibility;
+	bool queued = act->inject || (e->idt_vec_info & INTR_INFO_VALID);
+
+	if (act->advance_rip)
+		intr &= ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+	if (ev == VMX_EVENT_NMI)
+		return !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS)) && !queued;
+	return (e->rflags & RFLAGS_IF) &&
+	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && !queued;
+}
+
+/* The exit handler's part of act: RIP, CR0/CR4, TSC offset, an exception or a re-injection. */
+static void vmx_apply_exit(const struct vmx_exit_info *exit, const struct vmx_exit_action *act)
+{
 	if (act->advance_rip) {
 		vmcs_write(VMCS_GUEST_RIP, exit->rip +
 			   (act->advance_len ? act->advance_len : exit->instr_len));
@@ -478,6 +467,10 @@ void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 		if (exit->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, exit->interruptibility &
 				   ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	}
+	if (act->write_cr) {
+		vmcs_write(act->cr_index == 4 ? VMCS_CR4_SHADOW : VMCS_CR0_SHADOW, act->cr_shadow);
+		vmcs_write(act->cr_index == 4 ? VMCS_GUEST_CR4 : VMCS_GUEST_CR0, act->cr_real);
 	}
 	if (act->set_tsc_offset)
 		vmcs_write(VMCS_TSC_OFFSET, (uint64_t)act->tsc_offset);
@@ -496,6 +489,73 @@ void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
 			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, exit->idt_vec_error);
 		vmcs_write(VMCS_ENTRY_INSTR_LEN, exit->instr_len);
 	}
+}
+
+/* The entry's part of act: the event, the windows, the activity state, the TPR threshold. */
+static void vmx_apply_entry(struct vcpu *v, const struct vmx_setup *s,
+			    const struct vmx_exit_action *act)
+{
+	if (act->event == VMX_EVENT_NMI)
+		vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2U);
+	else if (act->event == VMX_EVENT_EXT_INTR)
+		vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR |
+			   act->event_vector);
+	/* Injection wakes a vCPU left in the HLT activity state. */
+	if (act->event != VMX_EVENT_NONE || act->halt)
+		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, act->event == VMX_EVENT_NONE ? ACTIVITY_HLT :
+			   ACTIVITY_ACTIVE);
+	/*
+	 * Without the window-exiting controls a held-off event waits for the
+	 * next exit of any kind: late, never early.
+	 */
+	if (s->has_nmi_window)
+		vmx_set_proc_bit(v, PROC_NMI_WINDOW_EXITING, act->nmi_window);
+	if (s->has_intr_window)
+		vmx_set_proc_bit(v, PROC_INTR_WINDOW_EXITING, act->intr_window);
+	if (act->set_tpr_threshold && (act->tpr_threshold & 0xfU) != v->tpr_threshold) {
+		v->tpr_threshold = act->tpr_threshold & 0xfU;
+		vmcs_write(VMCS_TPR_THRESHOLD, v->tpr_threshold);
+	}
+}
+
+int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_exit_action *act,
+		   struct vmx_exit_info *exit)
+{
+	uint64_t entry_tsc, spin_from;
+	int rc;
+
+	vmx_apply_exit(exit, act);
+	vmx_apply_entry(v, s, act);
+	/*
+	 * The preemption timer counts down only in non-root operation, once per
+	 * 2^rate TSC ticks (IA32_VMX_MISC[4:0]): convert the host-TSC distance
+	 * on every entry, never carry a value across exits.
+	 */
+	if (s->pin & PIN_PREEMPTION_TIMER) {
+		uint64_t count = act->preempt_ticks ? act->preempt_ticks >> s->preemption_timer_rate :
+			PREEMPT_MAX;
+
+		vmcs_write(VMCS_PREEMPTION_TIMER, count > PREEMPT_MAX ? PREEMPT_MAX : count);
+	}
+	spin_from = entry_tsc = cpu_rdtsc();
+	while (entry_tsc < act->spin_until)
+		entry_tsc = cpu_rdtsc();
+	rc = vmx_enter_guest(&v->regs, v->launched);
+	if (rc) {
+		uint64_t err = 0;
+
+		if (rc == 2)
+			(void)vmx_vmread(VMCS_VM_INSTR_ERROR, &err);
+		pr_err("%s failed: %s%s\n", v->launched ? "VMRESUME" : "VMLAUNCH",
+		       rc == 1 ? "VMfailInvalid (no current VMCS)" : "",
+		       rc == 2 ? vmx_instr_error_name((uint32_t)err) : "");
+		return -HV_EIO;
+	}
+	v->launched = true;
+	vmx_read_exit(exit);
+	exit->entry_tsc = entry_tsc;
+	exit->spin_ticks = entry_tsc - spin_from;
+	return 0;
 }
 
 /*
@@ -532,8 +592,7 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 		return;
 	}
 	if (cr == 0) {
-		vmcs_write(VMCS_CR0_SHADOW, val);
-		vmcs_write(VMCS_GUEST_CR0, vmx_cr0_real(s, val));
+		act->cr_real = vmx_cr0_real(s, val);
 	} else if (cr == 4) {
 		if (val & CR4_VMXE) {
 			act->inject = true;
@@ -542,13 +601,15 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 			act->inject_error = 0;
 			return;
 		}
-		vmcs_write(VMCS_CR4_SHADOW, val);
-		vmcs_write(VMCS_GUEST_CR4, vmx_cr4_real(s, val));
+		act->cr_real = vmx_cr4_real(s, val);
 	} else {
 		pr_err("MOV to CR%u exit is not handled\n", cr);
 		act->stop = true;
 		return;
 	}
+	act->write_cr = true;
+	act->cr_index = cr;
+	act->cr_shadow = val;
 	act->advance_rip = true;
 }
 
@@ -577,70 +638,6 @@ void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *e)
 	       e->idt_vec_error, e->interruptibility, e->instr_len);
 }
 
-bool vmx_vcpu_can_inject_intr(void)
-{
-	uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	uint64_t queued = vmcs_read(VMCS_ENTRY_INTR_INFO);
-
-	return (rflags & RFLAGS_IF) &&
-	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
-	       !(queued & INTR_INFO_VALID);
-}
-
-void vmx_vcpu_inject_intr(uint8_t vector)
-{
-	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vector);
-	/* Injection wakes a vCPU left in the HLT activity state. */
-	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-}
-
-bool vmx_vcpu_can_inject_nmi(void)
-{
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	uint64_t queued = vmcs_read(VMCS_ENTRY_INTR_INFO);
-
-	return !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS)) &&
-	       !(queued & INTR_INFO_VALID);
-}
-
-void vmx_vcpu_inject_nmi(void)
-{
-	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2U);
-	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
-}
-
-static void vmx_set_proc_bit(const struct vmx_setup *s, uint32_t bit, bool on)
-{
-	uint64_t proc = vmcs_read(VMCS_PROC_CONTROLS);
-	uint64_t want = on ? (proc | bit) : (proc & ~(uint64_t)bit);
-
-	(void)s;
-	if (want != proc)
-		vmcs_write(VMCS_PROC_CONTROLS, want);
-}
-
-void vmx_vcpu_set_intr_window(const struct vmx_setup *s, bool on)
-{
-	/*
-	 * Without interrupt-window exiting a held-off interrupt waits for the
-	 * next exit of any kind: late, never early.
-	 */
-	if (s->has_intr_window)
-		vmx_set_proc_bit(s, PROC_INTR_WINDOW_EXITING, on);
-}
-
-void vmx_vcpu_set_nmi_window(const struct vmx_setup *s, bool on)
-{
-	if (s->has_nmi_window)
-		vmx_set_proc_bit(s, PROC_NMI_WINDOW_EXITING, on);
-}
-
-void vmx_vcpu_set_halted(bool halted)
-{
-	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, halted ? ACTIVITY_HLT : ACTIVITY_ACTIVE);
-}
-
 void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept)
 {
 	uint8_t *bm = (uint8_t *)(uintptr_t)s->msr_bitmap_pa;
@@ -660,11 +657,6 @@ void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept)
 void vmx_vcpu_set_rsp(uint64_t rsp)
 {
 	vmcs_write(VMCS_GUEST_RSP, rsp);
-}
-
-void vmx_vcpu_set_tpr_threshold(uint32_t threshold)
-{
-	vmcs_write(VMCS_TPR_THRESHOLD, threshold & 0xfU);
 }
 
 void vmx_flush_ept(void)

@@ -2,8 +2,10 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * The VMCS of a vCPU: setup, entry, the exit snapshot and applying the
- * effects that vmm/ decided.  vmm/ never touches the VMCS itself: it reads
- * the snapshot and returns a struct vmx_exit_action.
+ * effects that vmm/ decided.  vmm/ never touches the VMCS for an effect: it
+ * reads the snapshot and fills one struct vmx_exit_action per round trip
+ * (the exit handler its part, the entry planning the rest), and
+ * vmx_vcpu_enter() applies it in one place, right before VMRESUME.
  */
 #ifndef HV_VMX_VCPU_H
 #define HV_VMX_VCPU_H
@@ -34,7 +36,29 @@ struct vmx_exit_info {
 	uint64_t spin_ticks;		/* of which spent waiting for spin_until */
 };
 
+/* An external event for the next entry (SDM Vol. 3C, "Event Injection"). */
+enum vmx_event {
+	VMX_EVENT_NONE = 0,
+	VMX_EVENT_EXT_INTR,		/* an external interrupt, event_vector */
+	VMX_EVENT_NMI,
+};
+
+/* What to do with an event-window exit control at the next entry. */
+enum vmx_window {
+	VMX_WINDOW_KEEP = 0,		/* leave it as it is */
+	VMX_WINDOW_CLEAR,
+	VMX_WINDOW_SET,			/* exit as soon as the event can be injected */
+};
+
+/*
+ * Every effect on the vCPU between one exit and the next entry, as data.
+ * The exit handler fills the first part, guest_before_entry() the second
+ * (the delivery plan, timer/plan.h); vmx_vcpu_enter() applies it all, with
+ * the exit snapshot it was decided on, right before VMRESUME.  Zero is
+ * "nothing to do" for every field.
+ */
 struct vmx_exit_action {
+	/* the exit handler's */
 	bool advance_rip;		/* skip the exiting instruction (instr_len) */
 	uint32_t advance_len;		/* when non-zero: its decoded length (instr_len undefined) */
 	bool inject;			/* deliver an exception on the next entry */
@@ -45,8 +69,20 @@ struct vmx_exit_action {
 	bool cr8_access;		/* MOV to/from CR8: for vmm/ to apply to the vLAPIC TPR */
 	bool cr8_is_write;
 	unsigned int cr8_reg;
+	bool write_cr;			/* MOV to CR0/CR4, LMSW: cr_index gets cr_shadow / cr_real */
+	unsigned int cr_index;		/* 0 or 4 */
+	uint64_t cr_shadow, cr_real;	/* what the guest reads back, what the CPU runs with */
 	bool set_tsc_offset;		/* guest TSC = host TSC + tsc_offset from now on */
 	int64_t tsc_offset;
+	/* the entry's */
+	enum vmx_event event;		/* only when vmx_event_slot_open() said so */
+	uint8_t event_vector;
+	enum vmx_window intr_window, nmi_window;
+	bool halt;			/* enter in the HLT activity state (preemption timer wakes it) */
+	bool set_tpr_threshold;		/* TPR-shadow guests: the TPR threshold for this entry */
+	uint32_t tpr_threshold;
+	uint64_t preempt_ticks;		/* host TSC ticks until the preemption timer fires, 0: max */
+	uint64_t spin_until;		/* host TSC the entry must not come before, 0: none */
 };
 
 /* How the guest's xAPIC page is trapped (config apic=, SDM Vol. 3C "APIC Virtualization"). */
@@ -85,8 +121,6 @@ const char *vmx_apic_path_name(enum vmx_apic_path p);
  */
 int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 		  uint16_t vpid, uint32_t entry, uint32_t info, uint64_t virtual_apic_pa);
-/* @brief TPR threshold for a TPR-shadow guest (0 when nothing waits on the TPR). */
-void vmx_vcpu_set_tpr_threshold(uint32_t threshold);
 /* @brief Flush EPT translations after a mapping was removed or moved. */
 void vmx_flush_ept(void);
 /*
@@ -96,17 +130,14 @@ void vmx_flush_ept(void);
 void vmx_vcpu_destroy(struct vcpu *v);
 
 /*
- * @brief Enter the guest and come back with the exit snapshot.
- * @param preempt_ticks host TSC ticks until the VMX-preemption timer must
- *        fire (0: leave it at its maximum).
- * @param spin_until host TSC the entry must not come before (0: none): the
- *        last step of "never early", as close to VMRESUME as C allows.
+ * @brief Apply act (decided on the snapshot exit of the last exit, zero
+ *        before the first entry), enter the guest and come back with the
+ *        new snapshot in exit.  act->spin_until is the last step of "never
+ *        early", as close to VMRESUME as C allows.
  * @return 0, or -HV_EIO when VMLAUNCH/VMRESUME itself failed (logged by name).
  */
-int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, uint64_t preempt_ticks,
-		   uint64_t spin_until, struct vmx_exit_info *exit);
-void vmx_vcpu_apply(struct vcpu *v, const struct vmx_exit_info *exit,
-		    const struct vmx_exit_action *act);
+int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_exit_action *act,
+		   struct vmx_exit_info *exit);
 /* @brief MOV to/from CR0/CR4 and LMSW exits, with the guest/host masks and read shadows. */
 void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 			  const struct vmx_exit_info *exit, struct vmx_exit_action *act);
@@ -114,22 +145,22 @@ void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
 void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
 
 /*
- * Event delivery (SDM Vol. 3C, "Event Injection" and "Interrupt-Window
- * Exiting"): an external interrupt may be injected only when RFLAGS.IF = 1,
- * there is no STI or MOV-SS blocking, and no other event is already queued
- * for this entry; otherwise ask for an interrupt-window exit.
+ * @brief Whether an event of kind ev may be injected at the entry after the
+ *        exit e once act's exception (or re-injection) and RIP advance are
+ *        applied: SDM Vol. 3C, "Event Injection" and "Interrupt-Window
+ *        Exiting": an external interrupt only with RFLAGS.IF = 1, no STI or
+ *        MOV-SS blocking and no other event queued for this entry; an NMI
+ *        without NMI or MOV-SS blocking and nothing queued.  Reads the
+ *        snapshot only: VM exits clear the valid bit of the VM-entry
+ *        interruption-information field (SDM Vol. 3C, "Recording VM-Exit
+ *        Information and Updating VM-Entry Control Fields"), so what is
+ *        queued is what act queues.
  */
-bool vmx_vcpu_can_inject_intr(void);
-void vmx_vcpu_inject_intr(uint8_t vector);
-bool vmx_vcpu_can_inject_nmi(void);
-void vmx_vcpu_inject_nmi(void);
-void vmx_vcpu_set_intr_window(const struct vmx_setup *s, bool on);
-void vmx_vcpu_set_nmi_window(const struct vmx_setup *s, bool on);
-/* @brief Enter next time in the HLT activity state (a halted vCPU whose wake-up is the preemption timer). */
-void vmx_vcpu_set_halted(bool halted);
+bool vmx_event_slot_open(const struct vmx_exit_info *e, const struct vmx_exit_action *act,
+			 enum vmx_event ev);
 /* @brief Intercept (or pass through) reads and writes of one MSR in the shared bitmap. */
 void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept);
-/* @brief Write the guest's RSP (an MMIO load into RSP). */
+/* @brief Set the initial RSP of a vCPU that vmx_vcpu_init() just set up (the calibration guest). */
 void vmx_vcpu_set_rsp(uint64_t rsp);
 
 const char *vmx_exit_reason_name(uint32_t reason);
