@@ -213,26 +213,22 @@ static const char *fmt_parse_flags(const char *p, struct fmt_spec *sp)
 	}
 }
 
-/* Returns the character after the conversion; *ap advanced past its arguments. */
-static const char *fmt_conversion(struct fmt_out *o, const char *start, va_list *ap)
+/* Width and precision, from the format or (for '*') from the arguments. */
+static const char *fmt_parse_width_precision(const char *p, struct fmt_spec *sp, va_list *ap)
 {
-	struct fmt_spec sp = { .flags = 0, .width = 0, .precision = -1 };
-	const char *p = fmt_parse_flags(start + 1, &sp);
-	enum fmt_length len;
-
 	if (*p == '*') {
 		int w = va_arg(*ap, int);
 
 		/* "A negative field width argument is taken as a - flag followed by a positive field width." */
 		if (w < 0) {
-			sp.flags |= FMT_FLAG_LEFT;
-			sp.width = (size_t)(-(int64_t)w);
+			sp->flags |= FMT_FLAG_LEFT;
+			sp->width = (size_t)(-(int64_t)w);
 		} else {
-			sp.width = (size_t)w;
+			sp->width = (size_t)w;
 		}
 		p++;
 	} else {
-		sp.width = fmt_parse_num(&p);
+		sp->width = fmt_parse_num(&p);
 	}
 	if (*p == '.') {
 		p++;
@@ -240,82 +236,112 @@ static const char *fmt_conversion(struct fmt_out *o, const char *start, va_list 
 			int pr = va_arg(*ap, int);
 
 			/* "A negative precision argument is taken as if the precision were omitted." */
-			sp.precision = pr < 0 ? -1 : pr;
+			sp->precision = pr < 0 ? -1 : pr;
 			p++;
 		} else {
 			size_t pr = fmt_parse_num(&p);
 
-			sp.precision = pr > FMT_INT_MAX ? (int)FMT_INT_MAX : (int)pr;
+			sp->precision = pr > FMT_INT_MAX ? (int)FMT_INT_MAX : (int)pr;
 		}
 	}
-	p = fmt_parse_length(p, &len);
-	/* The + and space flags are defined for signed conversions only (and %p, as in glibc). */
-	if (*p == 'u' || *p == 'o' || *p == 'x' || *p == 'X')
-		sp.flags &= ~(FMT_FLAG_PLUS | FMT_FLAG_SPACE);
+	return p;
+}
 
-	switch (*p) {
+/* %p: "(nil)" for NULL as glibc prints it, else 0x and lowercase hex. */
+static void fmt_pointer(struct fmt_out *o, struct fmt_spec *sp, va_list *ap)
+{
+	uintptr_t v = (uintptr_t)va_arg(*ap, void *);
+
+	if (!v) {
+		fmt_field(o, sp, "(nil)", 5);
+		return;
+	}
+	sp->flags |= FMT_FLAG_ALT;
+	fmt_integer(o, sp, v, false, 16);
+}
+
+static void fmt_string(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
+{
+	const char *s = va_arg(*ap, const char *);
+	size_t n = 0;
+
+	/* glibc's choice: "(null)" whole, or nothing when the precision cuts it. */
+	if (!s)
+		s = (sp->precision < 0 || sp->precision >= 6) ? "(null)" : "";
+	/* "If the precision is specified, no more than that many bytes are written." */
+	while ((sp->precision < 0 || n < (size_t)sp->precision) && s[n])
+		n++;
+	fmt_field(o, sp, s, n);
+}
+
+/*
+ * Print one known conversion `conv` and take its argument.
+ * @return false when `conv` is not a conversion we know (nothing printed).
+ */
+static bool fmt_convert(struct fmt_out *o, struct fmt_spec *sp, char conv,
+			enum fmt_length len, va_list *ap)
+{
+	switch (conv) {
 	case 'd':
 	case 'i': {
 		int64_t v = fmt_arg_signed(ap, len);
 		uint64_t mag = v < 0 ? 0U - (uint64_t)v : (uint64_t)v;
 
-		fmt_integer(o, &sp, mag, v < 0, 10);
-		break;
+		fmt_integer(o, sp, mag, v < 0, 10);
+		return true;
 	}
 	case 'u':
-		fmt_integer(o, &sp, fmt_arg_unsigned(ap, len), false, 10);
-		break;
+		fmt_integer(o, sp, fmt_arg_unsigned(ap, len), false, 10);
+		return true;
 	case 'o':
-		fmt_integer(o, &sp, fmt_arg_unsigned(ap, len), false, 8);
-		break;
+		fmt_integer(o, sp, fmt_arg_unsigned(ap, len), false, 8);
+		return true;
 	case 'X':
-		sp.flags |= FMT_FLAG_UPPER;
-		fmt_integer(o, &sp, fmt_arg_unsigned(ap, len), false, 16);
-		break;
+		sp->flags |= FMT_FLAG_UPPER;
+		fmt_integer(o, sp, fmt_arg_unsigned(ap, len), false, 16);
+		return true;
 	case 'x':
-		fmt_integer(o, &sp, fmt_arg_unsigned(ap, len), false, 16);
-		break;
-	case 'p': {
-		uintptr_t v = (uintptr_t)va_arg(*ap, void *);
-
-		if (!v) {
-			fmt_field(o, &sp, "(nil)", 5);
-			break;
-		}
-		sp.flags |= FMT_FLAG_ALT;
-		fmt_integer(o, &sp, v, false, 16);
-		break;
-	}
+		fmt_integer(o, sp, fmt_arg_unsigned(ap, len), false, 16);
+		return true;
+	case 'p':
+		fmt_pointer(o, sp, ap);
+		return true;
 	case 'c': {
 		char c = (char)va_arg(*ap, int);
 
-		fmt_field(o, &sp, &c, 1);
-		break;
+		fmt_field(o, sp, &c, 1);
+		return true;
 	}
-	case 's': {
-		const char *s = va_arg(*ap, const char *);
-		size_t n = 0;
-
-		/* glibc's choice: "(null)" whole, or nothing when the precision cuts it. */
-		if (!s)
-			s = (sp.precision < 0 || sp.precision >= 6) ? "(null)" : "";
-		/* "If the precision is specified, no more than that many bytes are written." */
-		while ((sp.precision < 0 || n < (size_t)sp.precision) && s[n])
-			n++;
-		fmt_field(o, &sp, s, n);
-		break;
-	}
+	case 's':
+		fmt_string(o, sp, ap);
+		return true;
 	case '%':
 		fmt_put(o, '%');
-		break;
+		return true;
 	default:
-		/* Not a conversion we know: show it rather than guess at arguments. */
-		fmt_put_mem(o, start, (size_t)(p - start));
-		if (!*p)
-			return p;
-		fmt_put(o, *p);
-		break;
+		return false;
 	}
+}
+
+/* Returns the character after the conversion; *ap advanced past its arguments. */
+static const char *fmt_conversion(struct fmt_out *o, const char *start, va_list *ap)
+{
+	struct fmt_spec sp = { .flags = 0, .width = 0, .precision = -1 };
+	const char *p = fmt_parse_flags(start + 1, &sp);
+	enum fmt_length len;
+
+	p = fmt_parse_width_precision(p, &sp, ap);
+	p = fmt_parse_length(p, &len);
+	/* The + and space flags are defined for signed conversions only (and %p, as in glibc). */
+	if (*p == 'u' || *p == 'o' || *p == 'x' || *p == 'X')
+		sp.flags &= ~(FMT_FLAG_PLUS | FMT_FLAG_SPACE);
+	if (fmt_convert(o, &sp, *p, len, ap))
+		return p + 1;
+	/* Not a conversion we know: show it rather than guess at arguments. */
+	fmt_put_mem(o, start, (size_t)(p - start));
+	if (!*p)
+		return p;
+	fmt_put(o, *p);
 	return p + 1;
 }
 

@@ -175,13 +175,204 @@ static bool is_supported_opcode(uint8_t map, uint8_t op)
 	       (op >= 0xa0U && op <= 0xa3U);
 }
 
+/* The legacy and REX prefixes in front of the opcode. */
+struct prefixes {
+	bool has_opsize, has_addrsize, has_lock, has_rep;
+	int seg;		/* enum insn_seg of the last effective override, or -1 */
+	uint8_t rex;		/* the REX byte right before the opcode, or 0 */
+};
+
+/*
+ * "Instruction Prefixes" and "REX Prefixes": consume every prefix byte and
+ * leave the cursor on the opcode.
+ */
+static enum insn_status decode_prefixes(struct cursor *c, bool is_64bit, struct prefixes *p)
+{
+	*p = (struct prefixes){ .seg = -1 };
+	for (;;) {
+		enum insn_status st = need(c, 1);
+		uint8_t b;
+
+		if (st != INSN_OK)
+			return st;
+		b = c->bytes[c->pos];
+		if (is_64bit && (b & 0xf0U) == 0x40U) {
+			p->rex = b;
+			c->pos++;
+			continue;
+		}
+		switch (b) {
+		case 0xf0U: p->has_lock = true; break;
+		case 0xf2U: case 0xf3U: p->has_rep = true; break;
+		/*
+		 * In 64-bit mode the CS, DS, ES and SS prefixes are null
+		 * prefixes: they neither select a segment nor cancel an
+		 * earlier FS or GS prefix.
+		 */
+		case 0x26U: if (!is_64bit) p->seg = INSN_SEG_ES; break;
+		case 0x2eU: if (!is_64bit) p->seg = INSN_SEG_CS; break;
+		case 0x36U: if (!is_64bit) p->seg = INSN_SEG_SS; break;
+		case 0x3eU: if (!is_64bit) p->seg = INSN_SEG_DS; break;
+		case 0x64U: p->seg = INSN_SEG_FS; break;
+		case 0x65U: p->seg = INSN_SEG_GS; break;
+		case 0x66U: p->has_opsize = true; break;
+		case 0x67U: p->has_addrsize = true; break;
+		default: return INSN_OK;
+		}
+		/* "Other placements are ignored": a REX must precede the opcode. */
+		p->rex = 0;
+		c->pos++;
+	}
+}
+
+/*
+ * The opcode byte (after 0F for map 1), then the verdict on the prefixes
+ * that make a supported MOV unemulatable.  The cursor is on the opcode and
+ * decode_prefixes() checked that one byte is there.
+ */
+static enum insn_status decode_opcode(struct cursor *c, enum insn_mode mode,
+				      const struct prefixes *p, struct insn *out)
+{
+	uint8_t op = (uint8_t)take(c, 1);
+
+	if (op == 0x0fU) {
+		enum insn_status st = need(c, 1);
+
+		if (st != INSN_OK)
+			return st;
+		out->opcode_map = 1;
+		op = (uint8_t)take(c, 1);
+	}
+	out->opcode = op;
+	if (!is_supported_opcode(out->opcode_map, op)) {
+		if (out->opcode_map == 1U)
+			return INSN_ERR_OPCODE;
+		c->pos--;
+		return reject_opcode(c, op, mode);
+	}
+	/* "LOCK": #UD unless the destination is memory of a listed instruction. */
+	if (p->has_lock)
+		return INSN_ERR_LOCK;
+	if (p->has_rep)
+		return INSN_ERR_REP;
+	return INSN_OK;
+}
+
+/* "Operand-Size and Address-Size Attributes", and the operand defaults. */
+static void set_sizes(enum insn_mode mode, const struct prefixes *p, struct insn *out)
+{
+	if (mode == INSN_MODE_16)
+		out->operand_size = p->has_opsize ? 4U : 2U;
+	else
+		out->operand_size = p->has_opsize ? 2U : 4U;
+	if (p->rex & REX_W)
+		out->operand_size = 8U;
+	if (mode == INSN_MODE_64)
+		out->addr_size = p->has_addrsize ? 4U : 8U;
+	else if (mode == INSN_MODE_32)
+		out->addr_size = p->has_addrsize ? 2U : 4U;
+	else
+		out->addr_size = p->has_addrsize ? 4U : 2U;
+	out->seg = INSN_SEG_DS;
+	out->scale = 1;
+	out->base = INSN_REG_NONE;
+	out->index = INSN_REG_NONE;
+}
+
+/* A0-A3 ("MOV-Move"): moffs, an offset of the address size, no ModR/M. */
+static enum insn_status decode_moffs(struct cursor *c, struct insn *out)
+{
+	enum insn_status st = need(c, out->addr_size);
+
+	if (st != INSN_OK)
+		return st;
+	out->disp = (int64_t)take(c, out->addr_size);
+	out->kind = out->opcode <= 0xa1U ? INSN_KIND_LOAD : INSN_KIND_STORE_REG;
+	out->width = (out->opcode & 1U) ? out->operand_size : 1U;
+	out->reg = 0;
+	out->reg_width = out->width;
+	return INSN_OK;
+}
+
+/* C6 /0 ib, C7 /0 iw/id: the immediate after the memory operand. */
+static enum insn_status decode_imm(struct cursor *c, bool is_byte, struct insn *out)
+{
+	size_t n = is_byte ? 1U : out->operand_size == 2U ? 2U : 4U;
+	enum insn_status st;
+
+	out->kind = INSN_KIND_STORE_IMM;
+	st = need(c, n);
+	if (st != INSN_OK)
+		return st;
+	out->imm_size = (uint8_t)n;
+	/* With REX.W the imm32 is sign-extended to 64 bits. */
+	out->imm = (uint64_t)sign_extend(take(c, n), n) & width_mask(out->width);
+	return INSN_OK;
+}
+
+/*
+ * What a ModR/M-form MOV or MOVZX does once its memory operand is decoded:
+ * kind, width and register operand (`reg` is ModR/M.reg extended by REX.R).
+ */
+static enum insn_status decode_operation(struct cursor *c, unsigned int reg, uint8_t rex,
+					 struct insn *out)
+{
+	uint8_t op = out->opcode;
+	bool is_byte = !(op & 1U);
+
+	if (out->opcode_map == 1U) {
+		out->kind = INSN_KIND_LOAD_ZX;
+		out->width = op == 0xb6U ? 1U : 2U;
+		out->reg = (uint8_t)reg;
+		out->reg_width = out->operand_size;
+		return INSN_OK;
+	}
+	out->width = is_byte ? 1U : out->operand_size;
+	if (op == 0xc6U || op == 0xc7U)
+		return decode_imm(c, is_byte, out);
+	out->kind = op <= 0x89U ? INSN_KIND_STORE_REG : INSN_KIND_LOAD;
+	out->reg = (uint8_t)reg;
+	out->reg_width = out->width;
+	/* "Byte registers": without REX, 4-7 are AH, CH, DH, BH. */
+	if (is_byte && rex == 0U && reg >= 4U) {
+		out->is_high8 = true;
+		out->reg = (uint8_t)(reg - 4U);
+	}
+	return INSN_OK;
+}
+
+/* The ModR/M forms: ModR/M, SIB, displacement, then the operation. */
+static enum insn_status decode_modrm_form(struct cursor *c, uint8_t rex, bool is_64bit,
+					  struct insn *out)
+{
+	uint8_t modrm, op = out->opcode;
+	unsigned int reg;
+	enum insn_status st = need(c, 1);
+
+	if (st != INSN_OK)
+		return st;
+	modrm = (uint8_t)take(c, 1);
+	reg = ((modrm >> 3) & 7U) | ((rex & REX_R) ? 8U : 0U);
+	if (out->opcode_map == 0U && (op == 0xc6U || op == 0xc7U) && (modrm & 0x38U)) {
+		/* C6 F8 / C7 F8 are XABORT / XBEGIN; other /1-/7 are #UD. */
+		return modrm == 0xf8U ? INSN_ERR_OPCODE : INSN_ERR_INVALID;
+	}
+	if ((modrm >> 6) == 3U)
+		return INSN_ERR_NOT_MEMORY;
+	if (out->addr_size == 2U)
+		st = decode_modrm16(c, modrm, out);
+	else
+		st = decode_modrm32(c, modrm, rex, is_64bit, out);
+	if (st != INSN_OK)
+		return st;
+	return decode_operation(c, reg, rex, out);
+}
+
 enum insn_status insn_decode(const uint8_t *bytes, size_t avail,
 			     enum insn_mode mode, struct insn *out)
 {
 	struct cursor c = { bytes, avail, 0 };
-	bool has_opsize = false, has_addrsize = false, has_lock = false, has_rep = false;
-	int seg_prefix = -1;
-	uint8_t op, rex = 0;
+	struct prefixes p;
 	enum insn_status st;
 	bool is_64bit = mode == INSN_MODE_64;
 
@@ -191,148 +382,23 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t avail,
 	if (!bytes || (mode != INSN_MODE_16 && mode != INSN_MODE_32 && mode != INSN_MODE_64))
 		return INSN_ERR_BAD_ARG;
 
-	/* Prefixes ("Instruction Prefixes", "REX Prefixes"). */
-	for (;;) {
-		uint8_t b;
-
-		st = need(&c, 1);
-		if (st != INSN_OK)
-			return st;
-		b = bytes[c.pos];
-		if (is_64bit && (b & 0xf0U) == 0x40U) {
-			rex = b;
-			c.pos++;
-			continue;
-		}
-		switch (b) {
-		case 0xf0U: has_lock = true; break;
-		case 0xf2U: case 0xf3U: has_rep = true; break;
-		/*
-		 * In 64-bit mode the CS, DS, ES and SS prefixes are null
-		 * prefixes: they neither select a segment nor cancel an
-		 * earlier FS or GS prefix.
-		 */
-		case 0x26U: if (!is_64bit) seg_prefix = INSN_SEG_ES; break;
-		case 0x2eU: if (!is_64bit) seg_prefix = INSN_SEG_CS; break;
-		case 0x36U: if (!is_64bit) seg_prefix = INSN_SEG_SS; break;
-		case 0x3eU: if (!is_64bit) seg_prefix = INSN_SEG_DS; break;
-		case 0x64U: seg_prefix = INSN_SEG_FS; break;
-		case 0x65U: seg_prefix = INSN_SEG_GS; break;
-		case 0x66U: has_opsize = true; break;
-		case 0x67U: has_addrsize = true; break;
-		default: goto opcode;
-		}
-		/* "Other placements are ignored": a REX must precede the opcode. */
-		rex = 0;
-		c.pos++;
-	}
-opcode:
-	out->rex = rex;
-	op = (uint8_t)take(&c, 1);
-	if (op == 0x0fU) {
-		st = need(&c, 1);
-		if (st != INSN_OK)
-			return st;
-		out->opcode_map = 1;
-		op = (uint8_t)take(&c, 1);
-	}
-	out->opcode = op;
-	if (!is_supported_opcode(out->opcode_map, op)) {
-		if (out->opcode_map == 1U)
-			return INSN_ERR_OPCODE;
-		c.pos--;
-		return reject_opcode(&c, op, mode);
-	}
-	/* "LOCK": #UD unless the destination is memory of a listed instruction. */
-	if (has_lock)
-		return INSN_ERR_LOCK;
-	if (has_rep)
-		return INSN_ERR_REP;
-
-	/* Operand size ("Operand-Size and Address-Size Attributes"). */
-	if (mode == INSN_MODE_16)
-		out->operand_size = has_opsize ? 4U : 2U;
+	st = decode_prefixes(&c, is_64bit, &p);
+	if (st != INSN_OK)
+		return st;
+	out->rex = p.rex;
+	st = decode_opcode(&c, mode, &p, out);
+	if (st != INSN_OK)
+		return st;
+	set_sizes(mode, &p, out);
+	if (out->opcode_map == 0U && out->opcode >= 0xa0U && out->opcode <= 0xa3U)
+		st = decode_moffs(&c, out);
 	else
-		out->operand_size = has_opsize ? 2U : 4U;
-	if (rex & REX_W)
-		out->operand_size = 8U;
-	if (is_64bit)
-		out->addr_size = has_addrsize ? 4U : 8U;
-	else if (mode == INSN_MODE_32)
-		out->addr_size = has_addrsize ? 2U : 4U;
-	else
-		out->addr_size = has_addrsize ? 4U : 2U;
-	out->seg = INSN_SEG_DS;
-	out->scale = 1;
-	out->base = INSN_REG_NONE;
-	out->index = INSN_REG_NONE;
+		st = decode_modrm_form(&c, p.rex, is_64bit, out);
+	if (st != INSN_OK)
+		return st;
 
-	if (out->opcode_map == 0U && op >= 0xa0U && op <= 0xa3U) {
-		/* "MOV-Move": moffs, an offset of the address size, no ModR/M. */
-		st = need(&c, out->addr_size);
-		if (st != INSN_OK)
-			return st;
-		out->disp = (int64_t)take(&c, out->addr_size);
-		out->kind = op <= 0xa1U ? INSN_KIND_LOAD : INSN_KIND_STORE_REG;
-		out->width = (op & 1U) ? out->operand_size : 1U;
-		out->reg = 0;
-		out->reg_width = out->width;
-	} else {
-		uint8_t modrm;
-		unsigned int reg;
-
-		st = need(&c, 1);
-		if (st != INSN_OK)
-			return st;
-		modrm = (uint8_t)take(&c, 1);
-		reg = ((modrm >> 3) & 7U) | ((rex & REX_R) ? 8U : 0U);
-		if (out->opcode_map == 0U && (op == 0xc6U || op == 0xc7U) && (modrm & 0x38U)) {
-			/* C6 F8 / C7 F8 are XABORT / XBEGIN; other /1-/7 are #UD. */
-			return modrm == 0xf8U ? INSN_ERR_OPCODE : INSN_ERR_INVALID;
-		}
-		if ((modrm >> 6) == 3U)
-			return INSN_ERR_NOT_MEMORY;
-		if (out->addr_size == 2U)
-			st = decode_modrm16(&c, modrm, out);
-		else
-			st = decode_modrm32(&c, modrm, rex, is_64bit, out);
-		if (st != INSN_OK)
-			return st;
-
-		if (out->opcode_map == 1U) {
-			out->kind = INSN_KIND_LOAD_ZX;
-			out->width = op == 0xb6U ? 1U : 2U;
-			out->reg = (uint8_t)reg;
-			out->reg_width = out->operand_size;
-		} else {
-			bool is_byte = !(op & 1U);
-
-			out->width = is_byte ? 1U : out->operand_size;
-			if (op == 0xc6U || op == 0xc7U) {
-				size_t n = is_byte ? 1U : out->operand_size == 2U ? 2U : 4U;
-
-				out->kind = INSN_KIND_STORE_IMM;
-				st = need(&c, n);
-				if (st != INSN_OK)
-					return st;
-				out->imm_size = (uint8_t)n;
-				/* With REX.W the imm32 is sign-extended to 64 bits. */
-				out->imm = (uint64_t)sign_extend(take(&c, n), n) &
-					   width_mask(out->width);
-			} else {
-				out->kind = op <= 0x89U ? INSN_KIND_STORE_REG : INSN_KIND_LOAD;
-				out->reg = (uint8_t)reg;
-				out->reg_width = out->width;
-				/* "Byte registers": without REX, 4-7 are AH, CH, DH, BH. */
-				if (is_byte && rex == 0U && reg >= 4U) {
-					out->is_high8 = true;
-					out->reg = (uint8_t)(reg - 4U);
-				}
-			}
-		}
-	}
-	if (seg_prefix >= 0) {
-		out->seg = (enum insn_seg)seg_prefix;
+	if (p.seg >= 0) {
+		out->seg = (enum insn_seg)p.seg;
 		out->has_seg_override = true;
 	}
 	out->is_reg_relative = out->base != INSN_REG_NONE || out->index != INSN_REG_NONE;

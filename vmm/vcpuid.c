@@ -76,148 +76,240 @@ static void vcpuid_topology(const struct vcpuid_config *cfg, uint32_t subleaf,
 	out->edx = cfg->apic_id;
 }
 
-void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t subleaf,
-		    vcpuid_host_fn host, struct cpuid_regs *out)
+/*
+ * Each leaf group's rule: edit the host's answer (already in `out`; zeros
+ * for the synthesized leaves 15H and 16H) into the guest's.
+ */
+typedef void (*vcpuid_leaf_fn)(const struct vcpuid_config *cfg, uint32_t subleaf,
+			       struct cpuid_regs *out);
+
+static void vcpuid_leaf0(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	(void)subleaf;
+	out->eax = HV_MAX(out->eax, VCPUID_MIN_BASIC);
+	if (cfg->is_cpuid_limited)
+		out->eax = 2;
+}
+
+static void vcpuid_leaf1(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	(void)subleaf;
+	out->ecx &= ~(C1_ECX_MONITOR | C1_ECX_DSCPL | C1_ECX_VMX | C1_ECX_SMX |
+		      C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM | C1_ECX_X2APIC |
+		      C1_ECX_TSC_DEADLINE | C1_ECX_OSXSAVE);
+	out->ecx |= C1_ECX_HYPERVISOR;
+	if (cfg->has_x2apic)
+		out->ecx |= C1_ECX_X2APIC;
+	if (cfg->has_tsc_deadline)
+		out->ecx |= C1_ECX_TSC_DEADLINE;
+	if (cfg->guest_cr4 & CR4_OSXSAVE_BIT)
+		out->ecx |= C1_ECX_OSXSAVE;
+	out->edx &= ~(C1_EDX_DS | C1_EDX_ACPI | C1_EDX_HTT | C1_EDX_TM | C1_EDX_PBE |
+		      C1_EDX_APIC);
+	/*
+	 * SDM Vol. 3A, "Enabling or Disabling the Local APIC": with
+	 * IA32_APIC_BASE[11] 0, "the processor is functionally
+	 * equivalent to an IA-32 processor without an on-chip APIC. The
+	 * CPUID feature flag for the APIC ... is also set to 0".  The APIC is emulated, so the host's bit does not
+	 * matter: the guest's enable decides.
+	 */
+	if (cfg->is_apic_enabled)
+		out->edx |= C1_EDX_APIC;
+	/* EBX: initial APIC ID in 31:24, one logical processor in 23:16. */
+	out->ebx = (out->ebx & 0xffffU) | (1U << 16) | (cfg->apic_id << 24);
+}
+
+static void vcpuid_leaf4(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	(void)cfg;
+	(void)subleaf;
+	/* One core per package, one thread per cache. */
+	out->eax &= 0x3fffU;
+}
+
+/*
+ * 05H: MONITOR/MWAIT are not offered; 0AH: no PMU, the architectural
+ * performance monitoring leaf is empty; 12H: no SGX, its enumeration leaf is
+ * empty (7.EBX[2] is clear); 14H: no Intel PT, its MSRs #GP (7.EBX[25] is
+ * clear).
+ */
+static void vcpuid_leaf_empty(const struct vcpuid_config *cfg, uint32_t subleaf,
+			      struct cpuid_regs *out)
+{
+	(void)cfg;
+	(void)subleaf;
+	hv_memset(out, 0, sizeof(*out));
+}
+
+static void vcpuid_leaf6(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	(void)cfg;
+	(void)subleaf;
+	out->eax &= C6_EAX_ARAT;
+	out->ebx = out->ecx = out->edx = 0;
+}
+
+static void vcpuid_leaf7(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	if (subleaf != 0)
+		return;
+	/*
+	 * Each hidden bit promises state the guest does not get:
+	 * SGX and SGX launch control (ENCLS exits, the SGX MSRs),
+	 * Intel PT (IA32_RTIT_* MSRs), CET shadow stacks and IBT
+	 * (IA32_U_CET, IA32_S_CET, IA32_PL*_SSP: vmm/vmsr.c #GPs
+	 * them, and CR4.CET needs the VM-entry/exit CET controls).
+	 */
+	out->ebx &= ~(C7_EBX_SGX | C7_EBX_INTEL_PT);
+	if (!cfg->has_invpcid)
+		out->ebx &= ~C7_EBX_INVPCID;
+	out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_CET_SS | C7_ECX_SGX_LC | C7_ECX_PKS);
+	out->edx &= ~C7_EDX_CET_IBT;
+	/*
+	 * RDPID is governed by the "enable RDTSCP" control: with it
+	 * 0, RDPID raises #UD in VMX non-root operation (SDM Vol. 3C,
+	 * "Changes to Instruction Behavior in VMX Non-Root Operation").
+	 */
+	if (!cfg->has_rdtscp)
+		out->ecx &= ~C7_ECX_RDPID;
+	out->edx &= ~C7_EDX_SPEC_MSRS;
+}
+
+static void vcpuid_leafd(const struct vcpuid_config *cfg, uint32_t subleaf,
+			 struct cpuid_regs *out)
+{
+	(void)cfg;
+	/*
+	 * XSAVES/XRSTORS raise #UD in VMX non-root operation unless the
+	 * "enable XSAVES/XRSTORS" control is 1 (SDM Vol. 3C, "Changes to
+	 * Instruction Behavior in VMX Non-Root Operation"); we leave it 0,
+	 * and IA32_XSS is not offered, so no supervisor state components.
+	 */
+	if (subleaf == 1) {
+		out->eax &= ~CD1_EAX_XSAVES;
+		out->ecx = out->edx = 0;
+	}
+}
+
+static void vcpuid_leaf15(const struct vcpuid_config *cfg, uint32_t subleaf,
+			  struct cpuid_regs *out)
+{
+	(void)subleaf;
+	/* TSC Hz = ECX * EBX / EAX: a 1 kHz "crystal" makes it exact in kHz. */
+	out->eax = 1;
+	out->ebx = (uint32_t)cfg->tsc_khz;
+	out->ecx = 1000;
+	out->edx = 0;
+}
+
+static void vcpuid_leaf16(const struct vcpuid_config *cfg, uint32_t subleaf,
+			  struct cpuid_regs *out)
+{
+	(void)subleaf;
+	out->eax = (uint32_t)(cfg->tsc_khz / 1000U);
+	out->ebx = out->eax;
+	out->ecx = (uint32_t)(cfg->apic_timer_khz / 1000U);
+	out->edx = 0;
+}
+
+static void vcpuid_leaf80000001(const struct vcpuid_config *cfg, uint32_t subleaf,
+				struct cpuid_regs *out)
+{
+	(void)subleaf;
+	if (!cfg->has_rdtscp)
+		out->edx &= ~CE1_EDX_RDTSCP;
+	/* SDM Vol. 4, IA32_MISC_ENABLE[34] "XD Bit Disable": the XD flag is clear. */
+	if (cfg->is_xd_disabled)
+		out->edx &= ~CE1_EDX_NX;
+}
+
+static void vcpuid_leaf80000007(const struct vcpuid_config *cfg, uint32_t subleaf,
+				struct cpuid_regs *out)
+{
+	(void)cfg;
+	(void)subleaf;
+	out->eax = out->ebx = out->ecx = 0;
+	out->edx &= CE7_EDX_INVARIANT_TSC;
+}
+
+/* The leaves with a rule; every other leaf passes the host's answer through. */
+static const struct {
+	uint32_t leaf;
+	vcpuid_leaf_fn edit_fn;
+} vcpuid_leaves[] = {
+	{ 0x0U, vcpuid_leaf0 },
+	{ 0x1U, vcpuid_leaf1 },
+	{ 0x4U, vcpuid_leaf4 },
+	{ 0x5U, vcpuid_leaf_empty },
+	{ 0x6U, vcpuid_leaf6 },
+	{ 0x7U, vcpuid_leaf7 },
+	{ 0xaU, vcpuid_leaf_empty },
+	{ 0xbU, vcpuid_topology },
+	{ 0xdU, vcpuid_leafd },
+	{ 0x12U, vcpuid_leaf_empty },
+	{ 0x14U, vcpuid_leaf_empty },
+	{ 0x15U, vcpuid_leaf15 },
+	{ 0x16U, vcpuid_leaf16 },
+	{ 0x1fU, vcpuid_topology },
+	{ 0x80000001U, vcpuid_leaf80000001 },
+	{ 0x80000007U, vcpuid_leaf80000007 },
+};
+
+/* The hypervisor range 40000000H-4FFFFFFFH: ours, whatever the host has. */
+static void vcpuid_hypervisor_leaf(const struct vcpuid_config *cfg, uint32_t leaf,
+				   struct cpuid_regs *out)
+{
+	if (leaf == TV_CPUID_SIGNATURE) {
+		vcpuid_signature(out);
+	} else if (leaf == TV_CPUID_TIMING) {
+		out->eax = (uint32_t)cfg->tsc_khz;
+		out->ebx = (uint32_t)cfg->apic_timer_khz;
+	}
+}
+
+/* Whether `leaf` exists for the guest (else it reads as zeros). */
+static bool vcpuid_has_leaf(const struct vcpuid_config *cfg, uint32_t leaf, vcpuid_host_fn host)
 {
 	struct cpuid_regs max;
 
-	hv_memset(out, 0, sizeof(*out));
-	if (leaf >= 0x40000000U && leaf < 0x50000000U) {
-		if (leaf == TV_CPUID_SIGNATURE) {
-			vcpuid_signature(out);
-		} else if (leaf == TV_CPUID_TIMING) {
-			out->eax = (uint32_t)cfg->tsc_khz;
-			out->ebx = (uint32_t)cfg->apic_timer_khz;
-		}
-		return;
-	}
 	/*
 	 * SDM Vol. 4, IA32_MISC_ENABLE[22] "Limit CPUID Maxval": CPUID.00H
 	 * reports 2.  The leaves above it then answer as for a CPU whose
 	 * highest basic leaf is 2 (zeros, as every leaf past the maximum here).
 	 */
 	if (cfg->is_cpuid_limited && leaf > 2U && leaf < 0x80000000U)
-		return;
+		return false;
 	host(leaf & 0x80000000U, 0, &max);
 	if (leaf < 0x80000000U && leaf > HV_MAX(max.eax, VCPUID_MIN_BASIC))
-		return;	/* deviation: real CPUs repeat the highest leaf; we answer zeros */
+		return false;	/* deviation: real CPUs repeat the highest leaf; we answer zeros */
 	if (leaf >= 0x80000000U && leaf > max.eax)
-		return;
+		return false;
 	if (leaf < 0x80000000U && leaf > max.eax && leaf != 0x15U && leaf != 0x16U)
+		return false;
+	return true;
+}
+
+void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t subleaf,
+		    vcpuid_host_fn host, struct cpuid_regs *out)
+{
+	hv_memset(out, 0, sizeof(*out));
+	if (leaf >= 0x40000000U && leaf < 0x50000000U) {
+		vcpuid_hypervisor_leaf(cfg, leaf, out);
+		return;
+	}
+	if (!vcpuid_has_leaf(cfg, leaf, host))
 		return;
 	if (leaf != 0x15U && leaf != 0x16U)
 		host(leaf, subleaf, out);
-
-	switch (leaf) {
-	case 0x0:
-		out->eax = HV_MAX(out->eax, VCPUID_MIN_BASIC);
-		if (cfg->is_cpuid_limited)
-			out->eax = 2;
-		break;
-	case 0x1:
-		out->ecx &= ~(C1_ECX_MONITOR | C1_ECX_DSCPL | C1_ECX_VMX | C1_ECX_SMX |
-			      C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM | C1_ECX_X2APIC |
-			      C1_ECX_TSC_DEADLINE | C1_ECX_OSXSAVE);
-		out->ecx |= C1_ECX_HYPERVISOR;
-		if (cfg->has_x2apic)
-			out->ecx |= C1_ECX_X2APIC;
-		if (cfg->has_tsc_deadline)
-			out->ecx |= C1_ECX_TSC_DEADLINE;
-		if (cfg->guest_cr4 & CR4_OSXSAVE_BIT)
-			out->ecx |= C1_ECX_OSXSAVE;
-		out->edx &= ~(C1_EDX_DS | C1_EDX_ACPI | C1_EDX_HTT | C1_EDX_TM | C1_EDX_PBE |
-			      C1_EDX_APIC);
-		/*
-		 * SDM Vol. 3A, "Enabling or Disabling the Local APIC": with
-		 * IA32_APIC_BASE[11] 0, "the processor is functionally
-		 * equivalent to an IA-32 processor without an on-chip APIC. The
-		 * CPUID feature flag for the APIC ... is also set to 0".  The APIC is emulated, so the host's bit does not
-		 * matter: the guest's enable decides.
-		 */
-		if (cfg->is_apic_enabled)
-			out->edx |= C1_EDX_APIC;
-		/* EBX: initial APIC ID in 31:24, one logical processor in 23:16. */
-		out->ebx = (out->ebx & 0xffffU) | (1U << 16) | (cfg->apic_id << 24);
-		break;
-	case 0x4:
-		/* One core per package, one thread per cache. */
-		out->eax &= 0x3fffU;
-		break;
-	case 0x5:	/* MONITOR/MWAIT are not offered */
-	case 0xa:	/* no PMU: architectural performance monitoring leaf empty */
-	case 0x12:	/* no SGX: its enumeration leaf is empty (7.EBX[2] is clear) */
-	case 0x14:	/* no Intel PT: its MSRs #GP (7.EBX[25] is clear) */
-		hv_memset(out, 0, sizeof(*out));
-		break;
-	case 0x6:
-		out->eax &= C6_EAX_ARAT;
-		out->ebx = out->ecx = out->edx = 0;
-		break;
-	case 0x7:
-		if (subleaf == 0) {
-			/*
-			 * Each hidden bit promises state the guest does not get:
-			 * SGX and SGX launch control (ENCLS exits, the SGX MSRs),
-			 * Intel PT (IA32_RTIT_* MSRs), CET shadow stacks and IBT
-			 * (IA32_U_CET, IA32_S_CET, IA32_PL*_SSP: vmm/vmsr.c #GPs
-			 * them, and CR4.CET needs the VM-entry/exit CET controls).
-			 */
-			out->ebx &= ~(C7_EBX_SGX | C7_EBX_INTEL_PT);
-			if (!cfg->has_invpcid)
-				out->ebx &= ~C7_EBX_INVPCID;
-			out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_CET_SS | C7_ECX_SGX_LC | C7_ECX_PKS);
-			out->edx &= ~C7_EDX_CET_IBT;
-			/*
-			 * RDPID is governed by the "enable RDTSCP" control: with it
-			 * 0, RDPID raises #UD in VMX non-root operation (SDM Vol. 3C,
-			 * "Changes to Instruction Behavior in VMX Non-Root Operation").
-			 */
-			if (!cfg->has_rdtscp)
-				out->ecx &= ~C7_ECX_RDPID;
-			out->edx &= ~C7_EDX_SPEC_MSRS;
+	for (size_t i = 0; i < HV_ARRAY_SIZE(vcpuid_leaves); i++) {
+		if (vcpuid_leaves[i].leaf == leaf) {
+			vcpuid_leaves[i].edit_fn(cfg, subleaf, out);
+			return;
 		}
-		break;
-	case 0xb:
-	case 0x1f:
-		vcpuid_topology(cfg, subleaf, out);
-		break;
-	case 0xd:
-		/*
-		 * XSAVES/XRSTORS raise #UD in VMX non-root operation unless the
-		 * "enable XSAVES/XRSTORS" control is 1 (SDM Vol. 3C, "Changes to
-		 * Instruction Behavior in VMX Non-Root Operation"); we leave it 0,
-		 * and IA32_XSS is not offered, so no supervisor state components.
-		 */
-		if (subleaf == 1) {
-			out->eax &= ~CD1_EAX_XSAVES;
-			out->ecx = out->edx = 0;
-		}
-		break;
-	case 0x15:
-		/* TSC Hz = ECX * EBX / EAX: a 1 kHz "crystal" makes it exact in kHz. */
-		out->eax = 1;
-		out->ebx = (uint32_t)cfg->tsc_khz;
-		out->ecx = 1000;
-		out->edx = 0;
-		break;
-	case 0x16:
-		out->eax = (uint32_t)(cfg->tsc_khz / 1000U);
-		out->ebx = out->eax;
-		out->ecx = (uint32_t)(cfg->apic_timer_khz / 1000U);
-		out->edx = 0;
-		break;
-	case 0x80000001U:
-		if (!cfg->has_rdtscp)
-			out->edx &= ~CE1_EDX_RDTSCP;
-		/* SDM Vol. 4, IA32_MISC_ENABLE[34] "XD Bit Disable": the XD flag is clear. */
-		if (cfg->is_xd_disabled)
-			out->edx &= ~CE1_EDX_NX;
-		break;
-	case 0x80000007U:
-		out->eax = out->ebx = out->ecx = 0;
-		out->edx &= CE7_EDX_INVARIANT_TSC;
-		break;
-	default:
-		break;
 	}
 }
