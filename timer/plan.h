@@ -41,7 +41,7 @@
 /* No deadline, no timeout, no host-queue entry (equals VTIMER_NONE and HOSTTIMER_NONE). */
 #define PLAN_NONE	UINT64_MAX
 
-/* How the hypervisor noticed the timer; the order is vmm/vapic.h's enum vapic_path. */
+/* How the hypervisor noticed the timer; the order is vmm/vapic.h's enum vapic_notice. */
 enum plan_path {
 	PLAN_PATH_PREEMPT = 0,		/* VMX-preemption timer exit while running */
 	PLAN_PATH_HOST_IRQ,		/* host timer interrupt forced an exit */

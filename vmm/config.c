@@ -119,7 +119,7 @@ static const struct config_key config_keys[] = {
 	  .values = &config_timer_enum, .def = TV_TIMER_AUTO,
 	  .doc = "the host timer behind the guests' APIC timers; auto picks the best available" },
 	{ .name = "apic", CONFIG_GLOBAL(apic), .type = CONFIG_TYPE_ENUM,
-	  .values = &config_apic_enum, .def = TV_APIC_AUTO,
+	  .values = &config_apic_enum, .def = APIC_PATH_AUTO,
 	  .doc = "how the guest's xAPIC page is virtualized: APIC-register virtualization, "
 		 "APIC-access page, or left out of EPT" },
 	{ .name = "timer_min_period_us", CONFIG_GLOBAL(timer_min_period_us),
@@ -162,7 +162,7 @@ const char *config_timer_name(enum tv_timer timer)
 	return config_enum_name(&config_timer_enum, (unsigned int)timer);
 }
 
-const char *config_apic_name(enum tv_apic apic)
+const char *config_apic_name(enum apic_path apic)
 {
 	return config_enum_name(&config_apic_enum, (unsigned int)apic);
 }

@@ -39,6 +39,8 @@
 #include <hv/log.h>
 #include <hv/types.h>
 
+#include "apic_path.h"
+
 #define TV_CONFIG_MAX_GUESTS	16U
 #define TV_CONFIG_MAX_MODULES	4U
 #define TV_CONFIG_PATH_MAX	128U	/* bytes including the NUL */
@@ -82,13 +84,6 @@ enum tv_timer {
 	TV_TIMER_POLL,
 };
 
-enum tv_apic {
-	TV_APIC_AUTO,
-	TV_APIC_APICV,
-	TV_APIC_ACCESS,
-	TV_APIC_EPT,
-};
-
 enum tv_timer_policy {
 	TV_TIMER_POLICY_COALESCE,
 	TV_TIMER_POLICY_DELAY,
@@ -124,7 +119,7 @@ struct tv_config {
 	enum tv_fault fault;		/* test only: fault in the VMM on purpose */
 	uint32_t load_timers;		/* timers due on this pCPU: the guest's + N-1 synthetic ones */
 	enum tv_timer timer;
-	enum tv_apic apic;
+	enum apic_path apic;
 	uint32_t timer_min_period_us;
 	enum tv_timer_policy timer_policy;
 	struct tv_guest_config guest_defaults;	/* what a new guest= starts from */
@@ -198,7 +193,7 @@ void config_format_key_table(void (*emit)(void *ctx, const char *line), void *ct
 /* Names of the enumerated values, as the keys spell them. */
 const char *config_mode_name(enum tv_mode mode);
 const char *config_timer_name(enum tv_timer timer);
-const char *config_apic_name(enum tv_apic apic);
+const char *config_apic_name(enum apic_path apic);
 const char *config_timer_policy_name(enum tv_timer_policy policy);
 
 #endif /* HV_VMM_CONFIG_H */

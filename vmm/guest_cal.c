@@ -106,7 +106,7 @@ void guest_calibrate(struct pcpu *pc)
 				"exits)\n", phase ? "halted" : "running", vm->end_why,
 				(unsigned long long)vm->apic.stats.injected,
 				(unsigned long long)vm->vcpu.exits);
-		for (unsigned int p = 0; p < VAPIC_PATH_COUNT; p++)
+		for (unsigned int p = 0; p < VAPIC_NOTICE_COUNT; p++)
 			if (vm->apic.margin[p])
 				pc->boot_margin[p] = vm->apic.margin[p];
 		vmx_vcpu_destroy(&vm->vcpu);
@@ -114,9 +114,9 @@ void guest_calibrate(struct pcpu *pc)
 	}
 	pr_info("timer calibration at boot (exit to ready, TSC ticks): preemption-timer %llu, "
 		"host-interrupt %llu, halt-wake %llu, halt-preemption-timer %llu\n",
-		(unsigned long long)pc->boot_margin[VAPIC_PATH_PREEMPT],
-		(unsigned long long)pc->boot_margin[VAPIC_PATH_HOST_IRQ],
-		(unsigned long long)pc->boot_margin[VAPIC_PATH_HALT_WAKE],
-		(unsigned long long)pc->boot_margin[VAPIC_PATH_HALT_PREEMPT]);
+		(unsigned long long)pc->boot_margin[VAPIC_NOTICE_PREEMPT],
+		(unsigned long long)pc->boot_margin[VAPIC_NOTICE_HOST_IRQ],
+		(unsigned long long)pc->boot_margin[VAPIC_NOTICE_HALT_WAKE],
+		(unsigned long long)pc->boot_margin[VAPIC_NOTICE_HALT_PREEMPT]);
 }
 

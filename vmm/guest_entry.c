@@ -32,13 +32,13 @@
 #include "vcpuid.h"
 #include "vmsr.h"
 
-enum vapic_path guest_path_of(const struct vmx_exit_info *e)
+enum vapic_notice guest_path_of(const struct vmx_exit_info *e)
 {
 	if (e->reason == EXIT_REASON_PREEMPTION_TIMER)
-		return e->activity == ACTIVITY_HLT ? VAPIC_PATH_HALT_PREEMPT : VAPIC_PATH_PREEMPT;
+		return e->activity == ACTIVITY_HLT ? VAPIC_NOTICE_HALT_PREEMPT : VAPIC_NOTICE_PREEMPT;
 	if (e->reason == EXIT_REASON_EXTERNAL_INTR)
-		return VAPIC_PATH_HOST_IRQ;
-	return VAPIC_PATH_OTHER_EXIT;
+		return VAPIC_NOTICE_HOST_IRQ;
+	return VAPIC_NOTICE_OTHER_EXIT;
 }
 
 static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
@@ -46,13 +46,13 @@ static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
 	return guest_tsc - (uint64_t)vm->vcpu.tsc_offset;
 }
 
-/* timer/plan.h orders its paths as enum vapic_path: a path is passed across as it is. */
-HV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_PATH_PREEMPT &&
-		 PLAN_PATH_HOST_IRQ == (int)VAPIC_PATH_HOST_IRQ &&
-		 PLAN_PATH_HALT_WAKE == (int)VAPIC_PATH_HALT_WAKE &&
-		 PLAN_PATH_HALT_PREEMPT == (int)VAPIC_PATH_HALT_PREEMPT &&
-		 PLAN_PATH_OTHER_EXIT == (int)VAPIC_PATH_OTHER_EXIT &&
-		 PLAN_PATH_COUNT == (int)VAPIC_PATH_COUNT, "plan paths differ from vapic paths");
+/* timer/plan.h orders its paths as enum vapic_notice: a path is passed across as it is. */
+HV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_NOTICE_PREEMPT &&
+		 PLAN_PATH_HOST_IRQ == (int)VAPIC_NOTICE_HOST_IRQ &&
+		 PLAN_PATH_HALT_WAKE == (int)VAPIC_NOTICE_HALT_WAKE &&
+		 PLAN_PATH_HALT_PREEMPT == (int)VAPIC_NOTICE_HALT_PREEMPT &&
+		 PLAN_PATH_OTHER_EXIT == (int)VAPIC_NOTICE_OTHER_EXIT &&
+		 PLAN_PATH_COUNT == (int)VAPIC_NOTICE_COUNT, "plan paths differ from vapic paths");
 
 static enum plan_backend guest_plan_backend(enum hosttimer_backend b)
 {
@@ -76,7 +76,7 @@ static struct plan_timing guest_plan_timing(const struct vm *vm)
 
 /* The vCPU's state at host TSC host_now; the caller fills in the deadline and the rest. */
 static struct plan_input guest_plan_input(const struct vm *vm, uint64_t host_now,
-					  enum vapic_path path)
+					  enum vapic_notice path)
 {
 	struct plan_input in = {
 		.now_host = host_now,
@@ -139,7 +139,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			/* The console, while idle, up to the preemption timer's early exit. */
 			log_drain_until(HV_MIN(hosttimer_earliest(&vm->pcpu->ht), in->deadline_guest == PLAN_NONE ?
 					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
-					a->margin[VAPIC_PATH_HALT_PREEMPT]);
+					a->margin[VAPIC_NOTICE_HALT_PREEMPT]);
 			act->halt = true;
 			return true;
 		case PLAN_HALT_SERVE_QUEUE:
@@ -160,7 +160,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			return false;
 		}
 		*woke_at = in->now_host + in->tsc_offset;
-		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_PATH_HALT_WAKE, *woke_at);
+		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_NOTICE_HALT_WAKE, *woke_at);
 		if (w.expiry.spin_until_host)
 			act->spin_until = w.expiry.spin_until_host;
 	}
@@ -191,7 +191,7 @@ static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, st
 uint64_t guest_arm_timers(struct vm *vm)
 {
 	struct plan_timing t = guest_plan_timing(vm);
-	struct plan_input in = guest_plan_input(vm, 0, VAPIC_PATH_OTHER_EXIT);
+	struct plan_input in = guest_plan_input(vm, 0, VAPIC_NOTICE_OTHER_EXIT);
 
 	return guest_arm_planned(vm, &t, &in);
 }
@@ -242,7 +242,7 @@ static void guest_inject_events(struct vm *vm, const struct vmx_exit_info *exit,
  * timer hardware for the next run.
  * @return false when the VM must stop.
  */
-bool guest_before_entry(struct vm *vm, enum vapic_path path, const struct vmx_exit_info *exit,
+bool guest_before_entry(struct vm *vm, enum vapic_notice path, const struct vmx_exit_info *exit,
 			struct vmx_exit_action *act)
 {
 	struct vapic *a = &vm->apic;
@@ -264,7 +264,7 @@ bool guest_before_entry(struct vm *vm, enum vapic_path path, const struct vmx_ex
 		if (!guest_wait_halted(vm, &t, &in, act, &woke))
 			return false;
 		if (woke) {
-			path = VAPIC_PATH_HALT_WAKE;
+			path = VAPIC_NOTICE_HALT_WAKE;
 			ready_from = woke;
 		}
 		vm->vcpu.stage_mark = cpu_rdtsc();	/* the wait is no cost of the exit path */

@@ -43,7 +43,7 @@ void guest_map_apic_page(struct vm *vm)
 {
 	uint64_t want = 0;
 
-	if (vm->pcpu->vmx.apic_path == VMX_APIC_EPT)
+	if (vm->pcpu->vmx.apic_path == APIC_PATH_EPT)
 		return;
 	if (vlapic_get_mode(&vm->apic.lapic) == VLAPIC_MODE_XAPIC)
 		want = vlapic_get_base_address(&vm->apic.lapic);

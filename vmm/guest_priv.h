@@ -62,8 +62,8 @@ void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 			     struct vmx_exit_action *act);
 
 /* guest_entry.c */
-enum vapic_path guest_path_of(const struct vmx_exit_info *e);
-bool guest_before_entry(struct vm *vm, enum vapic_path path, const struct vmx_exit_info *exit,
+enum vapic_notice guest_path_of(const struct vmx_exit_info *e);
+bool guest_before_entry(struct vm *vm, enum vapic_notice path, const struct vmx_exit_info *exit,
 			struct vmx_exit_action *act);
 uint64_t guest_arm_timers(struct vm *vm);
 

@@ -25,7 +25,7 @@ struct pcpu {
 	struct hosttimer_choice timers;		/* its host timer backends, running and halted */
 	struct hosttimer ht;			/* its host timer queue (every timer due here) */
 	uint64_t tsc_khz;			/* its TSC rate (= every guest's TSC rate) */
-	uint64_t boot_margin[VAPIC_PATH_COUNT];	/* calibrated exit-to-entry cost per path */
+	uint64_t boot_margin[VAPIC_NOTICE_COUNT];	/* calibrated exit-to-entry cost per path */
 	uint64_t early_total, timer_total;	/* across all guests run here */
 	struct vm vm;				/* the VM running on it (one at a time) */
 	struct loadgen load;			/* load_timers: synthetic timers (benchmark) */

@@ -12,15 +12,15 @@
 
 #define VAPIC_MARGIN_MAX	20000U	/* never arm earlier than this: a bad sample must not spin long */
 
-const char *vapic_path_name(enum vapic_path path)
+const char *vapic_notice_name(enum vapic_notice path)
 {
 	switch (path) {
-	case VAPIC_PATH_PREEMPT: return "preemption-timer";
-	case VAPIC_PATH_HOST_IRQ: return "host-interrupt";
-	case VAPIC_PATH_HALT_WAKE: return "halt-wake";
-	case VAPIC_PATH_HALT_PREEMPT: return "halt-preemption-timer";
-	case VAPIC_PATH_OTHER_EXIT: return "other-exit";
-	case VAPIC_PATH_COUNT: break;
+	case VAPIC_NOTICE_PREEMPT: return "preemption-timer";
+	case VAPIC_NOTICE_HOST_IRQ: return "host-interrupt";
+	case VAPIC_NOTICE_HALT_WAKE: return "halt-wake";
+	case VAPIC_NOTICE_HALT_PREEMPT: return "halt-preemption-timer";
+	case VAPIC_NOTICE_OTHER_EXIT: return "other-exit";
+	case VAPIC_NOTICE_COUNT: break;
 	}
 	return "?";
 }
@@ -112,7 +112,7 @@ void vapic_note_blocked(struct vapic *a)
 		a->fire_blocked = true;
 }
 
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t exit_tsc)
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc)
 {
 	uint64_t d = vlapic_next_deadline(&a->lapic);
 	struct vlapic_result r;
@@ -203,7 +203,7 @@ void vapic_note_entry(struct vapic *a, uint64_t now)
 	vapic_record(a, now, a->inject_vector);
 }
 
-void vapic_adapt_margin(struct vapic *a, enum vapic_path path, uint64_t cost)
+void vapic_adapt_margin(struct vapic *a, enum vapic_notice path, uint64_t cost)
 {
 	uint64_t *m = &a->margin[path];
 

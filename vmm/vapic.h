@@ -17,13 +17,18 @@
 
 #include "../lapic/vlapic.h"
 
-enum vapic_path {
-	VAPIC_PATH_PREEMPT = 0,		/* VMX-preemption timer exit while running */
-	VAPIC_PATH_HOST_IRQ,		/* host timer interrupt (HPET, TSC-deadline) forced an exit */
-	VAPIC_PATH_HALT_WAKE,		/* the vCPU was halted; woken in VMX root */
-	VAPIC_PATH_HALT_PREEMPT,	/* halted in the HLT activity state; preemption timer */
-	VAPIC_PATH_OTHER_EXIT,		/* noticed at an unrelated exit */
-	VAPIC_PATH_COUNT,
+/*
+ * How the hypervisor noticed a timer expiry (timer/plan.h's enum plan_path,
+ * in the same order).  Not the APIC path (vmm/apic_path.h: how the xAPIC
+ * page is trapped).
+ */
+enum vapic_notice {
+	VAPIC_NOTICE_PREEMPT = 0,	/* VMX-preemption timer exit while running */
+	VAPIC_NOTICE_HOST_IRQ,		/* host timer interrupt (HPET, TSC-deadline) forced an exit */
+	VAPIC_NOTICE_HALT_WAKE,		/* the vCPU was halted; woken in VMX root */
+	VAPIC_NOTICE_HALT_PREEMPT,	/* halted in the HLT activity state; preemption timer */
+	VAPIC_NOTICE_OTHER_EXIT,	/* noticed at an unrelated exit */
+	VAPIC_NOTICE_COUNT,
 };
 
 #define VAPIC_TRACE_SIZE	256U
@@ -54,7 +59,7 @@ struct vapic_trace_entry {
 };
 
 struct vapic_stats {
-	uint64_t fires[VAPIC_PATH_COUNT];
+	uint64_t fires[VAPIC_NOTICE_COUNT];
 	uint64_t injected;	/* timer interrupts delivered */
 	uint64_t blocked;	/* of which the guest held off (IF = 0, TPR, masked): not counted in lateness */
 	uint64_t immediate;	/* raised by the register write itself (a deadline already past) */
@@ -77,8 +82,8 @@ struct vapic {
 	uint64_t fire_exit_tsc;		/* guest TSC at the exit that noticed it */
 	uint64_t fire_deadline;
 	uint64_t fire_tsc;
-	enum vapic_path fire_path;
-	uint64_t margin[VAPIC_PATH_COUNT];	/* ticks to arm early, then spin */
+	enum vapic_notice fire_path;
+	uint64_t margin[VAPIC_NOTICE_COUNT];	/* ticks to arm early, then spin */
 	struct vapic_stats stats;
 	struct vapic_trace_entry trace[VAPIC_TRACE_SIZE];
 	uint32_t trace_next;
@@ -112,7 +117,7 @@ enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
 uint64_t vapic_next_deadline(struct vapic *a, uint64_t now);
 
 /* @brief Expire the timer at now (if due), noting which path noticed it. */
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_path path, uint64_t exit_tsc);
+void vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc);
 /* @brief The timer's interrupt is pending but the guest cannot take it now. */
 void vapic_note_blocked(struct vapic *a);
 
@@ -128,7 +133,7 @@ int vapic_take_vector(struct vapic *a, uint64_t now);
  */
 void vapic_note_entry(struct vapic *a, uint64_t now);
 /* @brief Feed one measured exit-to-ready cost of a timer path into its margin. */
-void vapic_adapt_margin(struct vapic *a, enum vapic_path path, uint64_t cost);
+void vapic_adapt_margin(struct vapic *a, enum vapic_notice path, uint64_t cost);
 bool vapic_has_deliverable(const struct vapic *a);
 
 /*
@@ -157,6 +162,6 @@ void vapic_stats_add(struct vapic_stats *s, uint64_t late);
  * @return 0 when there is no sample.
  */
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct);
-const char *vapic_path_name(enum vapic_path path);
+const char *vapic_notice_name(enum vapic_notice path);
 
 #endif /* HV_VMM_VAPIC_H */

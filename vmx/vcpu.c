@@ -73,49 +73,18 @@ static int vmx_pick(const char *what, uint64_t cap, uint32_t need, uint32_t want
 	return 0;
 }
 
-const char *vmx_apic_path_name(enum vmx_apic_path p)
+const char *vmx_apic_path_name(enum apic_path p)
 {
 	switch (p) {
-	case VMX_APIC_EPT: return "ept (EPT violations, decoded)";
-	case VMX_APIC_ACCESS: return "access (APIC-access page, fault-like exits, decoded)";
-	case VMX_APIC_APICV: return "apicv (APIC-register virtualization, APIC-write exits)";
+	case APIC_PATH_EPT: return "ept (EPT violations, decoded)";
+	case APIC_PATH_ACCESS: return "access (APIC-access page, fault-like exits, decoded)";
+	case APIC_PATH_APICV: return "apicv (APIC-register virtualization, APIC-write exits)";
+	case APIC_PATH_AUTO: break;
 	}
 	return "?";
 }
 
-/* want: 0 auto, 1 apicv, 2 access, 3 ept (enum tv_apic). */
-static int vmx_pick_apic_path(const struct vmx_caps *vc, unsigned int want,
-			      enum vmx_apic_path *out)
-{
-	bool access = vc->has_apic_access;
-	bool apicv = access && vc->has_apic_register_virt && vc->has_tpr_shadow;
-
-	switch (want) {
-	case 0:
-		*out = apicv ? VMX_APIC_APICV : access ? VMX_APIC_ACCESS : VMX_APIC_EPT;
-		return 0;
-	case 1:
-		if (!apicv) {
-			pr_err("apic=apicv: needs the APIC-access page, TPR shadow and APIC-register "
-			       "virtualization; this CPU lacks one of them\n");
-			return -HV_ENODEV;
-		}
-		*out = VMX_APIC_APICV;
-		return 0;
-	case 2:
-		if (!access) {
-			pr_err("apic=access: this CPU has no APIC-access page support\n");
-			return -HV_ENODEV;
-		}
-		*out = VMX_APIC_ACCESS;
-		return 0;
-	default:
-		*out = VMX_APIC_EPT;
-		return 0;
-	}
-}
-
-int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct vmx_setup *s)
+int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct vmx_setup *s)
 {
 	const struct vmx_caps *vc = &caps->vmx;
 	uint32_t pin_want = PIN_NMI_EXITING | PIN_EXT_INTR_EXITING;
@@ -127,15 +96,16 @@ int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct v
 	uint32_t proc2_want = PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID;
 
 	hv_memset(s, 0, sizeof(*s));
-	if (vmx_pick_apic_path(vc, want_apic, &s->apic_path))
-		return -HV_ENODEV;
-	if (s->apic_path == VMX_APIC_APICV) {
+	if (apic_path == APIC_PATH_AUTO)
+		return -HV_EINVAL;	/* vmm/ decides: apic_path_choose() */
+	s->apic_path = apic_path;
+	if (s->apic_path == APIC_PATH_APICV) {
 		proc_want |= PROC_TPR_SHADOW;
 		proc2_want |= PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT;
 	} else {
 		/* Without a TPR shadow, MOV CR8 would reach the host's own TPR: trap it. */
 		proc_want |= PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
-		if (s->apic_path == VMX_APIC_ACCESS)
+		if (s->apic_path == APIC_PATH_ACCESS)
 			proc2_want |= PROC2_VIRT_APIC_ACCESSES;
 	}
 	s->has_preemption_timer = vc->has_preemption_timer && !vc->is_preemption_timer_broken;
@@ -175,7 +145,7 @@ int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct v
 	s->cr4_fixed1 = vc->cr4_fixed1;
 	s->vmcs_revision = vc->vmcs_revision;
 
-	if (s->apic_path != VMX_APIC_EPT) {
+	if (s->apic_path != APIC_PATH_EPT) {
 		s->apic_access_pa = pool_alloc(4096, 4096);
 		if (!s->apic_access_pa)
 			return -HV_ENOMEM;

@@ -12,6 +12,8 @@
 
 #include <hv/types.h>
 
+#include "../vmm/apic_path.h"
+
 struct cpu_caps;
 struct vcpu;
 
@@ -85,16 +87,9 @@ struct vmx_exit_action {
 	uint64_t spin_until;		/* host TSC the entry must not come before, 0: none */
 };
 
-/* How the guest's xAPIC page is trapped (config apic=, SDM Vol. 3C "APIC Virtualization"). */
-enum vmx_apic_path {
-	VMX_APIC_EPT = 0,	/* not mapped: EPT violations, instruction decoded */
-	VMX_APIC_ACCESS,	/* APIC-access page: fault-like APIC-access exits, decoded */
-	VMX_APIC_APICV,		/* + TPR shadow + APIC-register virtualization: APIC-write exits */
-};
-
 /* The VMX settings chosen once at boot from the capabilities. */
 struct vmx_setup {
-	enum vmx_apic_path apic_path;
+	enum apic_path apic_path;	/* as vmm/ decided it (never APIC_PATH_AUTO) */
 	uint64_t apic_access_pa;	/* the (shared, never written) APIC-access page */
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
@@ -108,11 +103,12 @@ struct vmx_setup {
 
 /*
  * @brief Choose the controls from the capabilities (required: EPT, unrestricted
- *        guest, HLT exiting, MSR and I/O bitmaps); allocate the shared bitmaps.
+ *        guest, HLT exiting, MSR and I/O bitmaps) for apic_path, which vmm/
+ *        chose (apic_path_choose()); allocate the shared bitmaps.
  * @return 0, or -HV_ENODEV with the missing feature logged.
  */
-int vmx_setup_init(const struct cpu_caps *caps, unsigned int want_apic, struct vmx_setup *s);
-const char *vmx_apic_path_name(enum vmx_apic_path p);
+int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct vmx_setup *s);
+const char *vmx_apic_path_name(enum apic_path p);
 
 /*
  * @brief Allocate, clear and load a VMCS for v and fill it for a Multiboot

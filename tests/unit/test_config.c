@@ -47,7 +47,7 @@ static void config_defaults_match_issue(void)
 	UT_EQ(cfg.vmx, TV_VMX_AUTO);
 	UT_EQ(cfg.halt, false);
 	UT_EQ(cfg.timer, TV_TIMER_AUTO);
-	UT_EQ(cfg.apic, TV_APIC_AUTO);
+	UT_EQ(cfg.apic, APIC_PATH_AUTO);
 	UT_EQ(cfg.timer_min_period_us, 200);
 	UT_EQ(cfg.timer_policy, TV_TIMER_POLICY_COALESCE);
 	UT_EQ(cfg.nr_guests, 0);
@@ -102,10 +102,10 @@ static void config_every_enum_value_parses(void)
 		{ "timer=hpet", offsetof(struct tv_config, timer), TV_TIMER_HPET },
 		{ "timer=tsc-deadline", offsetof(struct tv_config, timer), TV_TIMER_TSC_DEADLINE },
 		{ "timer=poll", offsetof(struct tv_config, timer), TV_TIMER_POLL },
-		{ "apic=auto", offsetof(struct tv_config, apic), TV_APIC_AUTO },
-		{ "apic=apicv", offsetof(struct tv_config, apic), TV_APIC_APICV },
-		{ "apic=access", offsetof(struct tv_config, apic), TV_APIC_ACCESS },
-		{ "apic=ept", offsetof(struct tv_config, apic), TV_APIC_EPT },
+		{ "apic=auto", offsetof(struct tv_config, apic), APIC_PATH_AUTO },
+		{ "apic=apicv", offsetof(struct tv_config, apic), APIC_PATH_APICV },
+		{ "apic=access", offsetof(struct tv_config, apic), APIC_PATH_ACCESS },
+		{ "apic=ept", offsetof(struct tv_config, apic), APIC_PATH_EPT },
 		{ "timer_policy=coalesce", offsetof(struct tv_config, timer_policy), TV_TIMER_POLICY_COALESCE },
 		{ "timer_policy=delay", offsetof(struct tv_config, timer_policy), TV_TIMER_POLICY_DELAY },
 		{ "timer_policy=one-missed", offsetof(struct tv_config, timer_policy), TV_TIMER_POLICY_ONE_MISSED },
