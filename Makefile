@@ -35,7 +35,7 @@ GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 # ---------------------------------------------------------------------------
 PURE_SRCS  := $(wildcard lapic/*.c) $(filter-out timer/hw_%.c,$(wildcard timer/*.c))
 # Files outside the pure directories that need no hardware and are tested on the host.
-HOST_SRCS  := $(wildcard vmm/config.c vmm/fmt.c vmm/logfmt.c vmx/caps.c vmm/insn.c vmm/errno.c vmm/udiv128.c)
+HOST_SRCS  := $(wildcard vmm/config.c vmm/config_parse.c vmm/fmt.c vmm/logfmt.c vmx/caps.c vmm/insn.c vmm/errno.c vmm/udiv128.c)
 UT_LIB_SRCS := tests/unit/harness.c $(wildcard tests/unit/fakes/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

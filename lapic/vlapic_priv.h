@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * Private to lapic/vlapic.c: the register table.  One entry per 16-byte
- * register line of the APIC page (SDM Vol. 3A, "Local APIC Register Address
- * Map" and "Local APIC Register Address Map Supported by x2APIC"): in which
+ * Private to lapic/ (vlapic.c, vlapic_state.c, vlapic_page.c): the register
+ * table, register access and the helpers the split files share.  The table
+ * has one entry per 16-byte register line of the APIC page (SDM Vol. 3A,
+ * "Local APIC Register Address Map" and "Local APIC Register Address Map
+ * Supported by x2APIC"): in which
  * face it exists, whether it can be read and written, and which bits a
  * write may set.  A slot with no flags is reserved.  Dispatch is on this
  * data; vlapic.c's switch covers only registers with side effects
@@ -112,5 +114,22 @@ static const uint32_t vlapic_lvt_offsets[VLAPIC_LVT_COUNT] = {
 	APIC_REG_LVT_TIMER, APIC_REG_LVT_THERMAL, APIC_REG_LVT_PERF,
 	APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1, APIC_REG_LVT_ERROR,
 };
+
+static inline uint32_t vlapic_get_reg(const struct vlapic *v, uint32_t off)
+{
+	return v->regs[VLAPIC_SLOT(off)];
+}
+
+static inline void vlapic_set_reg(struct vlapic *v, uint32_t off, uint32_t val)
+{
+	v->regs[VLAPIC_SLOT(off)] = val;
+}
+
+/* vlapic.c: bring the timer up to `now`, raising what fell due. */
+void vlapic_sync_timer(struct vlapic *v, uint64_t now);
+/* vlapic.c: the mode an IA32_APIC_BASE value selects (EN, EXTD). */
+enum vlapic_mode vlapic_decode_mode(uint64_t base);
+/* vlapic.c: the IA32_APIC_BASE bits a write may set under v's configuration. */
+uint64_t vlapic_apic_base_bits(const struct vlapic *v);
 
 #endif /* HV_LAPIC_VLAPIC_PRIV_H */

@@ -2,17 +2,18 @@
 # Copyright (c) 2026 The tickvisor developers
 #
 # tvcfg (tools/tvcfg.c): the host check of a tickvisor.cfg, with the EFI
-# app's own parser (vmm/config.c), and the config key table of the docs.
+# app's own parser (vmm/config_parse.c with the key table of vmm/config.c),
+# and the config key table of the docs.
 #   make check-config [CONFIG=file]  the config and its guest/module files
 #                                    (run by make run before anything boots)
 #   make config-docs                 rewrite the key table in docs/configuration.md
 #   make test-tvcfg                  the checker's own tests (part of make unit)
 
 TVCFG      := $(BUILD)/tools/tvcfg
-TVCFG_SRCS := tools/tvcfg.c vmm/config.c vmm/fmt.c vmm/string.c
+TVCFG_SRCS := tools/tvcfg.c vmm/config.c vmm/config_parse.c vmm/fmt.c vmm/string.c
 TVCFG_DOC  := docs/configuration.md
 
-$(TVCFG): $(TVCFG_SRCS) vmm/config.h vmm/fmt.h vmm/string.h $(wildcard include/hv/*.h)
+$(TVCFG): $(TVCFG_SRCS) vmm/config.h vmm/config_priv.h vmm/fmt.h vmm/string.h $(wildcard include/hv/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -o $@ $(TVCFG_SRCS)
