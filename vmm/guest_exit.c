@@ -31,6 +31,7 @@
 #include "string.h"
 #include "vcpuid.h"
 #include "vmsr.h"
+#include "xstate.h"
 
 void guest_print(const struct vm *vm, const char *text, size_t len)
 {
@@ -310,24 +311,18 @@ static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
 	}
 }
 
-/* XSETBV always exits: accept x87|SSE(|AVX) as the host supports, else #GP. */
-static void guest_handle_xsetbv(struct vm *vm, struct vmx_exit_action *act)
+/* XSETBV always exits: checked against the guest's CPUID and loaded by vmm/xstate.c. */
+static void guest_handle_xsetbv(struct vm *vm, const struct vmx_exit_info *e,
+				struct vmx_exit_action *act)
 {
 	struct vm_guest_regs *g = &vm->vcpu.regs;
 	uint64_t val = ((g->rdx & 0xffffffffULL) << 32) | (g->rax & 0xffffffffULL);
-	struct cpuid_regs r;
-	uint64_t host_ok;
 
-	cpu_cpuid(0xd, 0, &r);
-	host_ok = ((uint64_t)r.edx << 32 | r.eax) & 0x7ULL;
-	if ((uint32_t)g->rcx != 0 || !(val & 1) || (val & ~host_ok) ||
-	    ((val & 4) && !(val & 2))) {
+	/* CPL is SS.DPL (SDM Vol. 3A, "Privilege Levels"). */
+	if (xstate_xsetbv(vm, (uint32_t)g->rcx, val, (e->ss_ar >> 5) & 3U)) {
 		guest_inject_gp(act);
 		return;
 	}
-	if (!(cpu_read_cr4() & (1ULL << 18)))
-		cpu_write_cr4(cpu_read_cr4() | (1ULL << 18));
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
 	act->advance_rip = true;
 }
 
@@ -472,7 +467,7 @@ void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_
 		break;
 	case EXIT_REASON_APIC_ACCESS: guest_handle_apic_access(vm, e, act); break;
 	case EXIT_REASON_APIC_WRITE: guest_handle_apic_write(vm, e); break;
-	case EXIT_REASON_XSETBV: guest_handle_xsetbv(vm, act); break;
+	case EXIT_REASON_XSETBV: guest_handle_xsetbv(vm, e, act); break;
 	case EXIT_REASON_HLT: guest_handle_hlt(vm, e, act); break;
 	case EXIT_REASON_EPT_VIOLATION: guest_handle_ept_violation(vm, e, act); break;
 	case EXIT_REASON_EXTERNAL_INTR:

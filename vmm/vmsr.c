@@ -87,6 +87,60 @@ void vmsr_init(struct vmsr_state *s)
 	 */
 	s->mtrr_def_type = 0x806ULL;
 	s->misc_enable = VMSR_MISC_RESET;
+	s->xcr0 = VMSR_XCR0_RESET;
+}
+
+/*
+ * SDM Vol. 2C, XSETBV, "Protected Mode Exceptions", and Vol. 1, "Enabling
+ * the XSAVE Feature Set and XSAVE-Enabled Features": #GP(0) if CPL > 0, if
+ * ECX names no writable XCR (only XCR0 is), if a bit is set that the CPU
+ * does not support (CPUID.(EAX=0DH,ECX=0):EDX:EAX, here the guest's view),
+ * if bit 0 is cleared, if AVX is set without SSE, if the two MPX bits
+ * differ, if the three AVX-512 bits are not all equal or are set without
+ * AVX and SSE, and if the two AMX bits differ.  The #UD for CR4.OSXSAVE = 0
+ * is raised by the CPU before the VM exit (SDM Vol. 3C, "Relative Priority
+ * of Faults and VM Exits": invalid-opcode exceptions come first), so it
+ * never reaches here.  Every refusal is the guest's own architectural error:
+ * logged at debug level only.
+ */
+static const char *vmsr_xcr0_fault(uint32_t xcr, uint64_t val, unsigned int cpl,
+				   uint64_t supported)
+{
+	uint64_t avx512 = val & VMSR_XCR0_AVX512;
+
+	if (cpl != 0)
+		return "CPL > 0";
+	if (xcr != 0)
+		return "ECX is not 0";
+	if (val & ~supported)
+		return "bits its CPUID leaf 0DH does not report";
+	if (!(val & VMSR_XCR0_X87))
+		return "bit 0 (x87) clear";
+	if ((val & VMSR_XCR0_AVX) && !(val & VMSR_XCR0_SSE))
+		return "AVX without SSE";
+	if (!(val & VMSR_XCR0_BNDREGS) != !(val & VMSR_XCR0_BNDCSR))
+		return "BNDREGS and BNDCSR differ";
+	if (avx512 && avx512 != VMSR_XCR0_AVX512)
+		return "the AVX-512 bits 7:5 are neither all 0 nor all 1";
+	if (avx512 && (val & (VMSR_XCR0_SSE | VMSR_XCR0_AVX)) !=
+		      (VMSR_XCR0_SSE | VMSR_XCR0_AVX))
+		return "AVX-512 without SSE and AVX";
+	if (!(val & VMSR_XCR0_TILECFG) != !(val & VMSR_XCR0_TILEDATA))
+		return "TILECFG and TILEDATA differ";
+	return NULL;
+}
+
+int vmsr_xsetbv(struct vmsr_state *s, uint32_t xcr, uint64_t val, unsigned int cpl)
+{
+	const char *why = vmsr_xcr0_fault(xcr, val, cpl, s->xcr0_supported);
+
+	if (why) {
+		pr_dbg_ratelimited("XSETBV XCR%u = %#llx: %s, #GP\n", xcr, (unsigned long long)val,
+				   why);
+		return -HV_EINVAL;
+	}
+	s->xcr0 = val;
+	return 0;
 }
 
 static int vmsr_write_misc_enable(struct vmsr_state *s, uint64_t val)

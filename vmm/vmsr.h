@@ -29,7 +29,33 @@ struct vmsr_state {
 	uint64_t bios_sign_id;
 	uint64_t mcg_status;
 	uint64_t misc_enable;	/* IA32_MISC_ENABLE as it reads back */
+	uint64_t xcr0;		/* the guest's XCR0 (XSETBV/XGETBV), reset value 1 */
+	/*
+	 * The XCR0 bits the guest may set: exactly what its CPUID.(EAX=0DH,
+	 * ECX=0):EDX:EAX reports (issue 16 item 1).  0 until vmm/xstate.c sets
+	 * it: then every XSETBV raises #GP.
+	 */
+	uint64_t xcr0_supported;
 };
+
+/*
+ * XCR0 state components (SDM Vol. 1, "XSAVE-Supported Features and
+ * State-Component Bitmaps").
+ */
+#define VMSR_XCR0_X87		(1ULL << 0)
+#define VMSR_XCR0_SSE		(1ULL << 1)
+#define VMSR_XCR0_AVX		(1ULL << 2)
+#define VMSR_XCR0_BNDREGS	(1ULL << 3)
+#define VMSR_XCR0_BNDCSR	(1ULL << 4)
+#define VMSR_XCR0_OPMASK	(1ULL << 5)
+#define VMSR_XCR0_ZMM_HI256	(1ULL << 6)
+#define VMSR_XCR0_HI16_ZMM	(1ULL << 7)
+#define VMSR_XCR0_PKRU		(1ULL << 9)
+#define VMSR_XCR0_TILECFG	(1ULL << 17)
+#define VMSR_XCR0_TILEDATA	(1ULL << 18)
+#define VMSR_XCR0_AVX512	(VMSR_XCR0_OPMASK | VMSR_XCR0_ZMM_HI256 | VMSR_XCR0_HI16_ZMM)
+/* SDM Vol. 3A, table "IA-32 and Intel 64 Processor States Following Power-up, Reset, or INIT". */
+#define VMSR_XCR0_RESET		VMSR_XCR0_X87
 
 struct vmsr_effect {
 	bool set_tsc;			/* the guest TSC must read tsc_value now */
@@ -46,6 +72,15 @@ void vmsr_init(struct vmsr_state *s);
 int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *val);
 int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_tsc,
 	       struct vmsr_effect *eff);
+
+/*
+ * @brief XSETBV: check the write against the SDM's #GP(0) conditions and
+ *        the guest's CPUID, and record it in s->xcr0.
+ * @param xcr ECX; @param cpl the guest's CPL (SS.DPL).
+ * @retval 0 recorded (the caller loads it into the CPU);
+ *         -HV_EINVAL raise #GP(0), s->xcr0 unchanged.
+ */
+int vmsr_xsetbv(struct vmsr_state *s, uint32_t xcr, uint64_t val, unsigned int cpl);
 
 /* IA32_MISC_ENABLE[22]: CPUID.0:EAX reports at most 2 (vcpuid_config.is_cpuid_limited). */
 static inline bool vmsr_is_cpuid_limited(const struct vmsr_state *s)
