@@ -171,9 +171,10 @@ def run_all(o, out):
     os.makedirs(out, exist_ok=True)
     bcfg = f"{out}/guests.cfg"
     tvrun.write_text(bcfg, bench_cfg(tvrun.read_text(o["cfg"]), keys, periods))
-    efi, img = f"{REPO}/{BUILD}/tickvisor.efi", f"{out}/img"
+    # The bench image (-DTV_BENCH: load generator, exit-path stage timing), scripts/bench.mk.
+    efi, img = f"{REPO}/{BUILD}/bench-efi/tickvisor.efi", f"{out}/img"
     if not os.access(efi, os.R_OK):
-        die(f"{efi} not found: run make")
+        die(f"{efi} not found: run make bench-efi")
     # The last run's figures, for the same-as-last-run check.
     shutil.rmtree(f"{out}/prev", ignore_errors=True)
     if os.path.exists(f"{out}/run.env") and os.path.exists(f"{out}/results.csv"):

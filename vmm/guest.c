@@ -31,7 +31,6 @@
 #include "string.h"
 #include "vcpuid.h"
 #include "vmsr.h"
-#include "xstate.h"
 
 #define GUEST_RAM_ALIGN		(2ULL << 20)
 #define GUEST_MAX_MODULES	TV_CONFIG_MAX_MODULES
@@ -291,10 +290,12 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
 			break;
 		}
+#ifdef TV_BENCH
 		vm->vcpu.stage_sum[VCPU_STAGE_ENTER] += exit.entry_tsc - exit.spin_ticks -
 						       HV_MIN(vm->vcpu.stage_mark,
 							      exit.entry_tsc - exit.spin_ticks);
 		vm->vcpu.stage_mark = exit.tsc;
+#endif
 		guest_stage(vm, VCPU_STAGE_SNAPSHOT);
 		vapic_note_entry(&vm->apic, exit.entry_tsc + (uint64_t)vm->vcpu.tsc_offset);
 		/*
@@ -311,6 +312,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		/* A zero initialiser, not hv_memset(): that byte loop costs ~4 ticks a byte in Bochs. */
 		act = (struct vmx_exit_action){ 0 };
 		guest_stage(vm, VCPU_STAGE_BOOKKEEP);
+#ifdef TV_BENCH
 		{
 			/* The handler's own cost, per reason: make bench publishes the bound. */
 			uint64_t t0 = vm->vcpu.stage_mark, dt;
@@ -322,6 +324,9 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			vm->vcpu.exit_cost_sum[r] += dt;
 			vm->vcpu.exit_cost_max[r] = HV_MAX(vm->vcpu.exit_cost_max[r], dt);
 		}
+#else
+		guest_handle_exit(vm, &exit, &act);
+#endif
 		if (act.stop)
 			break;
 		path = guest_path_of(&exit);
@@ -330,6 +335,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 	hosttimer_arm_for_run(&vm->pcpu->ht, vm->pcpu->timers.running, 0);
 }
 
+#ifdef TV_BENCH
 /*
  * One line: for each exit reason seen, count/average/maximum host TSC ticks
  * spent in its handler.  make bench collects the maxima: the published bound
@@ -341,9 +347,11 @@ static const char *const guest_stage_names[VCPU_STAGE_COUNT] = {
 	[VCPU_STAGE_EXPIRE] = "expire", [VCPU_STAGE_INJECT] = "inject",
 	[VCPU_STAGE_PAGE] = "apic-page", [VCPU_STAGE_ARM] = "arm", [VCPU_STAGE_ENTER] = "enter",
 };
+#endif
 
 static void guest_report_exit_costs(const struct vm *vm)
 {
+#ifdef TV_BENCH
 	const struct vcpu *v = &vm->vcpu;
 	char line[512];
 	int n = hv_snprintf(line, sizeof(line), "guest %u exit handler cost by reason "
@@ -367,6 +375,10 @@ static void guest_report_exit_costs(const struct vm *vm)
 				 guest_stage_names[st],
 				 (unsigned long long)(v->stage_sum[st] / v->exits));
 	pr_info("%s\n", line);
+#else
+	/* The costs are measured in the bench build only (guest_stage()). */
+	(void)vm;
+#endif
 }
 
 static bool guest_run_one(unsigned int index, const struct boot_info *bi,
@@ -413,7 +425,6 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	hv_memcpy(vm->apic.margin, vm->pcpu->boot_margin, sizeof(vm->pcpu->boot_margin));
 	vmsr_init(&vm->msrs);
 	guest_reset_passthrough_msrs();
-	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
 	guest_map_apic_page(vm);
 	if (vm->vapic_page)
 		vapic_sync_to_page(&vm->apic, vm->vapic_page);
@@ -427,7 +438,6 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 
 	loadgen_start(&vm->pcpu->load, &vm->pcpu->ht, bi->config->load_timers, vm->pcpu->tsc_khz);
 	guest_loop(vm, 0);
-	xstate_end_guest(vm);
 	loadgen_stop(&vm->pcpu->load);
 	{
 		struct vio_effect eff;
@@ -505,9 +515,15 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		"stopped\n", cfg->nr_guests - refused, refused, failed);
 	pr_info("timer: %llu interrupts delivered across all guests, %llu early fires\n",
 		(unsigned long long)p->timer_total, (unsigned long long)p->early_total);
+#ifdef TV_BENCH
 	if (cfg->load_timers > 1)
 		pr_info("load_timers=%u: %llu synthetic timer expiries served besides the guests'\n",
 			cfg->load_timers, (unsigned long long)p->load.served);
+#else
+	if (cfg->load_timers > 1)
+		pr_warn("load_timers=%u ignored: the load generator is in the bench image only "
+			"(make bench)\n", cfg->load_timers);
+#endif
 	{
 		struct result_run run = {
 			.mode = "vmx", .guests = cfg->nr_guests, .ran = cfg->nr_guests - refused,

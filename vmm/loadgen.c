@@ -11,6 +11,8 @@
  */
 #include "loadgen.h"
 
+#ifdef TV_BENCH
+
 #include <x86/apicdef.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
@@ -80,3 +82,5 @@ void loadgen_serve(struct loadgen *l)
 		loadgen_arm(l, i, now);
 	}
 }
+
+#endif /* TV_BENCH */
