@@ -31,6 +31,7 @@
 #include "string.h"
 #include "vcpuid.h"
 #include "vmsr.h"
+#include "xstate.h"
 
 #define GUEST_RAM_ALIGN		(2ULL << 20)
 #define GUEST_MAX_MODULES	TV_CONFIG_MAX_MODULES
@@ -425,6 +426,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	hv_memcpy(vm->apic.margin, vm->pcpu->boot_margin, sizeof(vm->pcpu->boot_margin));
 	vmsr_init(&vm->msrs);
 	guest_reset_passthrough_msrs();
+	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
 	guest_map_apic_page(vm);
 	if (vm->vapic_page)
 		vapic_sync_to_page(&vm->apic, vm->vapic_page);
@@ -438,6 +440,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 
 	loadgen_start(&vm->pcpu->load, &vm->pcpu->ht, bi->config->load_timers, vm->pcpu->tsc_khz);
 	guest_loop(vm, 0);
+	xstate_end_guest(vm);
 	loadgen_stop(&vm->pcpu->load);
 	{
 		struct vio_effect eff;
