@@ -11,6 +11,7 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/types.h>
+#include <hv/udiv128.h>
 
 #include "vtimer.h"
 
@@ -22,51 +23,20 @@ typedef unsigned __int128 vtimer_u128;
 #define VTIMER_MAX_LEFT_TSC	(1ULL << 56)
 #define VTIMER_MAX_DIV_SHIFT	7U
 
-/* Bit length of a non-zero 128-bit value. */
-static uint32_t vtimer_bits128(vtimer_u128 x)
-{
-	uint64_t hi = (uint64_t)(x >> 64);
-
-	if (hi != 0)
-		return 128U - (uint32_t)__builtin_clzll(hi);
-	return 64U - (uint32_t)__builtin_clzll((uint64_t)x);
-}
-
 /*
- * 128-bit division.  The image links no libgcc, so no __udivti3: values that
- * fit in 64 bits (every value when the APIC clock equals the TSC) divide
- * natively, the rest by shift and subtract from the top differing bit.
+ * 128-bit division by the image's one implementation (include/hv/udiv128.h;
+ * the image also routes gcc's __udivti3 there).  A zero divisor would be a
+ * model bug: assert, and answer 0 in a release build rather than trap
+ * (hv_udivmod128 leaves division by 0 undefined).
  */
 static vtimer_u128 vtimer_divmod(vtimer_u128 n, vtimer_u128 d, vtimer_u128 *rem)
 {
-	vtimer_u128 q = 0;
-	uint32_t shift;
-
 	HV_ASSERT(d != 0);
 	if (d == 0) {
 		*rem = 0;
 		return 0;
 	}
-	if ((n >> 64) == 0 && (d >> 64) == 0) {
-		*rem = (uint64_t)n % (uint64_t)d;
-		return (uint64_t)n / (uint64_t)d;
-	}
-	if (n < d) {
-		*rem = n;
-		return 0;
-	}
-	shift = vtimer_bits128(n) - vtimer_bits128(d);
-	d <<= shift;
-	for (uint32_t i = 0; i <= shift; i++) {
-		q <<= 1;
-		if (n >= d) {
-			n -= d;
-			q |= 1U;
-		}
-		d >>= 1;
-	}
-	*rem = n;
-	return q;
+	return hv_udivmod128(n, d, rem);
 }
 
 static vtimer_u128 vtimer_div(vtimer_u128 n, vtimer_u128 d)

@@ -40,9 +40,13 @@ int hosttimer_init(struct hosttimer *ht, enum tv_timer want, bool has_preemption
 		   uint64_t ioapic_base, uint64_t tsc_khz, struct hosttimer_choice *out);
 const char *hosttimer_backend_name(enum hosttimer_backend b);
 
-/* Queue ids: one per vCPU timer and one per guest timeout. */
+/*
+ * Queue ids: the vCPU's APIC timer, then the load_timers= synthetic timers.
+ * Id 1 is unused: a guest's timeout= is not a queued timer but
+ * vm->deadline_tsc, which the delivery plan (timeout_host) and the exit
+ * path check directly.
+ */
 #define HOSTTIMER_ID_VTIMER	0U
-#define HOSTTIMER_ID_TIMEOUT	1U
 #define HOSTTIMER_ID_LOAD	2U	/* first of the load_timers= synthetic timers */
 #define HOSTTIMER_IDS		64U
 

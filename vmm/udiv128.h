@@ -1,21 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * 128-bit unsigned division for the image.  gcc turns `unsigned __int128`
- * division into calls to libgcc's __udivti3/__umodti3/__udivmodti4; libgcc
- * is not built with -mno-red-zone, so the image brings its own
- * (vmm/udiv128_builtin.c), built on this host-testable routine.
+ * hv_udivmod128() is declared in include/hv/udiv128.h, where the pure timer
+ * model may include it.  This forwarder keeps the existing includes of
+ * vmm/udiv128.c, udiv128_builtin.c and test_udiv128.c working until the
+ * library moves to lib/ (issue 10); drop it then.
  */
 #ifndef HV_VMM_UDIV128_H
 #define HV_VMM_UDIV128_H
 
-#include <hv/types.h>
-
-/*
- * @brief n / d and n % d, exactly.
- * @pre d != 0 (the builtins follow the compiler's contract: undefined for 0).
- */
-unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
-				unsigned __int128 *rem);
+#include <hv/udiv128.h>
 
 #endif /* HV_VMM_UDIV128_H */

@@ -22,7 +22,8 @@ FUZZ_PLAN_SHORT_SECONDS ?= 10
 FUZZ_SEED          ?= 20261125
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_SRCS   := tests/unit/fuzz_vlapic.c lapic/vlapic.c lapic/vlapic_state.c timer/vtimer.c tests/unit/fakes/log.c
+FUZZ_SRCS   := tests/unit/fuzz_vlapic.c lapic/vlapic.c lapic/vlapic_state.c timer/vtimer.c vmm/udiv128.c \
+	       tests/unit/fakes/log.c
 FUZZ_BIN    := $(BUILD)/fuzz/fuzz_vlapic
 FUZZ_PLAN_SRCS := tests/unit/fuzz_plan.c timer/plan.c
 FUZZ_PLAN_BIN  := $(BUILD)/fuzz/fuzz_plan
