@@ -6,49 +6,15 @@
 
 #include "string.h"
 
-/* CPUID.1:ECX */
-#define C1_ECX_MONITOR		(1U << 3)
-#define C1_ECX_DSCPL		(1U << 4)
-#define C1_ECX_VMX		(1U << 5)
-#define C1_ECX_SMX		(1U << 6)
-#define C1_ECX_EST		(1U << 7)
-#define C1_ECX_TM2		(1U << 8)
-#define C1_ECX_PDCM		(1U << 15)
-#define C1_ECX_X2APIC		(1U << 21)
-#define C1_ECX_TSC_DEADLINE	(1U << 24)
-#define C1_ECX_OSXSAVE		(1U << 27)
-#define C1_ECX_HYPERVISOR	(1U << 31)
-/* CPUID.1:EDX */
-#define C1_EDX_APIC		(1U << 9)
-#define C1_EDX_DS		(1U << 21)
-#define C1_EDX_ACPI		(1U << 22)
-#define C1_EDX_HTT		(1U << 28)
-#define C1_EDX_TM		(1U << 29)
-#define C1_EDX_PBE		(1U << 31)
-/* CPUID.7.0 */
-#define C7_EBX_SGX		(1U << 2)
-#define C7_EBX_INVPCID		(1U << 10)
-#define C7_EBX_INTEL_PT		(1U << 25)
-#define C7_ECX_WAITPKG		(1U << 5)
-#define C7_ECX_CET_SS		(1U << 7)
-#define C7_ECX_RDPID		(1U << 22)
-#define C7_ECX_SGX_LC		(1U << 30)
-#define C7_ECX_PKS		(1U << 31)
-#define C7_EDX_CET_IBT		(1U << 20)
 /*
- * IBRS/IBPB (26), STIBP (27), L1D_FLUSH (28: IA32_FLUSH_CMD),
- * ARCH_CAPABILITIES (29), CORE_CAPABILITIES (30), SSBD (31): each names an
- * MSR that vmm/vmsr.c does not offer, so a guest that saw the bit would take
- * a #GP on its first access.
+ * CPUID.(7,0):EDX IBRS/IBPB, STIBP, L1D_FLUSH (IA32_FLUSH_CMD),
+ * ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD: each names an MSR that
+ * vmm/vmsr.c does not offer, so a guest that saw the bit would take a #GP on
+ * its first access.
  */
-#define C7_EDX_SPEC_MSRS	((1U << 26) | (1U << 27) | (1U << 28) | (1U << 29) | \
-				 (1U << 30) | (1U << 31))
-#define C6_EAX_ARAT		(1U << 2)
-#define CD1_EAX_XSAVES		(1U << 3)
-#define CE7_EDX_INVARIANT_TSC	(1U << 8)
-#define CE1_EDX_NX		(1U << 20)
-#define CE1_EDX_RDTSCP		(1U << 27)
-#define CR4_OSXSAVE_BIT		(1ULL << 18)
+#define VCPUID_7_EDX_SPEC_MSRS	(CPUID_7_EDX_IBRS_IBPB | CPUID_7_EDX_STIBP | \
+				 CPUID_7_EDX_L1D_FLUSH | CPUID_7_EDX_ARCH_CAPABILITIES | \
+				 CPUID_7_EDX_CORE_CAPABILITIES | CPUID_7_EDX_SSBD)
 #define VCPUID_MIN_BASIC	0x16U	/* we always answer the TSC leaves 0x15/0x16 */
 
 static void vcpuid_signature(struct cpuid_regs *out)
@@ -96,18 +62,18 @@ static void vcpuid_leaf1(const struct vcpuid_config *cfg, uint32_t subleaf,
 			 struct cpuid_regs *out)
 {
 	(void)subleaf;
-	out->ecx &= ~(C1_ECX_MONITOR | C1_ECX_DSCPL | C1_ECX_VMX | C1_ECX_SMX |
-		      C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM | C1_ECX_X2APIC |
-		      C1_ECX_TSC_DEADLINE | C1_ECX_OSXSAVE);
-	out->ecx |= C1_ECX_HYPERVISOR;
+	out->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DSCPL | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX |
+		      CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_PDCM | CPUID_1_ECX_X2APIC |
+		      CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_OSXSAVE);
+	out->ecx |= CPUID_1_ECX_HYPERVISOR;
 	if (cfg->has_x2apic)
-		out->ecx |= C1_ECX_X2APIC;
+		out->ecx |= CPUID_1_ECX_X2APIC;
 	if (cfg->has_tsc_deadline)
-		out->ecx |= C1_ECX_TSC_DEADLINE;
-	if (cfg->guest_cr4 & CR4_OSXSAVE_BIT)
-		out->ecx |= C1_ECX_OSXSAVE;
-	out->edx &= ~(C1_EDX_DS | C1_EDX_ACPI | C1_EDX_HTT | C1_EDX_TM | C1_EDX_PBE |
-		      C1_EDX_APIC);
+		out->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+	if (cfg->guest_cr4 & CPUID_CR4_OSXSAVE)
+		out->ecx |= CPUID_1_ECX_OSXSAVE;
+	out->edx &= ~(CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_HTT | CPUID_1_EDX_TM | CPUID_1_EDX_PBE |
+		      CPUID_1_EDX_APIC);
 	/*
 	 * SDM Vol. 3A, "Enabling or Disabling the Local APIC": with
 	 * IA32_APIC_BASE[11] 0, "the processor is functionally
@@ -116,7 +82,7 @@ static void vcpuid_leaf1(const struct vcpuid_config *cfg, uint32_t subleaf,
 	 * matter: the guest's enable decides.
 	 */
 	if (cfg->is_apic_enabled)
-		out->edx |= C1_EDX_APIC;
+		out->edx |= CPUID_1_EDX_APIC;
 	/* EBX: initial APIC ID in 31:24, one logical processor in 23:16. */
 	out->ebx = (out->ebx & 0xffffU) | (1U << 16) | (cfg->apic_id << 24);
 }
@@ -149,7 +115,7 @@ static void vcpuid_leaf6(const struct vcpuid_config *cfg, uint32_t subleaf,
 {
 	(void)cfg;
 	(void)subleaf;
-	out->eax &= C6_EAX_ARAT;
+	out->eax &= CPUID_6_EAX_ARAT;
 	out->ebx = out->ecx = out->edx = 0;
 }
 
@@ -165,19 +131,19 @@ static void vcpuid_leaf7(const struct vcpuid_config *cfg, uint32_t subleaf,
 	 * (IA32_U_CET, IA32_S_CET, IA32_PL*_SSP: vmm/vmsr.c #GPs
 	 * them, and CR4.CET needs the VM-entry/exit CET controls).
 	 */
-	out->ebx &= ~(C7_EBX_SGX | C7_EBX_INTEL_PT);
+	out->ebx &= ~(CPUID_7_EBX_SGX | CPUID_7_EBX_INTEL_PT);
 	if (!cfg->has_invpcid)
-		out->ebx &= ~C7_EBX_INVPCID;
-	out->ecx &= ~(C7_ECX_WAITPKG | C7_ECX_CET_SS | C7_ECX_SGX_LC | C7_ECX_PKS);
-	out->edx &= ~C7_EDX_CET_IBT;
+		out->ebx &= ~CPUID_7_EBX_INVPCID;
+	out->ecx &= ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_CET_SS | CPUID_7_ECX_SGX_LC | CPUID_7_ECX_PKS);
+	out->edx &= ~CPUID_7_EDX_CET_IBT;
 	/*
 	 * RDPID is governed by the "enable RDTSCP" control: with it
 	 * 0, RDPID raises #UD in VMX non-root operation (SDM Vol. 3C,
 	 * "Changes to Instruction Behavior in VMX Non-Root Operation").
 	 */
 	if (!cfg->has_rdtscp)
-		out->ecx &= ~C7_ECX_RDPID;
-	out->edx &= ~C7_EDX_SPEC_MSRS;
+		out->ecx &= ~CPUID_7_ECX_RDPID;
+	out->edx &= ~VCPUID_7_EDX_SPEC_MSRS;
 }
 
 static void vcpuid_leafd(const struct vcpuid_config *cfg, uint32_t subleaf,
@@ -191,7 +157,7 @@ static void vcpuid_leafd(const struct vcpuid_config *cfg, uint32_t subleaf,
 	 * and IA32_XSS is not offered, so no supervisor state components.
 	 */
 	if (subleaf == 1) {
-		out->eax &= ~CD1_EAX_XSAVES;
+		out->eax &= ~CPUID_D_1_EAX_XSAVES;
 		out->ecx = out->edx = 0;
 	}
 }
@@ -222,10 +188,10 @@ static void vcpuid_leaf80000001(const struct vcpuid_config *cfg, uint32_t sublea
 {
 	(void)subleaf;
 	if (!cfg->has_rdtscp)
-		out->edx &= ~CE1_EDX_RDTSCP;
+		out->edx &= ~CPUID_80000001_EDX_RDTSCP;
 	/* SDM Vol. 4, IA32_MISC_ENABLE[34] "XD Bit Disable": the XD flag is clear. */
 	if (cfg->is_xd_disabled)
-		out->edx &= ~CE1_EDX_NX;
+		out->edx &= ~CPUID_80000001_EDX_NX;
 }
 
 static void vcpuid_leaf80000007(const struct vcpuid_config *cfg, uint32_t subleaf,
@@ -234,7 +200,7 @@ static void vcpuid_leaf80000007(const struct vcpuid_config *cfg, uint32_t sublea
 	(void)cfg;
 	(void)subleaf;
 	out->eax = out->ebx = out->ecx = 0;
-	out->edx &= CE7_EDX_INVARIANT_TSC;
+	out->edx &= CPUID_80000007_EDX_INVARIANT_TSC;
 }
 
 /* The leaves with a rule; every other leaf passes the host's answer through. */

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* The registers of one CPUID leaf (no instructions here: see x86/cpu.h). */
+/*
+ * The registers of one CPUID leaf and the feature bits tickvisor reads or
+ * edits (Intel SDM Vol. 2A, "CPUID-CPU Identification"), named
+ * CPUID_<leaf>[_<sub-leaf>]_<register>_<flag>.  Constants only; the
+ * instruction is in x86/cpu.h.
+ */
 #ifndef HV_X86_CPUID_H
 #define HV_X86_CPUID_H
 
@@ -9,5 +14,54 @@
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };
+
+/* CPUID.01H:ECX */
+#define CPUID_1_ECX_MONITOR		(1U << 3)
+#define CPUID_1_ECX_DSCPL		(1U << 4)
+#define CPUID_1_ECX_VMX			(1U << 5)
+#define CPUID_1_ECX_SMX			(1U << 6)
+#define CPUID_1_ECX_EST			(1U << 7)
+#define CPUID_1_ECX_TM2			(1U << 8)
+#define CPUID_1_ECX_PDCM		(1U << 15)
+#define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
+#define CPUID_1_ECX_OSXSAVE		(1U << 27)
+#define CPUID_1_ECX_HYPERVISOR		(1U << 31)
+/* CPUID.01H:ECX.OSXSAVE reflects this bit: "the OS has set CR4.OSXSAVE[bit 18]". */
+#define CPUID_CR4_OSXSAVE		(1ULL << 18)
+/* CPUID.01H:EDX */
+#define CPUID_1_EDX_APIC		(1U << 9)
+#define CPUID_1_EDX_DS			(1U << 21)
+#define CPUID_1_EDX_ACPI		(1U << 22)
+#define CPUID_1_EDX_HTT			(1U << 28)
+#define CPUID_1_EDX_TM			(1U << 29)
+#define CPUID_1_EDX_PBE			(1U << 31)
+/* CPUID.06H:EAX */
+#define CPUID_6_EAX_ARAT		(1U << 2)
+/* CPUID.(EAX=07H,ECX=0) */
+#define CPUID_7_EBX_SGX			(1U << 2)
+#define CPUID_7_EBX_INVPCID		(1U << 10)
+#define CPUID_7_EBX_INTEL_PT		(1U << 25)
+#define CPUID_7_ECX_WAITPKG		(1U << 5)
+#define CPUID_7_ECX_CET_SS		(1U << 7)
+#define CPUID_7_ECX_RDPID		(1U << 22)
+#define CPUID_7_ECX_SGX_LC		(1U << 30)
+#define CPUID_7_ECX_PKS			(1U << 31)
+#define CPUID_7_EDX_MD_CLEAR		(1U << 10)
+#define CPUID_7_EDX_CET_IBT		(1U << 20)
+#define CPUID_7_EDX_IBRS_IBPB		(1U << 26)
+#define CPUID_7_EDX_STIBP		(1U << 27)
+#define CPUID_7_EDX_L1D_FLUSH		(1U << 28)
+#define CPUID_7_EDX_ARCH_CAPABILITIES	(1U << 29)
+#define CPUID_7_EDX_CORE_CAPABILITIES	(1U << 30)
+#define CPUID_7_EDX_SSBD		(1U << 31)
+/* CPUID.(EAX=0DH,ECX=1):EAX */
+#define CPUID_D_1_EAX_XSAVES		(1U << 3)
+/* CPUID.80000001H:EDX */
+#define CPUID_80000001_EDX_NX		(1U << 20)
+#define CPUID_80000001_EDX_RDTSCP	(1U << 27)
+#define CPUID_80000001_EDX_LM		(1U << 29)
+/* CPUID.80000007H:EDX */
+#define CPUID_80000007_EDX_INVARIANT_TSC (1U << 8)
 
 #endif /* HV_X86_CPUID_H */

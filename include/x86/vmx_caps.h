@@ -5,7 +5,7 @@
  * VM-entry controls they report (Intel SDM Vol. 3C, Appendix A "VMX
  * Capability Reporting Facility", and the control tables of "VM-Execution
  * Control Fields", "VM-Exit Control Fields", "VM-Entry Control Fields").
- * Also the CPUID bits the capability report reads.  Constants only.
+ * Constants only.
  */
 #ifndef HV_X86_VMX_CAPS_H
 #define HV_X86_VMX_CAPS_H
@@ -130,14 +130,7 @@
 #define VMX_VPID_INVVPID_ALL		(1ULL << 42)
 #define VMX_VPID_INVVPID_SINGLE_GLOBALS	(1ULL << 43)
 
-/* CPUID bits (SDM Vol. 2A, CPUID). */
-#define CPUID_1_ECX_VMX			(1U << 5)
-#define CPUID_1_ECX_SMX			(1U << 6)
-#define CPUID_1_ECX_X2APIC		(1U << 21)
-#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
-#define CPUID_1_ECX_HYPERVISOR		(1U << 31)
-#define CPUID_6_EAX_ARAT		(1U << 2)
-#define CPUID_80000001_EDX_LM		(1U << 29)
-#define CPUID_80000007_EDX_INVARIANT_TSC (1U << 8)
+/* The CPUID bits the capability report reads are in x86/cpuid.h. */
+#include <x86/cpuid.h>
 
 #endif /* HV_X86_VMX_CAPS_H */

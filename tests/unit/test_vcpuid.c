@@ -105,18 +105,10 @@ static bool regs_zero(const struct cpuid_regs *r)
 	return !r->eax && !r->ebx && !r->ecx && !r->edx;
 }
 
-#define C1_ECX_MONITOR		(1U << 3)
-#define C1_ECX_DSCPL		(1U << 4)
-#define C1_ECX_VMX		(1U << 5)
-#define C1_ECX_SMX		(1U << 6)
-#define C1_ECX_EST		(1U << 7)
-#define C1_ECX_TM2		(1U << 8)
-#define C1_ECX_PDCM		(1U << 15)
-#define C1_ECX_X2APIC		(1U << 21)
-#define C1_ECX_TSC_DEADLINE	(1U << 24)
-#define C1_ECX_OSXSAVE		(1U << 27)
-#define C1_ECX_HYPERVISOR	(1U << 31)
-#define CR4_OSXSAVE		(1ULL << 18)
+/* CPUID.(7,0):EDX 31:26, the six speculation-control bits that name MSRs. */
+#define SPEC_MSR_BITS	(CPUID_7_EDX_IBRS_IBPB | CPUID_7_EDX_STIBP | CPUID_7_EDX_L1D_FLUSH | \
+			 CPUID_7_EDX_ARCH_CAPABILITIES | CPUID_7_EDX_CORE_CAPABILITIES | \
+			 CPUID_7_EDX_SSBD)
 
 /* CPUID.1:ECX[31] is the hypervisor-present bit guests detect us with. */
 static void leaf1_sets_hypervisor_present_bit(void)
@@ -124,22 +116,22 @@ static void leaf1_sets_hypervisor_present_bit(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(!(bochs_tigerlake[1].r.ecx & C1_ECX_HYPERVISOR));
-	UT_CHECK(guest(&c, 1, 0).ecx & C1_ECX_HYPERVISOR);
+	UT_CHECK(!(bochs_tigerlake[1].r.ecx & CPUID_1_ECX_HYPERVISOR));
+	UT_CHECK(guest(&c, 1, 0).ecx & CPUID_1_ECX_HYPERVISOR);
 	USE_HOST(ivybridge_i7_3770);
-	UT_CHECK(guest(&c, 1, 0).ecx & C1_ECX_HYPERVISOR);
+	UT_CHECK(guest(&c, 1, 0).ecx & CPUID_1_ECX_HYPERVISOR);
 }
 
 /* VMX, SMX, MONITOR, EST, TM2, PDCM (and DS-CPL) name features we do not virtualize. */
 static void leaf1_clears_vmx_smx_monitor_est_tm2_pdcm(void)
 {
-	const uint32_t hidden = C1_ECX_MONITOR | C1_ECX_DSCPL | C1_ECX_VMX | C1_ECX_SMX |
-				C1_ECX_EST | C1_ECX_TM2 | C1_ECX_PDCM;
+	const uint32_t hidden = CPUID_1_ECX_MONITOR | CPUID_1_ECX_DSCPL | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX |
+				CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_PDCM;
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
 	/* The recorded host has all of them but SMX: the case tests a real clearing. */
-	UT_EQ(bochs_tigerlake[1].r.ecx & hidden, hidden & ~C1_ECX_SMX);
+	UT_EQ(bochs_tigerlake[1].r.ecx & hidden, hidden & ~CPUID_1_ECX_SMX);
 	UT_EQ(guest(&c, 1, 0).ecx & hidden, 0);
 	use_all_ones_host();
 	UT_EQ(guest(&c, 1, 0).ecx & hidden, 0);
@@ -148,7 +140,8 @@ static void leaf1_clears_vmx_smx_monitor_est_tm2_pdcm(void)
 /* DS, ACPI (thermal MSRs), HTT, TM and PBE are hidden in CPUID.1:EDX. */
 static void leaf1_clears_ds_acpi_htt_tm_pbe(void)
 {
-	const uint32_t hidden = (1U << 21) | (1U << 22) | (1U << 28) | (1U << 29) | (1U << 31);
+	const uint32_t hidden = CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_HTT | CPUID_1_EDX_TM |
+				CPUID_1_EDX_PBE;
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
@@ -166,10 +159,10 @@ static void leaf1_clears_ds_acpi_htt_tm_pbe(void)
  */
 static void leaf1_edx_apic_follows_apic_base_enable(void)
 {
-	const uint32_t apic = 1U << 9;
+	const uint32_t apic = CPUID_1_EDX_APIC;
 	static const struct cpuid_record no_apic_host[] = {
 		{ 0x0U, { 0x0000000dU, 0, 0, 0 } },
-		{ 0x1U, { 0x000306a9U, 0x00010800U, 0x7fbae3ffU, 0xbfebfbffU & ~(1U << 9) } },
+		{ 0x1U, { 0x000306a9U, 0x00010800U, 0x7fbae3ffU, 0xbfebfbffU & ~CPUID_1_EDX_APIC } },
 	};
 	struct vcpuid_config c = base_cfg();
 	struct cpuid_regs on, off;
@@ -211,21 +204,21 @@ static void leaf1_x2apic_only_when_configured(void)
 {
 	static const struct cpuid_record no_x2apic_host[] = {
 		{ 0x0U, { 0x0000000dU, 0, 0, 0 } },
-		{ 0x1U, { 0x000306a9U, 0x00010800U, ~C1_ECX_X2APIC, 0xbfebfbffU } },
+		{ 0x1U, { 0x000306a9U, 0x00010800U, ~CPUID_1_ECX_X2APIC, 0xbfebfbffU } },
 	};
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(bochs_tigerlake[1].r.ecx & C1_ECX_X2APIC);
+	UT_CHECK(bochs_tigerlake[1].r.ecx & CPUID_1_ECX_X2APIC);
 	c.has_x2apic = false;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_X2APIC, 0);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_X2APIC, 0);
 	c.has_x2apic = true;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_X2APIC, C1_ECX_X2APIC);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_X2APIC, CPUID_1_ECX_X2APIC);
 	/* The emulated LAPIC provides it even when the host lacks it. */
 	USE_HOST(no_x2apic_host);
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_X2APIC, C1_ECX_X2APIC);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_X2APIC, CPUID_1_ECX_X2APIC);
 	c.has_x2apic = false;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_X2APIC, 0);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_X2APIC, 0);
 }
 
 static void leaf1_tsc_deadline_only_when_configured(void)
@@ -233,13 +226,13 @@ static void leaf1_tsc_deadline_only_when_configured(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(bochs_tigerlake[1].r.ecx & C1_ECX_TSC_DEADLINE);
+	UT_CHECK(bochs_tigerlake[1].r.ecx & CPUID_1_ECX_TSC_DEADLINE);
 	c.has_tsc_deadline = false;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_TSC_DEADLINE, 0);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE, 0);
 	c.has_tsc_deadline = true;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_TSC_DEADLINE, C1_ECX_TSC_DEADLINE);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE, CPUID_1_ECX_TSC_DEADLINE);
 	/* The two bits are independent. */
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_X2APIC, 0);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_X2APIC, 0);
 }
 
 /* CPUID.1:ECX.OSXSAVE[27] reflects CR4.OSXSAVE, not the host's bit. */
@@ -249,14 +242,14 @@ static void leaf1_osxsave_mirrors_guest_cr4(void)
 
 	use_all_ones_host();
 	c.guest_cr4 = 0;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_OSXSAVE, 0);
-	c.guest_cr4 = CR4_OSXSAVE | 0x20U;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_OSXSAVE, C1_ECX_OSXSAVE);
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_OSXSAVE, 0);
+	c.guest_cr4 = CPUID_CR4_OSXSAVE | 0x20U;
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_OSXSAVE, CPUID_1_ECX_OSXSAVE);
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(!(bochs_tigerlake[1].r.ecx & C1_ECX_OSXSAVE));
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_OSXSAVE, C1_ECX_OSXSAVE);
-	c.guest_cr4 = ~CR4_OSXSAVE;
-	UT_EQ(guest(&c, 1, 0).ecx & C1_ECX_OSXSAVE, 0);
+	UT_CHECK(!(bochs_tigerlake[1].r.ecx & CPUID_1_ECX_OSXSAVE));
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_OSXSAVE, CPUID_1_ECX_OSXSAVE);
+	c.guest_cr4 = ~CPUID_CR4_OSXSAVE;
+	UT_EQ(guest(&c, 1, 0).ecx & CPUID_1_ECX_OSXSAVE, 0);
 }
 
 /* CPUID.1:EBX: initial APIC ID in 31:24, one logical processor in 23:16, CLFLUSH size and brand kept. */
@@ -337,7 +330,7 @@ static void misc_xd_disable_hides_nx(void)
 	c.is_xd_disabled = true;
 	off = guest(&c, 0x80000001U, 0);
 	UT_EQ((off.edx >> 20) & 1U, 0);
-	UT_EQ(off.edx, on.edx & ~(1U << 20));
+	UT_EQ(off.edx, on.edx & ~CPUID_80000001_EDX_NX);
 	UT_EQ(off.ecx, on.ecx);
 }
 
@@ -495,13 +488,13 @@ static void leaf6_keeps_only_arat(void)
 
 	USE_HOST(bochs_tigerlake);	/* EAX 0x0017eff7: turbo, HWP, ..., ARAT */
 	r = guest(&c, 0x6U, 0);
-	UT_EQ(r.eax, 1U << 2);
+	UT_EQ(r.eax, CPUID_6_EAX_ARAT);
 	UT_EQ(r.ebx, 0);
 	UT_EQ(r.ecx, 0);	/* no IA32_MPERF/APERF (bit 0), no energy bias (bit 3) */
 	UT_EQ(r.edx, 0);
 	use_all_ones_host();
 	r = guest(&c, 0x6U, 0);
-	UT_EQ(r.eax, 1U << 2);
+	UT_EQ(r.eax, CPUID_6_EAX_ARAT);
 }
 
 /* A host without ARAT does not get it invented. */
@@ -531,17 +524,18 @@ static void leaf7_hides_sgx_pt_waitpkg_cet_pks(void)
 
 	use_all_ones_host();
 	r = guest(&c, 0x7U, 0);
-	UT_EQ(r.ebx & (1U << 2), 0);
-	UT_EQ(r.ebx & (1U << 25), 0);
-	UT_EQ(r.ecx & (1U << 5), 0);
-	UT_EQ(r.ecx & (1U << 7), 0);
-	UT_EQ(r.ecx & (1U << 30), 0);
-	UT_EQ(r.ecx & (1U << 31), 0);
-	UT_EQ(r.edx & (1U << 20), 0);
+	UT_EQ(r.ebx & CPUID_7_EBX_SGX, 0);
+	UT_EQ(r.ebx & CPUID_7_EBX_INTEL_PT, 0);
+	UT_EQ(r.ecx & CPUID_7_ECX_WAITPKG, 0);
+	UT_EQ(r.ecx & CPUID_7_ECX_CET_SS, 0);
+	UT_EQ(r.ecx & CPUID_7_ECX_SGX_LC, 0);
+	UT_EQ(r.ecx & CPUID_7_ECX_PKS, 0);
+	UT_EQ(r.edx & CPUID_7_EDX_CET_IBT, 0);
 	/* Nothing else in EBX or ECX goes with them (RDPID and INVPCID are off in base_cfg). */
-	UT_EQ(r.ebx, ~((1U << 2) | (1U << 10) | (1U << 25)));
-	UT_EQ(r.ecx, ~((1U << 5) | (1U << 7) | (1U << 22) | (1U << 30) | (1U << 31)));
-	UT_EQ(r.edx, ~((1U << 20) | 0xfc000000U));
+	UT_EQ(r.ebx, ~(CPUID_7_EBX_SGX | CPUID_7_EBX_INVPCID | CPUID_7_EBX_INTEL_PT));
+	UT_EQ(r.ecx, ~(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_CET_SS | CPUID_7_ECX_RDPID |
+			CPUID_7_ECX_SGX_LC | CPUID_7_ECX_PKS));
+	UT_EQ(r.edx, ~(CPUID_7_EDX_CET_IBT | SPEC_MSR_BITS));
 }
 
 /* Bochs tigerlake offers CET (7.ECX[7], 7.EDX[20]): the guest does not see it. */
@@ -550,10 +544,10 @@ static void leaf7_hides_cet_of_bochs_tigerlake(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(bochs_tigerlake[3].r.ecx & (1U << 7));
-	UT_CHECK(bochs_tigerlake[3].r.edx & (1U << 20));
-	UT_EQ(guest(&c, 0x7U, 0).ecx & (1U << 7), 0);
-	UT_EQ(guest(&c, 0x7U, 0).edx & (1U << 20), 0);
+	UT_CHECK(bochs_tigerlake[3].r.ecx & CPUID_7_ECX_CET_SS);
+	UT_CHECK(bochs_tigerlake[3].r.edx & CPUID_7_EDX_CET_IBT);
+	UT_EQ(guest(&c, 0x7U, 0).ecx & CPUID_7_ECX_CET_SS, 0);
+	UT_EQ(guest(&c, 0x7U, 0).edx & CPUID_7_EDX_CET_IBT, 0);
 }
 
 /* Leaves 12H (SGX) and 14H (Intel PT) read as zeros whatever the host has. */
@@ -583,7 +577,7 @@ static void leafd_hides_xsaves_and_xss_components(void)
 
 	use_all_ones_host();
 	r = guest(&c, 0xdU, 1);
-	UT_EQ(r.eax, ~(1U << 3));
+	UT_EQ(r.eax, ~CPUID_D_1_EAX_XSAVES);
 	UT_EQ(r.ecx, 0);
 	UT_EQ(r.edx, 0);
 	r = guest(&c, 0xdU, 0);
@@ -603,10 +597,10 @@ static void leaf7_hides_speculation_control_msr_bits(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);	/* EDX 0xfc100510: all six set */
-	UT_EQ(bochs_tigerlake[3].r.edx & 0xfc000000U, 0xfc000000U);
-	UT_EQ(guest(&c, 0x7U, 0).edx & 0xfc000000U, 0);
+	UT_EQ(bochs_tigerlake[3].r.edx & SPEC_MSR_BITS, SPEC_MSR_BITS);
+	UT_EQ(guest(&c, 0x7U, 0).edx & SPEC_MSR_BITS, 0);
 	/* MD_CLEAR (10) promises no MSR and stays. */
-	UT_EQ(guest(&c, 0x7U, 0).edx & (1U << 10), 1U << 10);
+	UT_EQ(guest(&c, 0x7U, 0).edx & CPUID_7_EDX_MD_CLEAR, CPUID_7_EDX_MD_CLEAR);
 	USE_HOST(ivybridge_i7_3770);	/* EDX 0x9c000400 */
 	UT_EQ(guest(&c, 0x7U, 0).edx, 0x00000400U);
 }
@@ -617,14 +611,14 @@ static void leaf7_invpcid_only_when_enabled(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	UT_CHECK(bochs_tigerlake[3].r.ebx & (1U << 10));
+	UT_CHECK(bochs_tigerlake[3].r.ebx & CPUID_7_EBX_INVPCID);
 	c.has_invpcid = false;
-	UT_EQ(guest(&c, 0x7U, 0).ebx & (1U << 10), 0);
+	UT_EQ(guest(&c, 0x7U, 0).ebx & CPUID_7_EBX_INVPCID, 0);
 	c.has_invpcid = true;
-	UT_EQ(guest(&c, 0x7U, 0).ebx & (1U << 10), 1U << 10);
+	UT_EQ(guest(&c, 0x7U, 0).ebx & CPUID_7_EBX_INVPCID, CPUID_7_EBX_INVPCID);
 	/* Not invented for a host without it. */
 	USE_HOST(ivybridge_i7_3770);
-	UT_EQ(guest(&c, 0x7U, 0).ebx & (1U << 10), 0);
+	UT_EQ(guest(&c, 0x7U, 0).ebx & CPUID_7_EBX_INVPCID, 0);
 }
 
 /* RDPID (ECX 22) hangs on the "enable RDTSCP" control, as RDTSCP does. */
@@ -633,11 +627,11 @@ static void leaf7_rdpid_only_with_rdtscp(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);	/* ECX 0x00405fce: RDPID set */
-	UT_CHECK(bochs_tigerlake[3].r.ecx & (1U << 22));
+	UT_CHECK(bochs_tigerlake[3].r.ecx & CPUID_7_ECX_RDPID);
 	c.has_rdtscp = false;
-	UT_EQ(guest(&c, 0x7U, 0).ecx & (1U << 22), 0);
+	UT_EQ(guest(&c, 0x7U, 0).ecx & CPUID_7_ECX_RDPID, 0);
 	c.has_rdtscp = true;
-	UT_EQ(guest(&c, 0x7U, 0).ecx & (1U << 22), 1U << 22);
+	UT_EQ(guest(&c, 0x7U, 0).ecx & CPUID_7_ECX_RDPID, CPUID_7_ECX_RDPID);
 }
 
 /* The other leaf-7 features pass through (AVX2, SMEP, BMI2, ERMS, AVX-512F, ...). */
@@ -647,9 +641,9 @@ static void leaf7_keeps_other_features(void)
 
 	USE_HOST(bochs_tigerlake);
 	c.has_invpcid = true;
-	UT_EQ(guest(&c, 0x7U, 0).ebx, 0xf1bf27ebU & ~(1U << 2));
+	UT_EQ(guest(&c, 0x7U, 0).ebx, 0xf1bf27ebU & ~CPUID_7_EBX_SGX);
 	c.has_rdtscp = true;
-	UT_EQ(guest(&c, 0x7U, 0).ecx, 0x00405fceU & ~(1U << 7));
+	UT_EQ(guest(&c, 0x7U, 0).ecx, 0x00405fceU & ~CPUID_7_ECX_CET_SS);
 }
 
 /* Leaf 0BH: level 0 SMT with 1 thread, level 1 Core with 1 logical processor, then invalid. */
@@ -734,9 +728,9 @@ static void ext1_rdtscp_only_when_enabled(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);	/* EDX 0x2c100800 */
-	UT_CHECK(bochs_tigerlake[7].r.edx & (1U << 27));
+	UT_CHECK(bochs_tigerlake[7].r.edx & CPUID_80000001_EDX_RDTSCP);
 	c.has_rdtscp = false;
-	UT_EQ(guest(&c, 0x80000001U, 0).edx, 0x2c100800U & ~(1U << 27));
+	UT_EQ(guest(&c, 0x80000001U, 0).edx, 0x2c100800U & ~CPUID_80000001_EDX_RDTSCP);
 	c.has_rdtscp = true;
 	UT_EQ(guest(&c, 0x80000001U, 0).edx, 0x2c100800U);
 	UT_EQ(guest(&c, 0x80000001U, 0).ecx, 0x121U);	/* LAHF, LZCNT, PREFETCHW */
@@ -750,13 +744,13 @@ static void ext7_keeps_only_invariant_tsc(void)
 
 	USE_HOST(ivybridge_i7_3770);
 	r = guest(&c, 0x80000007U, 0);
-	UT_EQ(r.edx, 1U << 8);
+	UT_EQ(r.edx, CPUID_80000007_EDX_INVARIANT_TSC);
 	use_all_ones_host();
 	r = guest(&c, 0x80000007U, 0);
 	UT_EQ(r.eax, 0);
 	UT_EQ(r.ebx, 0);
 	UT_EQ(r.ecx, 0);
-	UT_EQ(r.edx, 1U << 8);
+	UT_EQ(r.edx, CPUID_80000007_EDX_INVARIANT_TSC);
 }
 
 /* A host without invariant TSC does not get it invented. */
