@@ -11,7 +11,7 @@
 
 #include "boot.h"
 #include "../vmm/config.h"
-#include "../vmm/string.h"
+#include <hv/string.h>
 
 #define EFI_FILE_PATH_MAX	256U
 /* A guest image or module larger than this is refused before reading. */

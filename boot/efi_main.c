@@ -20,9 +20,9 @@
 #include "efi_file.h"
 #include "../vmm/config.h"
 #include "../vmm/log.h"
-#include "../vmm/power.h"
-#include "../vmm/serial.h"
-#include "../vmm/string.h"
+#include "../hw/power.h"
+#include "../hw/serial.h"
+#include <hv/string.h>
 
 #ifndef TV_VERSION
 #define TV_VERSION "unknown"

@@ -4,8 +4,8 @@
 
 #include <hv/errno.h>
 
-#include "fmt.h"
-#include "string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 #define CONFIG_VALUE_MAX	TV_CONFIG_ARGS_MAX	/* the longest value any key takes */
 #define CONFIG_SHOW_MAX		40			/* value bytes quoted in a message */

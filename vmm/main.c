@@ -11,19 +11,19 @@
 #include <hv/status.h>
 #include <x86/cpu.h>
 
-#include "../boot/acpi.h"
+#include "../hw/acpi.h"
 #include "../boot/boot.h"
-#include "../timer/hw_hpet.h"
-#include "../timer/hw_tsc.h"
+#include "../hw/hpet.h"
+#include "../hw/tsc.h"
 #include "../vmx/caps_read.h"
 #include "../vmx/vmx.h"
 #include "config.h"
-#include "cpu.h"
+#include "../hw/cpu.h"
 #include "guest.h"
 #include "log.h"
 #include "native.h"
 #include "pool.h"
-#include "power.h"
+#include "../hw/power.h"
 #include "result.h"
 
 #define VMM_STACK_BYTES	(64U * 1024U)

@@ -4,7 +4,7 @@
 
 #include <hv/hypercall_abi.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 /* CPUID.1:ECX */
 #define C1_ECX_MONITOR		(1U << 3)

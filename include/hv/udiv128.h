@@ -4,10 +4,10 @@
  * 128-bit unsigned division for the image.  gcc turns `unsigned __int128`
  * division into calls to libgcc's __udivti3/__umodti3/__udivmodti4; libgcc
  * is not built with -mno-red-zone, so the image brings its own
- * (vmm/udiv128_builtin.c), built on this host-testable routine.
+ * (lib/udiv128_builtin.c), built on this host-testable routine.
  */
-#ifndef HV_VMM_UDIV128_H
-#define HV_VMM_UDIV128_H
+#ifndef HV_HV_UDIV128_H
+#define HV_HV_UDIV128_H
 
 #include <hv/types.h>
 
@@ -18,4 +18,4 @@
 unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 				unsigned __int128 *rem);
 
-#endif /* HV_VMM_UDIV128_H */
+#endif /* HV_HV_UDIV128_H */
