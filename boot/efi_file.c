@@ -9,8 +9,8 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 
-#include "boot.h"
 #include "../vmm/config.h"
+#include "boot.h"
 #include <hv/string.h>
 
 #define EFI_FILE_PATH_MAX	256U

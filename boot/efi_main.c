@@ -16,12 +16,12 @@
 #include <hv/log.h>
 #include <hv/status.h>
 
-#include "boot.h"
-#include "efi_file.h"
-#include "../vmm/config.h"
-#include "../vmm/log.h"
 #include "../hw/power.h"
 #include "../hw/serial.h"
+#include "../vmm/config.h"
+#include "../vmm/log.h"
+#include "boot.h"
+#include "efi_file.h"
 #include <hv/string.h>
 
 #ifndef TV_VERSION

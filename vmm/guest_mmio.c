@@ -19,10 +19,10 @@
 #include "../vmx/ept.h"
 #include "config.h"
 #include <hv/fmt.h>
-#include "gwalk.h"
 #include "../hw/hostrtc.h"
-#include "insn.h"
+#include "gwalk.h"
 #include "hypercall.h"
+#include "insn.h"
 #include "log.h"
 #include <hv/logring.h>
 #include "mb_loader.h"

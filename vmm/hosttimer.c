@@ -8,10 +8,10 @@
 #include <hv/log.h>
 #include <x86/cpu.h>
 
-#include "../hw/hpet.h"
-#include "../hw/host_lapic.h"
-#include "../timer/tqueue.h"
 #include "../hw/cpu.h"
+#include "../hw/host_lapic.h"
+#include "../hw/hpet.h"
+#include "../timer/tqueue.h"
 #include "pcpu.h"
 
 

@@ -10,8 +10,8 @@
 #include <hv/fmt.h>
 #include <hv/logfmt.h>
 #include <hv/logring.h>
-#include "pool.h"
 #include "../hw/serial.h"
+#include "pool.h"
 
 #define LOG_MSG_MAX	512U
 #define LOG_LINE_MAX	1024U

@@ -10,11 +10,11 @@
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
+#include "../hw/serial.h"
 #include "config.h"
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include "../hw/serial.h"
 #include <hv/string.h>
 
 /* The legacy hole (VGA, option ROMs, BIOS) is never part of a Multiboot load. */
