@@ -35,7 +35,7 @@ reads what came out:
   vmread-only-in-vmx   only vmx/ objects (C or NASM) hold VMREAD/VMWRITE.
 
 The pure set: lapic/*.c, timer/*.c, lib/*.c and the device emulators and
-decoders of vmm/ that PURE_VMM names.  lib/ may hold inline asm for
+the files of vmm/ that PURE_VMM names.  lib/ may hold inline asm for
 arithmetic the compiler cannot express (udiv128's divq): pure-no-asm skips
 it, and pure-no-hw-insns still proves what that asm is.  Host hardware is
 in hw/, outside the pure set.  Output: one "PASS: layering/<check>" or
@@ -77,9 +77,12 @@ LINK_OK = re.compile(r"^(memcpy|memset|memmove|memcmp|__udivti3|__umodti3|__divt
                      r"__popcountdi2|hv_[a-z0-9_]+)$")
 
 
-# Device emulators and decoders in vmm/: pure by the same rules as the model,
-# so that what a guest drives is host-testable and can be fuzzed.
-PURE_VMM = ("gwalk", "hypercall", "insn", "mb_loader", "rtc", "vcpuid", "vio", "vmsr")
+# The files of vmm/ that need no hardware: the device emulators and decoders
+# a guest drives, the vCPU's LAPIC glue, the configuration parser and the
+# result lines.  Pure by the same rules as the model, so that they are
+# host-testable and can be fuzzed.
+PURE_VMM = ("config", "gwalk", "hypercall", "insn", "mb_loader", "result", "rtc", "vapic", "vcpuid", "vio",
+            "vmsr")
 
 
 def pure_sources(root):
