@@ -29,20 +29,20 @@ VERSION  := 0.1.0
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 # ---------------------------------------------------------------------------
-# Host unit tests: the pure model (lapic/, timer/ minus hw_*.c) and the
+# Host unit tests: the pure model (lapic/, timer/) and the
 # host-testable parts of the other directories, built with the host cc and
 # sanitizers.  Every tests/unit/test_*.c is its own binary.
 # ---------------------------------------------------------------------------
-PURE_SRCS  := $(wildcard lapic/*.c) $(filter-out timer/hw_%.c,$(wildcard timer/*.c))
+PURE_SRCS  := $(wildcard lapic/*.c timer/*.c)
 # Files outside the pure directories that need no hardware and are tested on the host.
-HOST_SRCS  := $(wildcard vmm/config.c vmm/config_parse.c vmm/fmt.c vmm/logfmt.c vmx/caps.c vmm/insn.c vmm/errno.c vmm/udiv128.c)
+HOST_SRCS  := $(wildcard vmm/config.c vmm/config_parse.c lib/fmt.c lib/logfmt.c vmx/caps.c vmm/insn.c lib/errno.c lib/udiv128.c)
 UT_LIB_SRCS := tests/unit/harness.c $(wildcard tests/unit/fakes/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UT_SRCS    := $(wildcard tests/unit/test_*.c)
 UT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UT_SRCS))
 
-$(BUILD)/host/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS) $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h tests/unit/*.h tests/unit/fakes/*.h)
+$(BUILD)/host/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS) $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h hw/*.h tests/unit/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS)
@@ -61,7 +61,7 @@ unit: $(UT_BINS) guests
 -include $(wildcard tests/unit/*.mk tests/guest/*.mk scripts/*.mk)
 
 # ---------------------------------------------------------------------------
-# The EFI image: every .c and .asm of boot/ vmx/ vmm/ lapic/ timer/, compiled
+# The EFI image: every .c and .asm of boot/ vmx/ vmm/ hw/ lib/ lapic/ timer/, compiled
 # freestanding, linked with GNU-EFI's crt0 and relocation code by our
 # linker.ld into tickvisor.so (kept as tickvisor.debug for gdb), then turned
 # into a PE32+ EFI application.
@@ -69,8 +69,8 @@ unit: $(UT_BINS) guests
 EFI_INC    ?= /usr/include/efi
 EFI_LIB    ?= /usr/lib
 EFI_CRT0   := $(EFI_LIB)/crt0-efi-x86_64.o
-IMG_SRCS   := $(wildcard boot/*.c vmx/*.c vmm/*.c lapic/*.c timer/*.c)
-ASM_SRCS   := $(wildcard boot/*.asm vmx/*.asm vmm/*.asm)
+IMG_SRCS   := $(wildcard boot/*.c vmx/*.c vmm/*.c hw/*.c lib/*.c lapic/*.c timer/*.c)
+ASM_SRCS   := $(wildcard boot/*.asm vmx/*.asm vmm/*.asm hw/*.asm)
 IMG_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(IMG_SRCS)) $(patsubst %.asm,$(BUILD)/obj/%.asm.o,$(ASM_SRCS))
 CC         ?= gcc
 IMG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin-printf \

@@ -9,9 +9,9 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 
-#include "boot.h"
 #include "../vmm/config.h"
-#include "../vmm/string.h"
+#include "boot.h"
+#include <hv/string.h>
 
 #define EFI_FILE_PATH_MAX	256U
 /* A guest image or module larger than this is refused before reading. */

@@ -16,13 +16,13 @@
 #include <hv/log.h>
 #include <hv/status.h>
 
-#include "boot.h"
-#include "efi_file.h"
+#include "../hw/power.h"
+#include "../hw/serial.h"
 #include "../vmm/config.h"
 #include "../vmm/log.h"
-#include "../vmm/power.h"
-#include "../vmm/serial.h"
-#include "../vmm/string.h"
+#include "boot.h"
+#include "efi_file.h"
+#include <hv/string.h>
 
 #ifndef TV_VERSION
 #define TV_VERSION "unknown"

@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <hv/errno.h>
+#include <hv/fmt.h>
+#include <hv/string.h>
+
 #include "config_priv.h"
-#include "fmt.h"
-#include "string.h"
 
 static const char *const config_log_names[] = { "error", "warn", "info", "debug" };
 static const char *const config_mode_names[] = { "vmx", "native" };

@@ -10,10 +10,10 @@
 #include "config.h"
 
 #include <hv/errno.h>
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 #include "config_priv.h"
-#include "fmt.h"
-#include "string.h"
 
 struct config_parser {
 	struct tv_config *cfg;

@@ -13,22 +13,22 @@
 #include <x86/vmcs_fields.h>
 
 #include "../boot/boot.h"
-#include "../timer/hw_hpet.h"
+#include "../hw/hpet.h"
 #include "../timer/plan.h"
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
 #include "config.h"
-#include "fmt.h"
+#include <hv/fmt.h>
+#include "../hw/hostrtc.h"
 #include "gwalk.h"
-#include "hostrtc.h"
-#include "insn.h"
 #include "hypercall.h"
+#include "insn.h"
 #include "log.h"
-#include "logring.h"
+#include <hv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include "string.h"
+#include <hv/string.h>
 #include "vcpuid.h"
 #include "vmsr.h"
 

@@ -8,10 +8,10 @@
 #include <hv/log.h>
 #include <x86/cpu.h>
 
-#include "../timer/hw_hpet.h"
-#include "../timer/hw_lapic.h"
+#include "../hw/cpu.h"
+#include "../hw/host_lapic.h"
+#include "../hw/hpet.h"
 #include "../timer/tqueue.h"
-#include "cpu.h"
 #include "pcpu.h"
 
 

@@ -4,7 +4,7 @@
 
 #include <hv/errno.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 /* The ABI's error numbers are tickvisor's own: one set of values. */
 HV_STATIC_ASSERT(TV_EPERM == HV_EPERM, "TV_EPERM");

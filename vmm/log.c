@@ -7,11 +7,11 @@
 #include <hv/errno.h>
 #include <x86/cpu.h>
 
-#include "fmt.h"
-#include "logfmt.h"
-#include "logring.h"
+#include <hv/fmt.h>
+#include <hv/logfmt.h>
+#include <hv/logring.h>
+#include "../hw/serial.h"
 #include "pool.h"
-#include "serial.h"
 
 #define LOG_MSG_MAX	512U
 #define LOG_LINE_MAX	1024U

@@ -11,19 +11,20 @@
 #include <hv/status.h>
 #include <x86/cpu.h>
 
-#include "../boot/acpi.h"
 #include "../boot/boot.h"
-#include "../timer/hw_hpet.h"
-#include "../timer/hw_tsc.h"
+#include "../hw/acpi.h"
+#include "../hw/cpu.h"
+#include "../hw/hpet.h"
+#include "../hw/power.h"
+#include "../hw/tsc.h"
 #include "../vmx/caps_read.h"
 #include "../vmx/vmx.h"
 #include "config.h"
-#include "cpu.h"
 #include "guest.h"
 #include "log.h"
 #include "native.h"
+#include "pcpu.h"
 #include "pool.h"
-#include "power.h"
 #include "result.h"
 
 #define VMM_STACK_BYTES	(64U * 1024U)
@@ -96,6 +97,12 @@ static HV_NORETURN void vmm_no_vtx(const char *why)
 	vmm_end(TV_STATUS_NO_VTX, "VT-x not available");
 }
 
+/* power_set_cleanup()'s hook: leave VMX root operation before power-off or reset. */
+static void vmm_leave_vmx(void)
+{
+	vmx_off(&pcpu_this()->root);
+}
+
 static void vmm_bring_up_vmx(const struct cpu_caps *caps)
 {
 	int rc;
@@ -110,8 +117,8 @@ static void vmm_bring_up_vmx(const struct cpu_caps *caps)
 		vmm_no_vtx("IA32_FEATURE_CONTROL is locked with VMX disabled by the firmware");
 	if (rc)
 		vmm_no_vtx("IA32_FEATURE_CONTROL cannot be set up");
-	power_set_cleanup(vmx_off);
-	if (vmx_on())
+	power_set_cleanup(vmm_leave_vmx);
+	if (vmx_on(&pcpu_this()->root))
 		vmm_end(TV_STATUS_VMX_FAIL, "VMXON failed");
 }
 
@@ -148,7 +155,8 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 {
 	struct boot_info *bi = arg;
 	const struct tv_config *cfg = bi->config;
-	static struct cpu_caps caps;
+	struct pcpu *p = pcpu_this();
+	struct cpu_caps *caps = &p->caps;
 	enum tv_status status;
 
 	vmm_pick_token(bi);
@@ -159,13 +167,13 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	power_set_acpi(&vmm_acpi);
 	power_set_halt(cfg->halt);
 
-	caps_collect_and_report(&caps);
+	caps_collect_and_report(caps);
 	vmm_fault_on_purpose(cfg->fault);
 
 	if (hpet_init(vmm_acpi.has_hpet ? vmm_acpi.hpet_base : 0, &vmm_hpet))
 		pr_warn("no usable HPET: the host fallback queue cannot use HPET comparators, "
 			"and TSC calibration falls back to the PIT\n");
-	if (tsc_calibrate(caps.tsc_khz, caps.tsc_source == CAPS_TSC_CPUID_15 ? TSC_SRC_CPUID_15H :
+	if (tsc_calibrate(caps->tsc_khz, caps->tsc_source == CAPS_TSC_CPUID_15 ? TSC_SRC_CPUID_15H :
 			  TSC_SRC_CPUID_16H, &vmm_hpet, &vmm_tsc) == 0)
 		log_set_tsc_khz(vmm_tsc.khz);
 
@@ -177,7 +185,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 		pr_info("vmx=off: capability report only, VMX not entered\n");
 		vmm_end(TV_STATUS_OK, "report only (vmx=off)");
 	}
-	vmm_bring_up_vmx(&caps);
+	vmm_bring_up_vmx(caps);
 	/*
 	 * Guests may print while their timers run: from here the console is
 	 * asynchronous (issue 11), so no VM exit waits for the UART.
@@ -185,9 +193,9 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 	if (log_ring_configure((uint32_t)cfg->log_ring, cfg->log_block))
 		pr_warn("no console ring of %llu bytes: the console stays synchronous\n",
 			(unsigned long long)cfg->log_ring);
-	status = guest_run_all(bi, &caps, vmm_tsc.khz, &vmm_hpet, vmm_acpi.ioapic_addr);
+	status = guest_run_all(bi, caps, vmm_tsc.khz, &vmm_hpet, vmm_acpi.ioapic_addr);
 	log_go_sync();
-	vmx_off();
+	vmx_off(&p->root);
 	vmm_end(status, status == TV_STATUS_OK ? "all guests ran and exited with code 0" :
 		status == TV_STATUS_GUEST_FAIL ? "a guest failed or was stopped (see above)" :
 		"guests could not run");
@@ -201,6 +209,8 @@ HV_NORETURN void vmm_main(struct boot_info *bi)
 	stack = pool_alloc(VMM_STACK_BYTES, 4096);
 	if (!stack)
 		vmm_end(TV_STATUS_BOOT, "no memory for the VMM stack");
+	pcpu_this()->stack_bottom = stack;
+	pcpu_this()->stack_top = stack + VMM_STACK_BYTES;
 	cpu_set_stack(stack, stack + VMM_STACK_BYTES);
 	vmm_call_on_stack(stack + VMM_STACK_BYTES, vmm_main_on_stack, bi);
 }

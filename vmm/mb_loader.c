@@ -14,8 +14,8 @@
 #include <hv/errno.h>
 #include <x86/multiboot.h>
 
-#include "fmt.h"
-#include "string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 /* ELF constants (System V ABI, "ELF Header" and "Program Header"). */
 #define MB_ELF_MAGIC		0x464c457fU	/* "\x7fELF" read little-endian */

@@ -10,12 +10,12 @@
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
+#include "../hw/serial.h"
 #include "config.h"
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include "serial.h"
-#include "string.h"
+#include <hv/string.h>
 
 /* The legacy hole (VGA, option ROMs, BIOS) is never part of a Multiboot load. */
 #define NATIVE_HOLE_START	0xa0000ULL

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * A physical CPU and everything tickvisor keeps per physical CPU: the VMX
- * settings chosen from its capabilities, its host timer backends, what the
- * boot calibration measured on it, the VM it runs now and its run totals.
+ * A physical CPU and everything tickvisor keeps per physical CPU: its
+ * capabilities, its VMXON region and host stack, the VMX settings chosen from
+ * its capabilities, its host timer backends, what the boot calibration
+ * measured on it, the VM it runs now and its run totals.
  * Guests run one after another on one pCPU today; per-CPU state lives here,
  * never in file statics, so that more pCPUs (issue 15) are more array slots.
  */
@@ -12,7 +13,9 @@
 
 #include <hv/types.h>
 
+#include "../vmx/caps.h"
 #include "../vmx/vcpu.h"
+#include "../vmx/vmx.h"
 #include "hosttimer.h"
 #include "loadgen.h"
 #include "vm.h"
@@ -21,6 +24,9 @@
 
 struct pcpu {
 	unsigned int id;
+	struct cpu_caps caps;			/* what CPUID and the VMX MSRs report on it */
+	struct vmx_root root;			/* its VMXON region, VMX root operation on/off */
+	uint64_t stack_bottom, stack_top;	/* the host stack its VMM code runs on */
 	struct vmx_setup vmx;			/* the VMX controls for this CPU's VMs */
 	struct hosttimer_choice timers;		/* its host timer backends, running and halted */
 	struct hosttimer ht;			/* its host timer queue (every timer due here) */

@@ -9,8 +9,8 @@
  */
 #include "result.h"
 
-#include "fmt.h"
-#include "string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 #define RESULT_NSTR	4U	/* string fields of a guest object */
 #define RESULT_CUT	"..."

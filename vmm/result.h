@@ -7,7 +7,7 @@
  *   TVTOKEN <token> ...            once, before any guest runs
  *   TVRESULT <token> {json}        once per guest, when it has ended
  *   TVRUN <token> {json}           once per run, after the last guest
- *   end: status=N (...) [tv <token>]   the final line (vmm/power.c)
+ *   end: status=N (...) [tv <token>]   the final line (hw/power.c)
  *
  * <token> is 16 lower-case hex digits picked at boot (vmm/main.c).  A guest's
  * own lines always carry "Gn: " after the header (vmm/guest.c guest_print),

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "rtc.h"
 
-#include "string.h"
+#include <hv/string.h>
 
 /* MC146818A register numbers and bits (data sheet, "Register A" to "Register D"). */
 #define RTC_SEC			0x00U

@@ -8,7 +8,7 @@
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 #define VAPIC_MARGIN_MAX	20000U	/* never arm earlier than this: a bad sample must not spin long */
 

@@ -4,7 +4,7 @@
 
 #include <hv/hypercall_abi.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 /*
  * CPUID.(7,0):EDX IBRS/IBPB, STIBP, L1D_FLUSH (IA32_FLUSH_CMD),

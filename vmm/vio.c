@@ -5,7 +5,7 @@
 #include <hv/errno.h>
 #include <hv/hypercall_abi.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 HV_STATIC_ASSERT(VIO_DEBUG_EXIT_BASE == TV_DEBUG_EXIT_PORT, "one exit port");
 

@@ -8,7 +8,7 @@
 #include <hv/log.h>
 #include <x86/msr.h>
 
-#include "string.h"
+#include <hv/string.h>
 
 #define MSR_IA32_BIOS_SIGN_ID	0x0000008bU
 #define MSR_IA32_MCG_CAP	0x00000179U

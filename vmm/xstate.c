@@ -6,10 +6,10 @@
 
 #include <hv/errno.h>
 #include <hv/log.h>
+#include <hv/string.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 
-#include "string.h"
 #include "vm.h"
 #include "vmsr.h"
 

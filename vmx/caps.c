@@ -6,8 +6,8 @@
 #include <x86/msr.h>
 #include <x86/vmx_caps.h>
 
-#include "../vmm/fmt.h"
-#include "../vmm/string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 #define CAPS_LINE_MAX	192
 

@@ -10,9 +10,9 @@
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
 
-#include "../vmm/cpu.h"
+#include "../hw/cpu.h"
 #include "../vmm/pool.h"
-#include "../vmm/string.h"
+#include <hv/string.h>
 #include "../vmm/vm.h"
 #include "caps.h"
 #include "vmx_insn.h"

@@ -12,14 +12,6 @@
 #include "../vmm/pool.h"
 #include "vmx_insn.h"
 
-static uint64_t vmx_vmxon_pa;
-static bool vmx_on_flag;
-
-bool vmx_is_on(void)
-{
-	return vmx_on_flag;
-}
-
 int vmx_setup_feature_control(void)
 {
 	uint64_t fc = 0;
@@ -60,7 +52,7 @@ static uint64_t vmx_fix_cr(uint64_t cr, uint32_t fixed0_msr, uint32_t fixed1_msr
 	return (cr | cpu_rdmsr(fixed0_msr)) & cpu_rdmsr(fixed1_msr);
 }
 
-int vmx_on(void)
+int vmx_on(struct vmx_root *root)
 {
 	uint64_t basic = cpu_rdmsr(MSR_IA32_VMX_BASIC);
 	uint32_t revision = (uint32_t)basic & 0x7fffffffU;
@@ -73,18 +65,18 @@ int vmx_on(void)
 		       (unsigned long long)basic, region);
 		return -HV_EIO;
 	}
-	if (!vmx_vmxon_pa) {
-		vmx_vmxon_pa = pool_alloc(4096, 4096);
-		if (!vmx_vmxon_pa)
+	if (!root->vmxon_pa) {
+		root->vmxon_pa = pool_alloc(4096, 4096);
+		if (!root->vmxon_pa)
 			return -HV_ENOMEM;
 	}
 	/* "Only 32-bit physical addresses" (BASIC bit 48) limits where the region may sit. */
-	if ((basic & HV_BIT(48)) && vmx_vmxon_pa >= (1ULL << 32)) {
+	if ((basic & HV_BIT(48)) && root->vmxon_pa >= (1ULL << 32)) {
 		pr_err("VMXON region at %#llx is above 4 GiB but IA32_VMX_BASIC[48] limits "
-		       "VMX structures to 32-bit addresses\n", (unsigned long long)vmx_vmxon_pa);
+		       "VMX structures to 32-bit addresses\n", (unsigned long long)root->vmxon_pa);
 		return -HV_EIO;
 	}
-	*(volatile uint32_t *)(uintptr_t)vmx_vmxon_pa = revision;
+	*(volatile uint32_t *)(uintptr_t)root->vmxon_pa = revision;
 
 	cr0 = cpu_read_cr0();
 	cr4 = cpu_read_cr4();
@@ -95,29 +87,29 @@ int vmx_on(void)
 		(unsigned long long)cr0, (unsigned long long)cpu_read_cr0(),
 		(unsigned long long)cr4, (unsigned long long)cpu_read_cr4());
 
-	r = vmx_vmxon(vmx_vmxon_pa);
+	r = vmx_vmxon(root->vmxon_pa);
 	if (r != VMX_OK) {
 		pr_err("VMXON failed (%s) with the region at %#llx, revision %#x, %u bytes\n",
 		       r == VMX_FAIL_INVALID ? "VMfailInvalid: bad region or revision, or "
-		       "already in VMX operation" : "VMfailValid", (unsigned long long)vmx_vmxon_pa,
+		       "already in VMX operation" : "VMfailValid", (unsigned long long)root->vmxon_pa,
 		       revision, region);
 		cpu_write_cr4(cpu_read_cr4() & ~CR4_VMXE);
 		return -HV_EIO;
 	}
-	vmx_on_flag = true;
+	root->on = true;
 	pr_info("VMXON ok (region %#llx, %u bytes, VMCS revision %#x)\n",
-		(unsigned long long)vmx_vmxon_pa, region, revision);
+		(unsigned long long)root->vmxon_pa, region, revision);
 	return 0;
 }
 
-void vmx_off(void)
+void vmx_off(struct vmx_root *root)
 {
 	enum vmx_insn_result r;
 
-	if (!vmx_on_flag)
+	if (!root->on)
 		return;
 	r = vmx_vmxoff();
-	vmx_on_flag = false;
+	root->on = false;
 	if (r != VMX_OK) {
 		pr_err("VMXOFF failed (%s)\n", r == VMX_FAIL_INVALID ? "VMfailInvalid" :
 		       "VMfailValid");

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* Entering and leaving VMX root operation on the boot CPU. */
+/* Entering and leaving VMX root operation on one physical CPU. */
 #ifndef HV_VMX_VMX_H
 #define HV_VMX_VMX_H
 
 #include <hv/types.h>
+
+/* One CPU's VMX root operation: its VMXON region, owned by its struct pcpu. */
+struct vmx_root {
+	uint64_t vmxon_pa;	/* the 4-KiB VMXON region (SDM Vol. 3C, "VMXON Region") */
+	bool on;		/* VMXON succeeded and no VMXOFF since */
+};
 
 /*
  * @brief Make IA32_FEATURE_CONTROL allow VMXON outside SMX: if the firmware
@@ -19,9 +25,8 @@ int vmx_setup_feature_control(void);
  *        VMX Operation"; "Restrictions on VMX Operation").
  * @return 0, or -HV_EIO with the cause logged.
  */
-int vmx_on(void);
+int vmx_on(struct vmx_root *root);
 /* @brief VMXOFF if VMXON succeeded; safe to call more than once. */
-void vmx_off(void);
-bool vmx_is_on(void);
+void vmx_off(struct vmx_root *root);
 
 #endif /* HV_VMX_VMX_H */

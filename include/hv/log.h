@@ -30,7 +30,7 @@ enum hv_log_level {
 /*
  * A verdict line (a guest's PASS:/FAIL:/SUMMARY: ..., a result the runners
  * read): the image's asynchronous console never drops it, it may use the
- * room reserved for such lines (vmm/logring.h).  tickvisor's own lines at
+ * room reserved for such lines (hv/logring.h).  tickvisor's own lines at
  * info level and above are kept without the flag; guest lines need it.
  */
 #define HV_LOG_KEEP		0x800U

@@ -2,13 +2,13 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * 128-bit unsigned division: one implementation for the whole image
- * (vmm/udiv128.c, moving to lib/), used by the pure timer model and, through
- * vmm/udiv128_builtin.c, by every `unsigned __int128` division gcc turns
+ * (lib/udiv128.c), used by the pure timer model and, through
+ * lib/udiv128_builtin.c, by every `unsigned __int128` division gcc turns
  * into a libgcc call (__udivti3/__umodti3/__udivmodti4).  libgcc is not
  * built with -mno-red-zone, so the image links its own.
  */
-#ifndef HV_UDIV128_H
-#define HV_UDIV128_H
+#ifndef HV_HV_UDIV128_H
+#define HV_HV_UDIV128_H
 
 #include <hv/types.h>
 
@@ -20,4 +20,4 @@
 unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 				unsigned __int128 *rem);
 
-#endif /* HV_UDIV128_H */
+#endif /* HV_HV_UDIV128_H */

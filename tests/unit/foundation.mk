@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The tickvisor developers
-# Foundation pieces linked into every host test binary.  vmm/string.c is not
+# Foundation pieces linked into every host test binary.  lib/string.c is not
 # in the top-level HOST_SRCS list; add it here once (the filter keeps this
 # harmless if the Makefile lists it later).
-HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/string.c)
+HOST_SRCS += $(filter-out $(HOST_SRCS),lib/string.c)
 
 # The pattern rule's prerequisites were expanded before this file was read.
-$(UT_BINS): vmm/string.c vmm/string.h $(wildcard tests/unit/data/*)
+$(UT_BINS): lib/string.c include/hv/string.h $(wildcard tests/unit/data/*)

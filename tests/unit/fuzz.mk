@@ -3,15 +3,19 @@
 #
 # libFuzzer targets, built with Debian clang and libclang-rt-14-dev:
 #  - fuzz_vlapic: the virtual local APIC (tests/unit/fuzz_vlapic.c);
-#  - fuzz_plan:   the delivery planner (tests/unit/fuzz_plan.c).
+#  - fuzz_plan:   the delivery planner (tests/unit/fuzz_plan.c);
+#  - fuzz_sched:  the pCPU scheduler (tests/unit/fuzz_sched.c).
 #   make fuzz [FUZZ_SECONDS=60]   fuzz the vLAPIC for that long, corpus kept
 #                                 in $(BUILD)/fuzz/corpus across runs
 #   make fuzz-plan [FUZZ_SECONDS=60]  the same for the planner
 #                                 ($(BUILD)/fuzz/plan-corpus)
+#   make fuzz-sched [FUZZ_SECONDS=60] the same for the scheduler
+#                                 ($(BUILD)/fuzz/sched-corpus)
 #   make fuzz-short               a bounded, repeatable run of each target
 #                                 (fixed seed, fresh corpus; vLAPIC
 #                                 FUZZ_SHORT_SECONDS=25, planner
-#                                 FUZZ_PLAN_SHORT_SECONDS=10) that prints
+#                                 FUZZ_PLAN_SHORT_SECONDS=10, scheduler
+#                                 FUZZ_SCHED_SHORT_SECONDS=5) that prints
 #                                 "PASS: fuzz/NAME (N runs)" or "FAIL: ..."
 #                                 per target and exits non-zero on a crash
 #                                 or a broken invariant; meant for `make test`.
@@ -19,14 +23,17 @@ FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SHORT_SECONDS ?= 25
 FUZZ_PLAN_SHORT_SECONDS ?= 10
+FUZZ_SCHED_SHORT_SECONDS ?= 5
 FUZZ_SEED          ?= 20261125
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_SRCS   := tests/unit/fuzz_vlapic.c lapic/vlapic.c lapic/vlapic_state.c timer/vtimer.c vmm/udiv128.c \
+FUZZ_SRCS   := tests/unit/fuzz_vlapic.c lapic/vlapic.c lapic/vlapic_state.c timer/vtimer.c lib/udiv128.c \
 	       tests/unit/fakes/log.c
 FUZZ_BIN    := $(BUILD)/fuzz/fuzz_vlapic
 FUZZ_PLAN_SRCS := tests/unit/fuzz_plan.c timer/plan.c
 FUZZ_PLAN_BIN  := $(BUILD)/fuzz/fuzz_plan
+FUZZ_SCHED_SRCS := tests/unit/fuzz_sched.c timer/sched.c tests/unit/fakes/log.c
+FUZZ_SCHED_BIN  := $(BUILD)/fuzz/fuzz_sched
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard lapic/*.h timer/vtimer.h include/hv/*.h include/x86/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
@@ -37,6 +44,11 @@ $(FUZZ_PLAN_BIN): $(FUZZ_PLAN_SRCS) timer/plan.h tests/unit/plan_props.h $(wildc
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_PLAN_SRCS)
+
+$(FUZZ_SCHED_BIN): $(FUZZ_SCHED_SRCS) timer/sched.h tests/unit/sched_props.h $(wildcard include/hv/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCHED_SRCS)
 
 # $(call fuzz_short,NAME,BINARY,SECONDS,FILE-PREFIX): one bounded run with a
 # fresh corpus in $(BUILD)/fuzz/PREFIXshort-corpus, its log in PREFIXshort.log
@@ -56,7 +68,7 @@ define fuzz_short
 	fi
 endef
 
-.PHONY: fuzz fuzz-plan fuzz-short
+.PHONY: fuzz fuzz-plan fuzz-sched fuzz-short
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
@@ -67,6 +79,12 @@ fuzz-plan: $(FUZZ_PLAN_BIN)
 	$(FUZZ_PLAN_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		$(BUILD)/fuzz/plan-corpus
 
-fuzz-short: $(FUZZ_BIN) $(FUZZ_PLAN_BIN)
+fuzz-sched: $(FUZZ_SCHED_BIN)
+	@mkdir -p $(BUILD)/fuzz/sched-corpus
+	$(FUZZ_SCHED_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(BUILD)/fuzz/sched-corpus
+
+fuzz-short: $(FUZZ_BIN) $(FUZZ_PLAN_BIN) $(FUZZ_SCHED_BIN)
 	$(call fuzz_short,vlapic,$(FUZZ_BIN),$(FUZZ_SHORT_SECONDS),)
 	$(call fuzz_short,plan,$(FUZZ_PLAN_BIN),$(FUZZ_PLAN_SHORT_SECONDS),plan-)
+	$(call fuzz_short,sched,$(FUZZ_SCHED_BIN),$(FUZZ_SCHED_SHORT_SECONDS),sched-)

@@ -12,8 +12,8 @@
 
 #include <hv/errno.h>
 
-#include "../../vmm/fmt.h"
-#include "../../vmm/string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 #include "ut_rng.h"
 
 #define FMT_BUF	512

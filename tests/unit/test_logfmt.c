@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* vmm/logfmt: the serial log line format and the rate-limit/once policy. */
+/* lib/logfmt: the serial log line format and the rate-limit/once policy. */
 #include "harness.h"
 
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <hv/errno.h>
 
-#include "../../vmm/logfmt.h"
+#include <hv/logfmt.h>
 
 static struct logfmt_header logfmt_hdr(uint64_t tsc, uint32_t khz, uint32_t cpu,
 				       enum hv_log_level level, const char *prefix)

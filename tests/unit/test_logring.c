@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * vmm/logring: the host console's byte ring (issue 11): whole lines in,
+ * lib/logring: the host console's byte ring (issue 11): whole lines in,
  * bytes out in order across the wrap, ordinary lines dropped and counted
  * above (size - reserve), verdict lines using the reserve and never
  * dropped, block mode, draining.
@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "../../vmm/logring.h"
+#include <hv/logring.h>
 
 /* Drain everything into out (NUL-terminated); returns the byte count. */
 static uint32_t drain_all(struct logring *r, char *out, uint32_t max)

@@ -3,7 +3,7 @@
 /* hv_udivmod128 against the compiler's own 128-bit division (libgcc on the host). */
 #include "harness.h"
 
-#include "../../vmm/udiv128.h"
+#include <hv/udiv128.h>
 
 static uint64_t udiv_rng = 0x9e3779b97f4a7c15ULL;
 

@@ -4,8 +4,8 @@
  * The host's CMOS clock, read once to give each VM's emulated RTC its
  * starting time (vmm/rtc.h).  Not pure: it does port I/O on 0x70/0x71.
  */
-#ifndef HV_VMM_HOSTRTC_H
-#define HV_VMM_HOSTRTC_H
+#ifndef HV_HW_HOSTRTC_H
+#define HV_HW_HOSTRTC_H
 
 #include <hv/types.h>
 
@@ -18,4 +18,4 @@
  */
 uint64_t hostrtc_read_unix(uint64_t *tsc);
 
-#endif /* HV_VMM_HOSTRTC_H */
+#endif /* HV_HW_HOSTRTC_H */

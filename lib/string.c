@@ -4,7 +4,7 @@
  * Plain byte loops: these are called on boot and log paths where a few bytes
  * at a time are copied, so simplicity beats speed.
  */
-#include "string.h"
+#include <hv/string.h>
 
 /*
  * gcc recognises these loops and would replace them by calls to memcpy and

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #define pr_prefix "hostapic: "
 
-#include "hw_lapic.h"
+#include "host_lapic.h"
 
 #include <hv/errno.h>
 #include <hv/log.h>

@@ -6,7 +6,7 @@
 
 #include <hv/log.h>
 
-#include "../vmm/string.h"
+#include <hv/string.h>
 
 struct HV_PACKED acpi_rsdp {
 	char signature[8];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include "udiv128.h"
+#include <hv/udiv128.h>
 
 /* Bits to the left of the highest set bit. */
 static unsigned int udiv128_clz(unsigned __int128 x)

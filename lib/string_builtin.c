@@ -8,7 +8,7 @@
  * HOST_SRCS.  GNU-EFI's libefi (linked into the image for InitializeLib)
  * already defines memcpy and memset, so only the other two are here.
  */
-#include "string.h"
+#include <hv/string.h>
 
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);

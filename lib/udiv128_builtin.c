@@ -4,7 +4,7 @@
  * The libgcc entry points for 128-bit division, for the image only (the
  * host tests use the real libgcc and test hv_udivmod128 against it).
  */
-#include "udiv128.h"
+#include <hv/udiv128.h>
 
 unsigned __int128 __udivti3(unsigned __int128 n, unsigned __int128 d);
 unsigned __int128 __umodti3(unsigned __int128 n, unsigned __int128 d);

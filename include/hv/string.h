@@ -3,11 +3,11 @@
 /*
  * Byte and string helpers for code that runs both in the freestanding image
  * (no libc) and in the host tests.  They carry the hv_ prefix so that they
- * never clash with the host libc; vmm/string_builtin.c provides the plain
+ * never clash with the host libc; lib/string_builtin.c provides the plain
  * memcpy/memset/memmove/memcmp that the compiler may call in the image.
  */
-#ifndef HV_VMM_STRING_H
-#define HV_VMM_STRING_H
+#ifndef HV_HV_STRING_H
+#define HV_HV_STRING_H
 
 #include <hv/types.h>
 
@@ -29,4 +29,4 @@ char *hv_strchr(const char *s, int c);
  */
 size_t hv_strlcpy(char *dst, const char *src, size_t size);
 
-#endif /* HV_VMM_STRING_H */
+#endif /* HV_HV_STRING_H */

@@ -7,7 +7,7 @@
 #include <hv/log.h>
 #include <x86/cpu.h>
 
-#include "rtc.h"
+#include "../vmm/rtc.h"
 
 #define HOSTRTC_UIP		0x80U
 #define HOSTRTC_B_BINARY	0x04U

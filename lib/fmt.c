@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include "fmt.h"
+#include <hv/fmt.h>
 
 #define FMT_INT_MAX		0x7fffffffU
 #define FMT_FLAG_LEFT		0x01U	/* '-' */

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #define pr_prefix "hpet: "
 
-#include "hw_hpet.h"
+#include "hpet.h"
 
 #include <hv/errno.h>
 #include <hv/log.h>

@@ -8,10 +8,10 @@
 #include <hv/log.h>
 #include <x86/cpu.h>
 
-#include "../boot/acpi.h"
 #include "../boot/boot.h"
-#include "log.h"
-#include "result.h"
+#include "../vmm/log.h"
+#include "../vmm/result.h"
+#include "acpi.h"
 #include "serial.h"
 
 #define QEMU_DEBUG_EXIT_PORT	0xf4U

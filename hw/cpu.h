@@ -6,8 +6,8 @@
  * and OVMF leaves TR = 0); an IDT whose exception handlers dump state and end
  * the run; identity-mapped page tables; a stack of our own.
  */
-#ifndef HV_VMM_CPU_H
-#define HV_VMM_CPU_H
+#ifndef HV_HW_CPU_H
+#define HV_HW_CPU_H
 
 #include <hv/types.h>
 
@@ -16,7 +16,7 @@
 #define CPU_SEL_TSS	0x18U
 #define CPU_SEL_CODE32	0x28U	/* flat 32-bit code, used to leave long mode */
 
-/* The frame every interrupt stub builds (vmm/exception.asm). */
+/* The frame every interrupt stub builds (hw/exception.asm). */
 struct exc_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -48,4 +48,4 @@ HV_NORETURN void vmm_call_on_stack(uint64_t stack_top, void (*fn)(void *), void 
 /* Called by the stubs; an exception in the VMM dumps state and ends the run. */
 void exc_dispatch(struct exc_frame *f);
 
-#endif /* HV_VMM_CPU_H */
+#endif /* HV_HW_CPU_H */

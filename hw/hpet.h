@@ -4,8 +4,8 @@
  * The host HPET (IA-PC HPET specification 1.0a): found through the ACPI HPET
  * table or probed at 0xFED00000, its main counter started and checked.
  */
-#ifndef HV_TIMER_HW_HPET_H
-#define HV_TIMER_HW_HPET_H
+#ifndef HV_HW_HPET_H
+#define HV_HW_HPET_H
 
 #include <hv/types.h>
 
@@ -41,4 +41,4 @@ void hpet_arm(uint64_t counter);
 /* @brief Acknowledge a comparator interrupt (clear GINTR_STA before the EOI). */
 void hpet_ack(void);
 
-#endif /* HV_TIMER_HW_HPET_H */
+#endif /* HV_HW_HPET_H */

@@ -5,8 +5,8 @@
  * for the host fallback queue (SDM Vol. 3A, "TSC-Deadline Mode").  Works in
  * xAPIC mode (MMIO) and x2APIC mode (MSRs), whichever the firmware left.
  */
-#ifndef HV_TIMER_HW_LAPIC_H
-#define HV_TIMER_HW_LAPIC_H
+#ifndef HV_HW_HOST_LAPIC_H
+#define HV_HW_HOST_LAPIC_H
 
 #include <hv/types.h>
 
@@ -27,4 +27,4 @@ void host_lapic_arm_tsc_deadline(uint64_t host_tsc);
 void host_lapic_eoi(void);
 uint32_t host_lapic_id(void);
 
-#endif /* HV_TIMER_HW_LAPIC_H */
+#endif /* HV_HW_HOST_LAPIC_H */

@@ -2,13 +2,13 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #define pr_prefix "tsc: "
 
-#include "hw_tsc.h"
+#include "tsc.h"
 
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <x86/cpu.h>
 
-#include "hw_hpet.h"
+#include "hpet.h"
 
 #define TSC_CAL_MS		10U
 #define PIT_HZ			1193182U

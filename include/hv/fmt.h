@@ -12,8 +12,8 @@
  * is below 6).  An unknown conversion is copied to the output as
  * written.
  */
-#ifndef HV_VMM_FMT_H
-#define HV_VMM_FMT_H
+#ifndef HV_HV_FMT_H
+#define HV_HV_FMT_H
 
 #include <hv/types.h>
 
@@ -26,4 +26,4 @@
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int hv_snprintf(char *buf, size_t size, const char *fmt, ...) HV_PRINTF(3, 4);
 
-#endif /* HV_VMM_FMT_H */
+#endif /* HV_HV_FMT_H */

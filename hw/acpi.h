@@ -5,8 +5,8 @@
  * MADT ("APIC"), FADT ("FACP", and \_S5 in its DSDT) and "HPET" tables.
  * Physical memory is identity mapped both before and after ExitBootServices.
  */
-#ifndef HV_BOOT_ACPI_H
-#define HV_BOOT_ACPI_H
+#ifndef HV_HW_ACPI_H
+#define HV_HW_ACPI_H
 
 #include <hv/types.h>
 
@@ -34,4 +34,4 @@ struct acpi_info {
  */
 void acpi_discover(uint64_t rsdp, struct acpi_info *info);
 
-#endif /* HV_BOOT_ACPI_H */
+#endif /* HV_HW_ACPI_H */

@@ -4,8 +4,8 @@
  * The host's COM1: a 16550 driven by port I/O, usable before and after
  * ExitBootServices (firmware console drivers are not used at all).
  */
-#ifndef HV_VMM_SERIAL_H
-#define HV_VMM_SERIAL_H
+#ifndef HV_HW_SERIAL_H
+#define HV_HW_SERIAL_H
 
 #include <hv/types.h>
 
@@ -33,4 +33,4 @@ bool serial_wait_tx_room(void);
 /* @brief Wait until the transmitter is empty (LSR.TEMT), so nothing is lost at power-off. */
 void serial_drain(void);
 
-#endif /* HV_VMM_SERIAL_H */
+#endif /* HV_HW_SERIAL_H */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include "logfmt.h"
+#include <hv/logfmt.h>
 
 #include <hv/errno.h>
 
-#include "fmt.h"
-#include "string.h"
+#include <hv/fmt.h>
+#include <hv/string.h>
 
 static const char *const logfmt_level_names[] = {
 	[HV_LOG_ERR] = "ERR ",

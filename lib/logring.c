@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include "logring.h"
+#include <hv/logring.h>
 
 void logring_init(struct logring *r, char *buf, uint32_t size, uint32_t reserve, bool block)
 {

@@ -9,9 +9,9 @@
 #include <hv/status.h>
 #include <x86/cpu.h>
 
-#include "pool.h"
+#include "../vmm/pool.h"
 #include "power.h"
-#include "string.h"
+#include <hv/string.h>
 
 #define CPU_IST_STACK_BYTES	(16U * 1024U)
 #define CPU_STACK_TRACE_DEPTH	16U

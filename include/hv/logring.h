@@ -14,8 +14,8 @@
  *    again: a kept line is never dropped.
  * Lines go in whole or not at all, so the console never shows half a line.
  */
-#ifndef HV_VMM_LOGRING_H
-#define HV_VMM_LOGRING_H
+#ifndef HV_HV_LOGRING_H
+#define HV_HV_LOGRING_H
 
 #include <hv/types.h>
 
@@ -84,4 +84,4 @@ uint64_t logring_take_unreported(struct logring *r);
  */
 bool logring_is_verdict_text(const char *text, size_t len);
 
-#endif /* HV_VMM_LOGRING_H */
+#endif /* HV_HV_LOGRING_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* The end of every run: one final line, VMX left cleanly, then power-off. */
-#ifndef HV_VMM_POWER_H
-#define HV_VMM_POWER_H
+#ifndef HV_HW_POWER_H
+#define HV_HW_POWER_H
 
 #include <hv/status.h>
 #include <hv/types.h>
@@ -27,4 +27,4 @@ HV_NORETURN void vmm_end(enum tv_status status, const char *why);
 
 const char *tv_status_name(enum tv_status status);
 
-#endif /* HV_VMM_POWER_H */
+#endif /* HV_HW_POWER_H */
