@@ -599,6 +599,77 @@ static void running_past_run_until_is_counted_as_overrun(void)
 	UT_EQ(s.vcpu[srv].window_end, 5000);
 }
 
+/* A time anywhere: near the last one, or at the far end of the 64-bit range. */
+static uint64_t any_time(uint64_t *rng, uint64_t base)
+{
+	uint64_t r = ut_splitmix64(rng);
+
+	switch (r % 4U) {
+	case 0: return UINT64_MAX - ut_splitmix64(rng) % 4096U;
+	case 1: return ut_splitmix64(rng);
+	default: return base + ut_splitmix64(rng) % 3000U;
+	}
+}
+
+/*
+ * Calls in any order with any times, overruns and times near 2^64 included
+ * (what the simulation never does): under ASan and UBSan nothing overflows,
+ * and each decision still names an eligible vCPU and a bound ahead of now.
+ */
+static void calls_in_any_order_keep_the_decision_sane(void)
+{
+	uint64_t rng = 99, bad = 0;
+
+	for (unsigned int set = 0; set < 2000U; set++) {
+		struct sched s;
+		uint64_t now = ut_splitmix64(&rng) % 2U ? 0 : ut_splitmix64(&rng);
+		uint32_t n = 1U + (uint32_t)(ut_splitmix64(&rng) % SCHED_MAX_VCPUS), id;
+
+		sched_init(&s, now);
+		for (uint32_t i = 0; i < n; i++) {
+			struct sched_params p = { .prio = (uint32_t)(ut_splitmix64(&rng) % 3U),
+						  .slice = 1U + ut_splitmix64(&rng) % 500U };
+
+			if (ut_splitmix64(&rng) % 2U) {
+				p.period = 1U + (ut_splitmix64(&rng) % 4U ? ut_splitmix64(&rng) % 2000U :
+						 ut_splitmix64(&rng) / 2U);
+				p.budget = 1U + ut_splitmix64(&rng) % p.period;
+			}
+			UT_EQ(sched_add(&s, &p, now, &id), 0);
+		}
+		for (unsigned int k = 0; k < 200U; k++) {
+			uint32_t i = (uint32_t)(ut_splitmix64(&rng) % n);
+			uint64_t t = any_time(&rng, now);
+			struct sched_decision d;
+
+			switch (ut_splitmix64(&rng) % 4U) {
+			case 0:
+				UT_EQ(sched_set_deadline(&s, i, any_time(&rng, now), t), 0);
+				break;
+			case 1:
+				UT_EQ(sched_set_state(&s, i, (enum sched_state)(ut_splitmix64(&rng) % 3U), t), 0);
+				break;
+			case 2:
+				UT_EQ(sched_account(&s, i, HV_MIN(now, t), HV_MAX(now, t)), 0);
+				break;
+			default:
+				break;
+			}
+			now = HV_MAX(now, t);
+			d = sched_pick(&s, now);
+			now = s.now;
+			if (d.vcpu != SCHED_IDLE &&
+			    (d.vcpu >= n || s.vcpu[d.vcpu].state != SCHED_RUNNABLE ||
+			     (s.vcpu[d.vcpu].params.period && s.vcpu[d.vcpu].budget_left == 0) ||
+			     (d.run_until <= now && d.run_until != SCHED_NONE)))
+				bad++;
+			for (uint32_t j = 0; j < n; j++)
+				bad += s.vcpu[j].slice_left == 0 || s.vcpu[j].slice_left > s.vcpu[j].params.slice;
+		}
+	}
+	UT_CHECK_MSG(bad == 0, "%llu insane decisions or slices", (unsigned long long)bad);
+}
+
 static uint64_t rng_src(void *ctx)
 {
 	return ut_splitmix64((uint64_t *)ctx);
@@ -650,6 +721,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(stopped_vcpu_never_runs_and_its_timer_is_ignored),
 	UT_CASE(add_rejects_bad_parameters_and_a_full_run_set),
 	UT_CASE(running_past_run_until_is_counted_as_overrun),
+	UT_CASE(calls_in_any_order_keep_the_decision_sane),
 	UT_CASE(random_run_sets_keep_every_rule),
 };
 
