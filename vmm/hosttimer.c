@@ -188,7 +188,7 @@ bool hosttimer_wait(struct hosttimer *ht, enum hosttimer_backend b, uint64_t unt
 		ht_program(ht, b, wake);
 		/* STI; HLT back to back: the STI shadow keeps the wake-up from slipping in between. */
 		while (cpu_rdtsc() < wake && ht->irqs == irqs)
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			cpu_sti_hlt_cli();
 		by_irq = ht->irqs != irqs;
 		ht_program(ht, b, HOSTTIMER_NONE);
 	}

@@ -26,41 +26,6 @@
 #define XSTATE_AREA_BYTES	12288U
 
 /*
- * The inline asm lives here rather than in x86/cpu.h while the lead moves
- * the hardware headers (hw/); it belongs there afterwards.
- */
-static inline uint64_t xstate_xgetbv(uint32_t xcr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void xstate_write_xcr0(uint64_t val)
-{
-	__asm__ volatile("xsetbv" : : "c"(0U), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
-			 : "memory");
-}
-
-static inline void xstate_xrstor(const void *area, uint64_t rfbm)
-{
-	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
-			 "d"((uint32_t)(rfbm >> 32)) : "memory");
-}
-
-static inline void xstate_fxrstor(const void *area)
-{
-	__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
-}
-
-static inline void xstate_write_debug_regs(uint64_t dr0_3, uint64_t dr6)
-{
-	__asm__ volatile("mov %0, %%dr0\n\tmov %0, %%dr1\n\tmov %0, %%dr2\n\tmov %0, %%dr3\n\t"
-			 "mov %1, %%dr6" : : "r"(dr0_3), "r"(dr6) : "memory");
-}
-
-/*
  * Machine-wide facts, the same on every CPU, set once: whether XSAVE
  * exists, the XCR0 the VMM runs with (every component the CPU reports, so
  * that one XRSTOR reaches everything a guest could have enabled), and the
@@ -107,8 +72,8 @@ static void xstate_enable_host(void)
 
 	if (!(cr4 & XSTATE_CR4_OSXSAVE))
 		cpu_write_cr4(cr4 | XSTATE_CR4_OSXSAVE);
-	if (xstate_xgetbv(0) != xstate_host_xcr0)
-		xstate_write_xcr0(xstate_host_xcr0);
+	if (cpu_xgetbv(0) != xstate_host_xcr0)
+		cpu_write_xcr0(xstate_host_xcr0);
 }
 
 /*
@@ -137,17 +102,17 @@ static void xstate_scrub(void)
 		cpu_write_cr0(cr0 & ~(XSTATE_CR0_EM | XSTATE_CR0_TS));
 	}
 	if (xstate_has_xsave)
-		xstate_xrstor(xstate_clean, xstate_host_xcr0);
+		cpu_xrstor(xstate_clean, xstate_host_xcr0);
 	else if (cpu_read_cr4() & CR4_OSFXSR)
-		xstate_fxrstor(xstate_clean);
+		cpu_fxrstor(xstate_clean);
 	else
-		__asm__ volatile("fninit" ::: "memory");
+		cpu_fninit();
 	/*
 	 * DR7 and IA32_DEBUGCTL are in the VMCS (load/save debug controls; a VM
 	 * exit sets DR7 to 400H and clears DEBUGCTL), DR0-3 and DR6 are not:
 	 * MOV DR does not exit, so the guest wrote the CPU's own.
 	 */
-	xstate_write_debug_regs(0, XSTATE_DR6_RESET);
+	cpu_write_debug_regs(0, XSTATE_DR6_RESET);
 	/*
 	 * IA32_TSC_AUX passes through the MSR bitmap (RDTSCP and RDPID read it
 	 * without an exit).  The SDM's reset table does not list it; 0 is what
@@ -175,7 +140,7 @@ void xstate_start_guest(struct vm *vm)
 	 * and on XSETBV, not on every entry and exit.
 	 */
 	if (xstate_has_xsave)
-		xstate_write_xcr0(vm->msrs.xcr0);
+		cpu_write_xcr0(vm->msrs.xcr0);
 }
 
 void xstate_end_guest(struct vm *vm)
@@ -199,6 +164,6 @@ int xstate_xsetbv(struct vm *vm, uint32_t xcr, uint64_t val, unsigned int cpl)
 	 * Checked against the SDM's #GP rules and a subset of what this CPU
 	 * supports: the host's XSETBV cannot fault.
 	 */
-	xstate_write_xcr0(vm->msrs.xcr0);
+	cpu_write_xcr0(vm->msrs.xcr0);
 	return 0;
 }

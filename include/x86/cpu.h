@@ -127,6 +127,44 @@ static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cpu_hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause" ::: "memory"); }
+/* STI's one-instruction shadow keeps an interrupt from landing between STI and HLT. */
+static inline void cpu_sti_hlt_cli(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+
+/* XCR0 and the XSAVE-managed state (SDM Vol. 1, "Managing State Using the XSAVE Feature Set"). */
+static inline uint64_t cpu_xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_write_xcr0(uint64_t val)
+{
+	__asm__ volatile("xsetbv" : : "c"(0U), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+			 : "memory");
+}
+
+/* XRSTOR of the components in rfbm from a 64-byte-aligned XSAVE area. */
+static inline void cpu_xrstor(const void *area, uint64_t rfbm)
+{
+	__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm),
+			 "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
+static inline void cpu_fxrstor(const void *area)
+{
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+static inline void cpu_fninit(void) { __asm__ volatile("fninit" ::: "memory"); }
+
+/* DR0-DR3 all set to dr0_3, and DR6. */
+static inline void cpu_write_debug_regs(uint64_t dr0_3, uint64_t dr6)
+{
+	__asm__ volatile("mov %0, %%dr0\n\tmov %0, %%dr1\n\tmov %0, %%dr2\n\tmov %0, %%dr3\n\t"
+			 "mov %1, %%dr6" : : "r"(dr0_3), "r"(dr6) : "memory");
+}
 
 static inline uint32_t mmio_read32(uint64_t addr)
 {
