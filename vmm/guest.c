@@ -450,7 +450,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 		if (eff.out_line)
 			guest_print(vm, eff.out_line, eff.out_len);
 	}
-	vmx_vcpu_destroy(&vm->vcpu);
+	vmx_vcpu_destroy(&vm->vcpu, &vm->pcpu->vmx);
 	guest_report(vm);
 	guest_report_exit_costs(vm);
 	/* Between guests nothing is due: let this guest's backlog out before the next one runs. */

@@ -109,7 +109,7 @@ void guest_calibrate(struct pcpu *pc)
 		for (unsigned int p = 0; p < VAPIC_NOTICE_COUNT; p++)
 			if (vm->apic.margin[p])
 				pc->boot_margin[p] = vm->apic.margin[p];
-		vmx_vcpu_destroy(&vm->vcpu);
+		vmx_vcpu_destroy(&vm->vcpu, &pc->vmx);
 		pool_release_to(mark);
 	}
 	pr_info("timer calibration at boot (exit to ready, TSC ticks): preemption-timer %llu, "

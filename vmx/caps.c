@@ -242,14 +242,17 @@ static void caps_decode_feature_control(const struct cpu_caps_raw *raw, struct c
 	}
 }
 
-static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
+/*
+ * Read the VMX capability MSRs into v, each only where the SDM says it
+ * exists.  @return false without IA32_VMX_BASIC (nothing else is read).
+ */
+static bool caps_read_vmx_msrs(const struct cpu_caps_raw *raw, struct vmx_caps *v)
 {
-	struct vmx_caps *v = &c->vmx;
-	uint64_t basic, m;
-	uint32_t pin, proc, proc2 = 0, exit, entry;
+	uint64_t basic;
+	uint32_t proc2 = 0;
 
-	if (!c->has_vmx || !caps_msr(raw, CAPS_MSR_VMX_BASIC, &basic))
-		return;
+	if (!caps_msr(raw, CAPS_MSR_VMX_BASIC, &basic))
+		return false;
 	v->has_basic = true;
 	v->vmcs_revision = (uint32_t)(basic & VMX_BASIC_REVISION_MASK);
 	v->vmcs_region_size = (uint32_t)((basic >> VMX_BASIC_REGION_SIZE_SHIFT) &
@@ -275,12 +278,8 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 		caps_msr(raw, CAPS_MSR_VMX_EXIT_CTLS, &v->exit);
 		caps_msr(raw, CAPS_MSR_VMX_ENTRY_CTLS, &v->entry);
 	}
-	pin = (uint32_t)(v->pinbased >> 32);
-	proc = (uint32_t)(v->procbased >> 32);
-	exit = (uint32_t)(v->exit >> 32);
-	entry = (uint32_t)(v->entry >> 32);
 	/* IA32_VMX_PROCBASED_CTLS2 exists only if "activate secondary controls" may be 1. */
-	v->has_secondary_controls = proc & VMX_PROC_SECONDARY_CONTROLS;
+	v->has_secondary_controls = (v->procbased >> 32) & VMX_PROC_SECONDARY_CONTROLS;
 	if (v->has_secondary_controls && caps_msr(raw, CAPS_MSR_VMX_PROCBASED_CTLS2, &v->procbased2))
 		proc2 = (uint32_t)(v->procbased2 >> 32);
 	caps_msr(raw, CAPS_MSR_VMX_MISC, &v->misc);
@@ -293,6 +292,13 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 		caps_msr(raw, CAPS_MSR_VMX_EPT_VPID_CAP, &v->ept_vpid);
 	if (proc2 & VMX_PROC2_VMFUNC)
 		caps_msr(raw, CAPS_MSR_VMX_VMFUNC, &v->vmfunc);
+	return true;
+}
+
+/* The pin-based and primary processor-based controls that may be 1 (allowed-1, bits 63:32). */
+static void caps_decode_pin_proc(struct vmx_caps *v, uint32_t signature)
+{
+	uint32_t pin = (uint32_t)(v->pinbased >> 32), proc = (uint32_t)(v->procbased >> 32);
 
 	v->has_ext_intr_exiting = pin & VMX_PIN_EXT_INTR_EXITING;
 	v->has_nmi_exiting = pin & VMX_PIN_NMI_EXITING;
@@ -300,7 +306,7 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 	v->has_preemption_timer = pin & VMX_PIN_PREEMPTION_TIMER;
 	v->has_posted_interrupts = pin & VMX_PIN_POSTED_INTERRUPTS;
 	v->is_preemption_timer_broken = v->has_preemption_timer &&
-					vmx_caps_is_preemption_timer_broken(c->signature);
+					vmx_caps_is_preemption_timer_broken(signature);
 	/* SDM Vol. 3D, A.6: "the VMX-preemption timer counts down by 1 every time bit X in the TSC changes". */
 	v->preemption_timer_rate = (unsigned int)(v->misc & VMX_MISC_PREEMPT_RATE_MASK);
 
@@ -312,6 +318,16 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 	v->has_io_bitmaps = proc & VMX_PROC_IO_BITMAPS;
 	v->has_msr_bitmaps = proc & VMX_PROC_MSR_BITMAPS;
 	v->has_monitor_trap_flag = proc & VMX_PROC_MONITOR_TRAP_FLAG;
+}
+
+/*
+ * The secondary, VM-exit and VM-entry controls that may be 1
+ * (IA32_VMX_PROCBASED_CTLS2 reads as 0 where it does not exist).
+ */
+static void caps_decode_proc2_exit_entry(struct vmx_caps *v)
+{
+	uint32_t proc2 = (uint32_t)(v->procbased2 >> 32);
+	uint32_t exit = (uint32_t)(v->exit >> 32), entry = (uint32_t)(v->entry >> 32);
 
 	v->has_apic_access = proc2 & VMX_PROC2_VIRT_APIC_ACCESSES;
 	v->has_ept = proc2 & VMX_PROC2_EPT;
@@ -333,8 +349,13 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 	v->has_ia32e_guest = entry & VMX_ENTRY_IA32E_MODE_GUEST;
 	v->has_load_pat = entry & VMX_ENTRY_LOAD_PAT;
 	v->has_load_efer = entry & VMX_ENTRY_LOAD_EFER;
+}
 
-	m = v->ept_vpid;
+/* IA32_VMX_EPT_VPID_CAP (only where EPT or VPID may be used) and the activity states of IA32_VMX_MISC. */
+static void caps_decode_ept_vpid_misc(struct vmx_caps *v)
+{
+	uint64_t m = v->ept_vpid;
+
 	if (v->has_ept) {
 		v->has_ept_4level = m & VMX_EPT_WALK_4;
 		v->has_ept_ad = m & VMX_EPT_AD;
@@ -356,6 +377,15 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 	v->has_activity_hlt = v->misc & VMX_MISC_ACTIVITY_HLT;
 	v->has_activity_shutdown = v->misc & VMX_MISC_ACTIVITY_SHUTDOWN;
 	v->has_activity_wait_sipi = v->misc & VMX_MISC_ACTIVITY_WAIT_SIPI;
+}
+
+static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
+{
+	if (!c->has_vmx || !caps_read_vmx_msrs(raw, &c->vmx))
+		return;
+	caps_decode_pin_proc(&c->vmx, c->signature);
+	caps_decode_proc2_exit_entry(&c->vmx);
+	caps_decode_ept_vpid_misc(&c->vmx);
 }
 
 int vmx_caps_decode(const struct cpu_caps_raw *raw, struct cpu_caps *out)

@@ -27,8 +27,6 @@
 
 int vmx_enter_guest(struct vm_guest_regs *regs, uint64_t launched);
 
-/* INVVPID raises #UD where VPIDs are not supported: only used when they are. */
-static bool vmx_uses_vpid;
 void vmx_exit_point(void);
 
 /*
@@ -84,21 +82,18 @@ const char *vmx_apic_path_name(enum apic_path p)
 	return "?";
 }
 
-int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct vmx_setup *s)
+/*
+ * The VMCS controls for s->apic_path from the capabilities: the required
+ * ones or -HV_ENODEV, the wanted ones where the CPU has them.
+ */
+static int vmx_setup_controls(const struct vmx_caps *vc, struct vmx_setup *s)
 {
-	const struct vmx_caps *vc = &caps->vmx;
 	uint32_t pin_want = PIN_NMI_EXITING | PIN_EXT_INTR_EXITING;
-	uint8_t *msr_bitmap;
-	int rc = 0;
-
 	uint32_t proc_want = PROC_TSC_OFFSETTING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 			     PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING;
 	uint32_t proc2_want = PROC2_VPID | PROC2_RDTSCP | PROC2_INVPCID;
+	int rc = 0;
 
-	hv_memset(s, 0, sizeof(*s));
-	if (apic_path == APIC_PATH_AUTO)
-		return -HV_EINVAL;	/* vmm/ decides: apic_path_choose() */
-	s->apic_path = apic_path;
 	if (s->apic_path == APIC_PATH_APICV) {
 		proc_want |= PROC_TPR_SHADOW;
 		proc2_want |= PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REGISTER_VIRT;
@@ -128,22 +123,27 @@ int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct
 		       ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS, &s->entry);
 	if (rc)
 		return -HV_ENODEV;
-	/* Window exiting is asked for only while an event waits (vmx_vcpu_set_*_window). */
+	/* Window exiting is asked for only while an event waits (act->intr_window, act->nmi_window). */
 	s->has_intr_window = s->proc & PROC_INTR_WINDOW_EXITING;
 	s->has_nmi_window = (s->proc & PROC_NMI_WINDOW_EXITING) && (s->pin & PIN_VIRTUAL_NMIS);
 	s->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	/* The CR3-exiting controls are default1 without TRUE controls; with EPT we never want them. */
 	if (s->proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING))
 		pr_info("CR3-load/store exiting cannot be cleared: CR3 accesses will exit\n");
+	/* INVVPID raises #UD where VPIDs are not supported: VPIDs only with INVVPID (all contexts). */
 	s->has_vpid = (s->proc2 & PROC2_VPID) && vc->has_invvpid_all;
 	if (!s->has_vpid)
 		s->proc2 &= ~PROC2_VPID;
-	vmx_uses_vpid = s->has_vpid;
-	s->cr0_fixed0 = vc->cr0_fixed0;
-	s->cr0_fixed1 = vc->cr0_fixed1;
-	s->cr4_fixed0 = vc->cr4_fixed0;
-	s->cr4_fixed1 = vc->cr4_fixed1;
-	s->vmcs_revision = vc->vmcs_revision;
+	return 0;
+}
+
+/*
+ * The shared pages: the APIC-access page (every path but ept), the I/O
+ * bitmaps (every port exits) and the MSR bitmap.
+ */
+static int vmx_setup_bitmaps(struct vmx_setup *s)
+{
+	uint8_t *msr_bitmap;
 
 	if (s->apic_path != APIC_PATH_EPT) {
 		s->apic_access_pa = pool_alloc(4096, 4096);
@@ -187,6 +187,29 @@ int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct
 		}
 		msr_bitmap[MSR_IA32_TSC / 8] &= (uint8_t)~(1U << (MSR_IA32_TSC % 8));
 	}
+	return 0;
+}
+
+int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct vmx_setup *s)
+{
+	const struct vmx_caps *vc = &caps->vmx;
+	int rc;
+
+	hv_memset(s, 0, sizeof(*s));
+	if (apic_path == APIC_PATH_AUTO)
+		return -HV_EINVAL;	/* vmm/ decides: apic_path_choose() */
+	s->apic_path = apic_path;
+	rc = vmx_setup_controls(vc, s);
+	if (rc)
+		return rc;
+	s->cr0_fixed0 = vc->cr0_fixed0;
+	s->cr0_fixed1 = vc->cr0_fixed1;
+	s->cr4_fixed0 = vc->cr4_fixed0;
+	s->cr4_fixed1 = vc->cr4_fixed1;
+	s->vmcs_revision = vc->vmcs_revision;
+	rc = vmx_setup_bitmaps(s);
+	if (rc)
+		return rc;
 	pr_info("VMCS controls: pin %#x proc %#x proc2 %#x exit %#x entry %#x; "
 		"preemption timer %s\n", s->pin, s->proc, s->proc2, s->exit, s->entry,
 		s->has_preemption_timer ? "in use" : "not used");
@@ -353,14 +376,14 @@ int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 	return 0;
 }
 
-void vmx_vcpu_destroy(struct vcpu *v)
+void vmx_vcpu_destroy(struct vcpu *v, const struct vmx_setup *s)
 {
 	if (v->vmcs_pa && vmx_vmclear(v->vmcs_pa) != VMX_OK)
 		pr_err("VMCLEAR of the VMCS at %#llx failed\n", (unsigned long long)v->vmcs_pa);
 	v->launched = false;
 	if (vmx_invept_all() != VMX_OK)
 		pr_err("INVEPT (all contexts) failed\n");
-	if (vmx_uses_vpid && vmx_invvpid_all() != VMX_OK)
+	if (s->has_vpid && vmx_invvpid_all() != VMX_OK)
 		pr_err("INVVPID (all contexts) failed\n");
 }
 

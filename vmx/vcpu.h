@@ -96,7 +96,7 @@ struct vmx_setup {
 	uint32_t vmcs_revision;
 	bool has_preemption_timer;
 	unsigned int preemption_timer_rate;
-	bool has_vpid;
+	bool has_vpid;			/* VPIDs in use (and INVVPID of all contexts there) */
 	bool has_intr_window, has_nmi_window;	/* the window-exiting controls may be set */
 	uint64_t msr_bitmap_pa, io_bitmap_a_pa, io_bitmap_b_pa;
 };
@@ -123,7 +123,7 @@ void vmx_flush_ept(void);
  * @brief VMCLEAR the vCPU's VMCS and flush EPT and VPID translations, so that
  *        the next guest, whose tables may reuse the same pages, starts clean.
  */
-void vmx_vcpu_destroy(struct vcpu *v);
+void vmx_vcpu_destroy(struct vcpu *v, const struct vmx_setup *s);
 
 /*
  * @brief Apply act (decided on the snapshot exit of the last exit, zero
