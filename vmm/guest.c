@@ -273,7 +273,8 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		if (!guest_before_entry(vm, path, &exit, &act))
 			break;
 		if (cal_fires && vm->apic.inject_pending) {
-			uint64_t now = guest_tsc_host_now(vm);
+			uint64_t now = guest_tsc_host_now(vm), next;
+			bool gp;
 
 			/* Calibration: EOI for the guest and arm the next deadline right away. */
 			delivered++;
@@ -282,8 +283,8 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 				vm->end = VM_END_HYPERCALL_EXIT;
 				break;
 			}
-			(void)vlapic_msr_write(&vm->apic.lapic, MSR_IA32_TSC_DEADLINE,
-					       now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U, now);
+			next = now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U;
+			(void)vapic_msr(&vm->apic, MSR_IA32_TSC_DEADLINE, true, &next, now, &gp);
 			act.preempt_ticks = guest_arm_timers(vm);
 		}
 		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, &act, &exit)) {

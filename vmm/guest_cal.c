@@ -38,6 +38,24 @@
 #define GUEST_CAL_FIRES		16U
 
 /*
+ * The calibration guest's timer, set up as a guest would through the vapic
+ * faces (which keep the model's deadline): software-enable the APIC (SVR
+ * bit 8; at power-up every LVT is masked), LVTT in TSC-deadline mode, and
+ * the first deadline GUEST_CAL_PERIOD ahead.
+ */
+static void guest_cal_arm(struct vm *vm, uint64_t now)
+{
+	uint64_t base = vlapic_get_base_address(&vm->apic.lapic);
+	uint64_t svr = 0x1ffU, lvtt = GUEST_CAL_VECTOR | (2U << 17);
+	uint64_t deadline = now + GUEST_CAL_PERIOD;
+	bool gp;
+
+	(void)vapic_mmio(&vm->apic, base + 0xf0U, 4, true, &svr, now);
+	(void)vapic_mmio(&vm->apic, base + 0x320U, 4, true, &lvtt, now);
+	(void)vapic_msr(&vm->apic, MSR_IA32_TSC_DEADLINE, true, &deadline, now, &gp);
+}
+
+/*
  * "Measure at boot, per path, the ticks from expiry to guest delivery": a
  * two-instruction guest (STI; JMP $, then STI; HLT) takes TSC-deadline
  * interrupts through the same code as real guests, once running and once
@@ -88,10 +106,7 @@ void guest_calibrate(struct pcpu *pc)
 		}
 		hv_memcpy(vm->apic.margin, pc->boot_margin, sizeof(pc->boot_margin));
 		now = cpu_rdtsc();
-		/* Software-enable the APIC (SVR bit 8): at power-up every LVT is masked. */
-		(void)vlapic_mmio_write(&vm->apic.lapic, 0xf0U, 4, 0x1ffU, now);
-		(void)vlapic_mmio_write(&vm->apic.lapic, 0x320U, 4, GUEST_CAL_VECTOR | (2U << 17), now);
-		(void)vlapic_msr_write(&vm->apic.lapic, MSR_IA32_TSC_DEADLINE, now + GUEST_CAL_PERIOD, now);
+		guest_cal_arm(vm, now);
 		guest_map_apic_page(vm);
 		if (vm->vapic_page)
 			vapic_sync_to_page(&vm->apic, vm->vapic_page);

@@ -107,6 +107,8 @@ static uint64_t guest_queue_others(const struct vm *vm)
  * preemption-timer backend, in the HLT activity state), as plan_halt()
  * says; after the wait, plan_wake() handles the deadline as of itself and
  * the entry spins to it (act->spin_until, host TSC), like the running paths.
+ * in->deadline_guest is the model's deadline on the way in and is kept so
+ * (from vapic_expire()); nothing else in the wait moves it.
  * *woke_at is the guest TSC of the last wake-up.
  * @return false when the VM must stop (it can never wake, or its timeout passed).
  */
@@ -121,11 +123,8 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 
 		in->now_host = cpu_rdtsc();
 		in->event_pending = vapic_has_deliverable(a) || vlapic_has_nmi(&a->lapic);
-		if (!in->event_pending) {
-			/* Only then: the getter also stamps when a new deadline was armed. */
-			in->deadline_guest = vapic_next_deadline(a, in->now_host + in->tsc_offset);
+		if (!in->event_pending)
 			in->queue_host = guest_queue_others(vm);
-		}
 		h = plan_halt(t, in);
 		switch (h.action) {
 		case PLAN_HALT_RUN:
@@ -160,7 +159,8 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			return false;
 		}
 		*woke_at = in->now_host + in->tsc_offset;
-		vapic_expire(a, w.expiry.expire_at_guest, VAPIC_NOTICE_HALT_WAKE, *woke_at);
+		in->deadline_guest = vapic_expire(a, w.expiry.expire_at_guest, VAPIC_NOTICE_HALT_WAKE,
+						  *woke_at);
 		if (w.expiry.spin_until_host)
 			act->spin_until = w.expiry.spin_until_host;
 	}
@@ -171,7 +171,8 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
  * Arm the timer hardware for the next run as plan_arm() says: the vCPU's
  * host-queue entry, the host interrupt backend, and the returned
  * preemption-timer distance (0: none).  in holds the vCPU's state as of
- * this entry; the clock, the deadline and the host queue are read here.
+ * this entry, with the deadline the last vapic_expire() returned (taking
+ * an interrupt does not move it); the clock and the host queue are read here.
  */
 static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, struct plan_input *in)
 {
@@ -179,7 +180,6 @@ static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, st
 
 	in->now_host = cpu_rdtsc();
 	in->halted = vm->halted;
-	in->deadline_guest = vapic_next_deadline(&vm->apic, in->now_host + in->tsc_offset);
 	in->queue_host = guest_queue_others(vm);
 	p = plan_arm(t, in);
 	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, p.host_deadline);
@@ -193,6 +193,7 @@ uint64_t guest_arm_timers(struct vm *vm)
 	struct plan_timing t = guest_plan_timing(vm);
 	struct plan_input in = guest_plan_input(vm, 0, VAPIC_NOTICE_OTHER_EXIT);
 
+	in.deadline_guest = vapic_next_deadline(&vm->apic);
 	return guest_arm_planned(vm, &t, &in);
 }
 
@@ -256,10 +257,11 @@ bool guest_before_entry(struct vm *vm, enum vapic_notice path, const struct vmx_
 	loadgen_serve(&vm->pcpu->load);
 	t = guest_plan_timing(vm);
 	in = guest_plan_input(vm, cpu_rdtsc(), path);
-	in.deadline_guest = vapic_next_deadline(a, in.now_host + in.tsc_offset);
+	/* The deadline is asked once per entry; the expiry returns it as it stands after. */
+	in.deadline_guest = vapic_next_deadline(a);
 	e = plan_expire(&t, &in);
 	act->spin_until = e.spin_until_host;
-	vapic_expire(a, e.expire_at_guest, path, vm->last_exit_tsc);
+	in.deadline_guest = vapic_expire(a, e.expire_at_guest, path, vm->last_exit_tsc);
 	if (vm->halted) {
 		if (!guest_wait_halted(vm, &t, &in, act, &woke))
 			return false;

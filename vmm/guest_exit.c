@@ -161,26 +161,21 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 		if (eff.set_tsc || eff.adjust_tsc) {
 			/*
 			 * The one-shot and periodic timer count real time, not the
-			 * TSC value: carry the remaining count across the jump by
-			 * saving the LAPIC at the old TSC and restoring it at the
-			 * new one.  An IA32_TSC_DEADLINE stays absolute, so a jump
-			 * forward past it fires it at once (SDM "TSC-Deadline Mode":
-			 * the comparison is with the TSC value).
+			 * TSC value: vapic_rebase_tsc() carries the remaining count
+			 * across the jump from the old TSC to the new one.  An
+			 * IA32_TSC_DEADLINE stays absolute, so a jump forward past
+			 * it fires it at once (SDM "TSC-Deadline Mode": the
+			 * comparison is with the TSC value).
 			 */
-			static struct vlapic_state st;
 			uint64_t old_now = guest_tsc_now(vm, e);
 
-			vlapic_save(&vm->apic.lapic, old_now, &st);
 			if (eff.set_tsc)
 				vm->vcpu.tsc_offset = (int64_t)(eff.tsc_value - e->tsc);
 			else
 				vm->vcpu.tsc_offset += eff.tsc_delta;
-			if (vlapic_restore(&vm->apic.lapic, &st, guest_tsc_now(vm, e)))
+			if (vapic_rebase_tsc(&vm->apic, old_now, guest_tsc_now(vm, e)))
 				pr_warn_ratelimited("%sLAPIC state could not be carried across a TSC write\n",
 						    vm->prefix);
-			vm->apic.last_deadline = VTIMER_NONE;
-			/* A timer tick pending across the jump has no meaningful lateness. */
-			vapic_note_blocked(&vm->apic);
 			act->set_tsc_offset = true;
 		}
 		act->tsc_offset = vm->vcpu.tsc_offset;

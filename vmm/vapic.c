@@ -35,8 +35,21 @@ int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
 	cfg.timer.min_period_tsc = (uint64_t)min_period_us * tsc_khz / 1000U;
 	cfg.timer.policy = policy;
 	a->stats.late_min = UINT64_MAX;
-	a->last_deadline = VTIMER_NONE;
+	a->next_deadline = VTIMER_NONE;	/* power-up: the timer is stopped */
 	return vlapic_init(&a->lapic, &cfg);
+}
+
+/*
+ * Keep the deadline of a result of the model, whatever its status (even a
+ * refused access brings the timer up to now first), and when it moved, the
+ * instant it was set: a deadline already past when armed is due from then.
+ */
+static void vapic_note_deadline(struct vapic *a, const struct vlapic_result *r, uint64_t now)
+{
+	if (r->next_deadline == a->next_deadline)
+		return;
+	a->next_deadline = r->next_deadline;
+	a->arm_tsc = now;
 }
 
 static void vapic_apply(struct vapic *a, const struct vlapic_result *r)
@@ -68,6 +81,7 @@ bool vapic_msr(struct vapic *a, uint32_t msr, bool is_write, uint64_t *val, uint
 	} else {
 		return false;
 	}
+	vapic_note_deadline(a, &r, now);
 	*gp = r.status != VLAPIC_OK;
 	if (!*gp)
 		vapic_apply(a, &r);
@@ -90,20 +104,29 @@ enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
 
 	r = is_write ? vlapic_mmio_write(&a->lapic, off, width, *val, now) :
 		       vlapic_mmio_read(&a->lapic, off, width, val, now);
+	vapic_note_deadline(a, &r, now);
 	if (r.status == VLAPIC_OK)
 		vapic_apply(a, &r);
 	return r.status;
 }
 
-uint64_t vapic_next_deadline(struct vapic *a, uint64_t now)
+uint64_t vapic_next_deadline(const struct vapic *a)
 {
-	uint64_t d = vlapic_next_deadline(&a->lapic);
+	return a->next_deadline;
+}
 
-	if (d != a->last_deadline) {
-		a->last_deadline = d;
-		a->arm_tsc = now;
-	}
-	return d;
+int vapic_rebase_tsc(struct vapic *a, uint64_t old_now, uint64_t new_now)
+{
+	struct vlapic_state st;		/* ~370 bytes: the host stack has room */
+	int rc;
+
+	vlapic_save(&a->lapic, old_now, &st);
+	rc = vlapic_restore(&a->lapic, &st, new_now);
+	/* No result to keep: ask the model, and count the deadline as set now on the new time base. */
+	a->next_deadline = vlapic_next_deadline(&a->lapic);
+	a->arm_tsc = new_now;
+	vapic_note_blocked(a);
+	return rc;
 }
 
 void vapic_note_blocked(struct vapic *a)
@@ -112,15 +135,15 @@ void vapic_note_blocked(struct vapic *a)
 		a->fire_blocked = true;
 }
 
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc)
+uint64_t vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc)
 {
-	uint64_t d = vlapic_next_deadline(&a->lapic);
+	uint64_t d = a->next_deadline, armed = a->arm_tsc;
 	struct vlapic_result r;
 
 	if (d == VTIMER_NONE || d > now)
-		return;
+		return d;
 	r = vlapic_expire(&a->lapic, now);
-	(void)r;
+	vapic_note_deadline(a, &r, now);
 	a->stats.fires[path]++;
 	/* Lateness is measured to delivery; a masked tick (no IRR bit) has none. */
 	if (!a->fire_pending && vlapic_irr_test(&a->lapic, vlapic_timer_vector(&a->lapic))) {
@@ -130,12 +153,13 @@ void vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_
 		 * TSC deadline, or the guest moving its TSC forward) is due from
 		 * the moment it was set: lateness counts from then.
 		 */
-		a->fire_deadline = HV_MAX(d, a->arm_tsc);
+		a->fire_deadline = HV_MAX(d, armed);
 		a->fire_tsc = now;
 		a->fire_exit_tsc = HV_MIN(exit_tsc, now);
 		a->fire_path = path;
 		a->fire_blocked = false;
 	}
+	return a->next_deadline;
 }
 
 bool vapic_has_deliverable(const struct vapic *a)
@@ -294,8 +318,12 @@ void vapic_sync_from_page(struct vapic *a, const uint32_t *page, uint64_t now)
 	 * the APIC-access page is unmapped and the ICR is one MSR.
 	 */
 	if (vlapic_get_mode(&a->lapic) == VLAPIC_MODE_XAPIC &&
-	    icr_high != vlapic_read_for_page(&a->lapic, APIC_REG_ICR_HIGH))
-		(void)vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4, icr_high, now);
+	    icr_high != vlapic_read_for_page(&a->lapic, APIC_REG_ICR_HIGH)) {
+		struct vlapic_result r = vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4,
+							   icr_high, now);
+
+		vapic_note_deadline(a, &r, now);
+	}
 }
 
 void vapic_sync_to_page(const struct vapic *a, uint32_t *page)
@@ -309,10 +337,13 @@ enum vlapic_status vapic_apic_write(struct vapic *a, const uint32_t *page, uint3
 	struct vlapic_result r;
 
 	/* ICR high completes into the page without an exit: the model needs it before ICR low. */
-	if (offset == APIC_REG_ICR_LOW)
-		(void)vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4,
-					page[APIC_REG_ICR_HIGH / 4U], now);
+	if (offset == APIC_REG_ICR_LOW) {
+		r = vlapic_mmio_write(&a->lapic, APIC_REG_ICR_HIGH, 4,
+				      page[APIC_REG_ICR_HIGH / 4U], now);
+		vapic_note_deadline(a, &r, now);
+	}
 	r = vlapic_mmio_write(&a->lapic, offset, 4, page[offset / 4U], now);
+	vapic_note_deadline(a, &r, now);
 	if (r.status == VLAPIC_OK)
 		vapic_apply(a, &r);
 	return r.status;

@@ -73,8 +73,15 @@ struct vapic_stats {
 
 struct vapic {
 	struct vlapic lapic;
-	uint64_t arm_tsc;		/* when the current deadline was armed */
-	uint64_t last_deadline;		/* to notice re-arming */
+	/*
+	 * The model's next timer deadline (guest TSC, VTIMER_NONE: disarmed),
+	 * kept from every vlapic_result that passes through here, and the
+	 * guest TSC of the call that changed it: every call into the model
+	 * that can move the deadline goes through vapic_*, so the two always
+	 * equal the model's, and vapic_next_deadline() only reads them.
+	 */
+	uint64_t next_deadline;
+	uint64_t arm_tsc;
 	bool fire_pending;		/* a timer vector is in IRR, not yet delivered */
 	bool fire_blocked;		/* ... and the guest could not take it at some entry */
 	bool inject_pending;		/* taken for the next entry: record it at vapic_note_entry() */
@@ -113,11 +120,28 @@ bool vapic_is_mmio(const struct vapic *a, uint64_t gpa);
 enum vlapic_status vapic_mmio(struct vapic *a, uint64_t gpa, unsigned int width,
 			      bool is_write, uint64_t *val, uint64_t now);
 
-/* @brief The timer's next deadline (guest TSC), VTIMER_NONE when disarmed. */
-uint64_t vapic_next_deadline(struct vapic *a, uint64_t now);
+/*
+ * @brief The timer's next deadline (guest TSC), VTIMER_NONE when disarmed:
+ *        the one the model returned last, without a call into the model.
+ */
+uint64_t vapic_next_deadline(const struct vapic *a);
 
-/* @brief Expire the timer at now (if due), noting which path noticed it. */
-void vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc);
+/*
+ * @brief Expire the timer at now (if due), noting which path noticed it.
+ * @return the next deadline after it (as vapic_next_deadline()).
+ */
+uint64_t vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uint64_t exit_tsc);
+
+/*
+ * @brief Carry the LAPIC across a jump of the guest's TSC (a WRMSR of
+ *        IA32_TIME_STAMP_COUNTER or IA32_TSC_ADJUST): saved at old_now on
+ *        the old time base, restored at new_now on the new one, so that the
+ *        one-shot and periodic count keep their remaining real time while a
+ *        TSC deadline stays absolute.  A tick pending across the jump has no
+ *        meaningful lateness (counted as blocked).
+ * @return 0, or the model's error when the state could not be restored.
+ */
+int vapic_rebase_tsc(struct vapic *a, uint64_t old_now, uint64_t new_now);
 /* @brief The timer's interrupt is pending but the guest cannot take it now. */
 void vapic_note_blocked(struct vapic *a);
 
