@@ -102,6 +102,7 @@ void vlapic_config_default(struct vlapic_config *cfg, uint32_t apic_id,
 	cfg->apic_id = apic_id;
 	cfg->is_bsp = is_bsp;
 	cfg->has_x2apic = true;
+	cfg->has_tsc_deadline = true;
 	cfg->maxphyaddr = 39U;
 	vtimer_config_default(&cfg->timer, tsc_khz);
 }
@@ -398,6 +399,9 @@ static void vlapic_write_lvtt(struct vlapic *v, uint32_t val, uint64_t now)
 {
 	uint32_t old = vlapic_get_reg(v, APIC_REG_LVT_TIMER);
 
+	/* No TSC-deadline mode: bit 18 is reserved, ignored on an xAPIC write (vlapic.h). */
+	if (!v->cfg.has_tsc_deadline)
+		val &= ~APIC_LVT_TIMER_TSCDEADLINE;
 	/* Timer mode 3 is reserved ("LVT Timer Register"): in xAPIC mode the
 	 * write keeps the previous mode (x2APIC mode raised #GP already). */
 	if ((val & APIC_LVT_TIMER_MODE_MASK) == APIC_LVT_TIMER_RESERVED) {
@@ -584,6 +588,8 @@ struct vlapic_result vlapic_msr_read(struct vlapic *v, uint32_t msr,
 	vlapic_sync_timer(v, now);
 	if (msr == MSR_IA32_APIC_BASE) {
 		*value = v->apic_base;
+	} else if (msr == MSR_IA32_TSC_DEADLINE && !v->cfg.has_tsc_deadline) {
+		r.status = VLAPIC_GP;	/* an MSR this CPU does not have */
 	} else if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (vlapic_get_mode(v) != VLAPIC_MODE_DISABLED)
 			*value = vtimer_read_tsc_deadline(&v->timer);
@@ -625,6 +631,10 @@ static enum vlapic_status vlapic_write_x2apic(struct vlapic *v, uint32_t msr,
 	if (slot == VLAPIC_SLOT(APIC_REG_LVT_TIMER) &&
 	    (low & APIC_LVT_TIMER_MODE_MASK) == APIC_LVT_TIMER_RESERVED)
 		return VLAPIC_GP;
+	/* Without TSC-deadline mode bit 18 is a reserved bit (vlapic.h). */
+	if (slot == VLAPIC_SLOT(APIC_REG_LVT_TIMER) && !v->cfg.has_tsc_deadline &&
+	    (low & APIC_LVT_TIMER_TSCDEADLINE))
+		return VLAPIC_GP;
 	vlapic_write_slot(v, slot << 4, low, now, r);
 	return VLAPIC_OK;
 }
@@ -637,7 +647,9 @@ struct vlapic_result vlapic_msr_write(struct vlapic *v, uint32_t msr,
 	if (msr == MSR_IA32_APIC_BASE)
 		return vlapic_write_apic_base(v, value, now);
 	vlapic_sync_timer(v, now);
-	if (msr == MSR_IA32_TSC_DEADLINE) {
+	if (msr == MSR_IA32_TSC_DEADLINE && !v->cfg.has_tsc_deadline) {
+		r.status = VLAPIC_GP;	/* an MSR this CPU does not have */
+	} else if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (vlapic_get_mode(v) != VLAPIC_MODE_DISABLED)
 			vtimer_write_tsc_deadline(&v->timer, value, now);
 	} else if (!vlapic_is_x2apic_msr(msr)) {

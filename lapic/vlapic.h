@@ -116,6 +116,16 @@ struct vlapic_config {
 	uint32_t apic_id;		/* initial (x2)APIC ID */
 	bool is_bsp;
 	bool has_x2apic;		/* CPUID.01H:ECX.x2APIC advertised */
+	/*
+	 * CPUID.01H:ECX.TSC_Deadline advertised.  Without it (SDM Vol. 3A,
+	 * "TSC-Deadline Mode": the mode is supported only if that bit is 1)
+	 * IA32_TSC_DEADLINE does not exist (RDMSR/WRMSR #GP) and LVT timer
+	 * bit 18 is reserved, the mode field being bit 17 alone: an xAPIC
+	 * write drops it (mode 2 is one-shot, 3 periodic; it reads back 0,
+	 * as KVM's timer-mode mask does), an x2APIC write with it set #GPs
+	 * (reserved bits of an x2APIC MSR write).
+	 */
+	bool has_tsc_deadline;
 	uint32_t maxphyaddr;		/* physical-address width, 36..52 */
 	struct vtimer_config timer;
 };
@@ -142,7 +152,7 @@ struct vlapic_state {
 };
 
 /*
- * @brief Defaults for a vCPU: x2APIC advertised, MAXPHYADDR 39 and the
+ * @brief Defaults for a vCPU: x2APIC and TSC-deadline advertised, MAXPHYADDR 39 and the
  *        timer defaults of vtimer_config_default(tsc_khz).
  */
 void vlapic_config_default(struct vlapic_config *cfg, uint32_t apic_id,

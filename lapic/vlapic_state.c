@@ -64,6 +64,9 @@ static bool vlapic_are_regs_valid(const struct vlapic *v, const struct vlapic_st
 	}
 	if ((lvtt & APIC_LVT_TIMER_MODE_MASK) == APIC_LVT_TIMER_RESERVED)
 		return false;
+	/* Without TSC-deadline mode no write leaves bit 18 set (vlapic.h). */
+	if (!v->cfg.has_tsc_deadline && (lvtt & APIC_LVT_TIMER_TSCDEADLINE))
+		return false;
 	if (((lvtt & APIC_LVT_TIMER_MODE_MASK) >> APIC_LVT_TIMER_MODE_SHIFT) != s->timer.mode)
 		return false;
 	if (vtimer_tdcr_to_shift(s->regs[VLAPIC_SLOT(APIC_REG_TDCR)]) != s->timer.div_shift)

@@ -248,6 +248,10 @@ tv_guests_cfg_parse() {
 			[[ $val == pass || $val == stopped || $val == refused ]] ||
 				tv_die "$file:$lineno: expect=$val (expected pass, stopped or refused)"
 			TV_GCFG[$section.$key]=$val ;;
+		unmapped)
+			[[ $val == bus || $val == stop ]] ||
+				tv_die "$file:$lineno: unmapped=$val (expected bus or stop)"
+			TV_GCFG[$section.$key]=$val ;;
 		guest | args | groups) TV_GCFG[$section.$key]=$val ;;
 		module) TV_GCFG[$section.module]=${TV_GCFG[$section.module]:+${TV_GCFG[$section.module]},}$val ;;
 		*) tv_die "$file:$lineno: unknown key '$key'" ;;

@@ -141,7 +141,10 @@ def parse_cfg(path):
             die(f"{path}:{no}: {key}={val} is not a number")
         if key == "expect" and val not in ("pass", "stopped", "refused"):
             die(f"{path}:{no}: expect={val} (expected pass, stopped or refused)")
-        if key not in ("mem", "timeout", "exit", "expect", "guest", "args", "groups", "module"):
+        if key == "unmapped" and val not in ("bus", "stop"):
+            die(f"{path}:{no}: unmapped={val} (expected bus or stop)")
+        if key not in ("mem", "timeout", "exit", "expect", "guest", "args", "groups", "module",
+                       "unmapped"):
             die(f"{path}:{no}: unknown key '{key}'")
         cur[key] = cur[key] + "," + val if key == "module" and key in cur else val
     return sections
@@ -196,6 +199,7 @@ class Guest:
         self.want_exit = int(keys.get("exit", "0"))
         self.expect = keys.get("expect", "pass")
         self.args = keys.get("args", "")
+        self.unmapped = keys.get("unmapped", "")    # tickvisor's per-guest unmapped=
         if '"' in self.args:
             die(f"[{name}]: args= cannot contain '\"' in a tickvisor config")
         mods = [m for m in keys.get("module", "").split(",") if m]
@@ -228,6 +232,8 @@ def make_esp(esp, guests, o):
             os.makedirs(f"{esp}/guests/{g.name}", exist_ok=True)
             shutil.copy(m, f"{esp}/guests/{g.name}/{os.path.basename(m)}")
             cfg.append(f"module=guests/{g.name}/{os.path.basename(m)}")
+        if g.unmapped:
+            cfg.append(f"unmapped={g.unmapped}")
         if o["mode"] == "vmx":      # natively nothing enforces it: the Bochs run is bounded
             cfg.append(f"timeout={g.tmo}")
     write_text(f"{esp}/EFI/BOOT/tickvisor.cfg", "\n".join(cfg) + "\n")

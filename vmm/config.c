@@ -12,6 +12,7 @@
 #include <hv/string.h>
 
 #include "config_priv.h"
+#include "vcpuid.h"
 
 static const char *const config_log_names[] = { "error", "warn", "info", "debug" };
 static const char *const config_mode_names[] = { "vmx", "native" };
@@ -20,6 +21,12 @@ static const char *const config_timer_names[] = { "auto", "preempt", "hpet", "ts
 static const char *const config_apic_names[] = { "auto", "apicv", "access", "ept" };
 static const char *const config_policy_names[] = { "coalesce", "delay", "one-missed", "drop" };
 static const char *const config_fault_names[] = { "none", "ud", "gp", "pf", "de" };
+/* cpuid_hide=: name i is bit i of VCPUID_HIDE_* (vmm/vcpuid.h). */
+static const char *const config_cpuid_hide_names[] = {
+	"x2apic", "tsc-deadline", "xsave", "avx", "avx512", "pku", "pcid", "invpcid", "rdtscp",
+};
+HV_STATIC_ASSERT(HV_ARRAY_SIZE(config_cpuid_hide_names) == VCPUID_HIDE_COUNT,
+		 "one name per VCPUID_HIDE_* bit");
 
 #define CONFIG_ENUM(names)	{ names, HV_ARRAY_SIZE(names) }
 static const struct config_enum config_log_enum = CONFIG_ENUM(config_log_names);
@@ -29,10 +36,11 @@ static const struct config_enum config_timer_enum = CONFIG_ENUM(config_timer_nam
 static const struct config_enum config_apic_enum = CONFIG_ENUM(config_apic_names);
 static const struct config_enum config_policy_enum = CONFIG_ENUM(config_policy_names);
 static const struct config_enum config_fault_enum = CONFIG_ENUM(config_fault_names);
+static const struct config_enum config_cpuid_hide_enum = CONFIG_ENUM(config_cpuid_hide_names);
 #undef CONFIG_ENUM
 
 static const char *const config_type_names[] = {
-	"enum", "uint", "size", "bool", "string", "path", "list",
+	"enum", "uint", "size", "bool", "string", "path", "list", "flags",
 };
 
 #define CONFIG_GLOBAL(f)	.scope = CONFIG_SCOPE_GLOBAL, \
@@ -99,6 +107,11 @@ static const struct config_key config_keys[] = {
 	{ .name = "timeout", CONFIG_GUEST(timeout_s), .type = CONFIG_TYPE_UINT,
 	  .min = 0, .max = TV_CONFIG_TIMEOUT_MAX, .def = 0, .unit = "seconds",
 	  .doc = "stop the guest after this many seconds; 0: never" },
+	{ .name = "cpuid_hide", CONFIG_GUEST(cpuid_hide), .type = CONFIG_TYPE_FLAGS,
+	  .flags = CONFIG_KEY_DUMP_IF_SET, .values = &config_cpuid_hide_enum, .def = 0,
+	  .doc = "a comma list of CPU features the guest's CPUID does not show, with what needs "
+		 "them (xsave takes avx, avx512, pku and leaf 0DH; avx takes avx512); the LAPIC "
+		 "and XSETBV follow (docs/configuration.md, \"CPUID shaping\")" },
 };
 
 #undef CONFIG_GLOBAL
@@ -147,7 +160,8 @@ static void *config_key_base(const struct config_key *k, struct tv_config *cfg,
 static bool config_key_is_number(const struct config_key *k)
 {
 	return k->type == CONFIG_TYPE_ENUM || k->type == CONFIG_TYPE_UINT ||
-	       k->type == CONFIG_TYPE_SIZE || k->type == CONFIG_TYPE_BOOL;
+	       k->type == CONFIG_TYPE_SIZE || k->type == CONFIG_TYPE_BOOL ||
+	       k->type == CONFIG_TYPE_FLAGS;
 }
 
 /* Numeric fields are bool (1 byte), enums and uint32_t (4), or uint64_t (8). */
@@ -215,6 +229,16 @@ static void config_format_number(const struct config_key *k, uint64_t v, char *b
 	case CONFIG_TYPE_SIZE:
 		config_format_size(buf, size, v);
 		break;
+	case CONFIG_TYPE_FLAGS: {
+		size_t n = 0;
+
+		hv_snprintf(buf, size, "none");
+		for (unsigned int i = 0; i < k->values->count && n < size; i++)
+			if (v & (1ULL << i))
+				n += (size_t)hv_snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+							 k->values->names[i]);
+		break;
+	}
 	default:
 		hv_snprintf(buf, size, "%llu", (unsigned long long)v);
 		break;
@@ -233,6 +257,12 @@ void config_format_expected(const struct config_key *k, char *buf, size_t size)
 		for (unsigned int i = 0; i < k->values->count && n < size; i++)
 			n += (size_t)hv_snprintf(buf + n, size - n, "%s%s", i ? "|" : "",
 						 k->values->names[i]);
+		break;
+	case CONFIG_TYPE_FLAGS:
+		/* The names a comma list takes; "none" alone (or nothing) is the empty list. */
+		n = (size_t)hv_snprintf(buf, size, "none");
+		for (unsigned int i = 0; i < k->values->count && n < size; i++)
+			n += (size_t)hv_snprintf(buf + n, size - n, "|%s", k->values->names[i]);
 		break;
 	case CONFIG_TYPE_BOOL:
 		hv_snprintf(buf, size, "0|1|yes|no|true|false");
@@ -275,7 +305,7 @@ static void config_dump_key(const struct config_key *k, const void *base,
 {
 	const struct tv_guest_config *g = base;
 	char line[TV_CONFIG_ARGS_MAX + 16];
-	char value[24];
+	char value[96];		/* the longest: every cpuid_hide= name */
 	const char *s;
 
 	switch (k->type) {
@@ -372,7 +402,8 @@ void config_format_key_table(void (*emit)(void *ctx, const char *line), void *ct
 	emit(ctx, "|---|---|---|---|---|---|");
 	for (unsigned int i = 0; config_describe_key(i, &d); i++) {
 		hv_snprintf(def, sizeof(def), d.def[0] ? "`%s`" : "none", d.def);
-		if (!hv_strcmp(d.type, "enum") || !hv_strcmp(d.type, "bool"))
+		if (!hv_strcmp(d.type, "enum") || !hv_strcmp(d.type, "bool") ||
+		    !hv_strcmp(d.type, "flags"))
 			config_md_choices(values, sizeof(values), d.values);
 		else
 			hv_snprintf(values, sizeof(values), "%s", d.values);

@@ -27,6 +27,8 @@
  *     args=STRING [""]   mem=SIZE, K/M/G suffix, 1M..4G, 4K multiple [64M]
  *     module=PATH (repeatable, at most TV_CONFIG_MAX_MODULES per guest)
  *     timeout=SECONDS, 0..86400, 0 = none [0]
+ *     cpuid_hide=NAME,NAME,... of x2apic, tsc-deadline, xsave, avx, avx512,
+ *       pku, pcid, invpcid, rdtscp; "none" or empty hides nothing [none]
  *
  * Load options override the file.  A key in the load options replaces the
  * file's value; a per-guest key given there before any guest= replaces that
@@ -98,6 +100,7 @@ struct tv_guest_config {
 	char modules[TV_CONFIG_MAX_MODULES][TV_CONFIG_PATH_MAX];
 	unsigned int nr_modules;
 	uint32_t timeout_s;		/* 0: no timeout */
+	uint32_t cpuid_hide;		/* VCPUID_HIDE_* (vmm/vcpuid.h): features not shown */
 	/* Where guest= and each module= came from, for messages: 0 = load options. */
 	unsigned int path_line;
 	unsigned int module_line[TV_CONFIG_MAX_MODULES];

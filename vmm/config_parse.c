@@ -111,6 +111,43 @@ static bool config_parse_size(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/*
+ * A comma list of k's value names ("x2apic,tsc-deadline"), bit i for name
+ * i; "none" or an empty value is the empty set.  A name given twice is
+ * harmless; an unknown or empty name is an error that names it.
+ */
+static int config_parse_flags(struct config_parser *p, const struct config_key *k,
+			      const char *value, uint64_t *num)
+{
+	char expected[96];
+	const char *s = value;
+
+	*num = 0;
+	if (!*s || !hv_strcmp(s, "none"))
+		return 0;
+	for (;;) {
+		size_t len = 0;
+		unsigned int i;
+
+		while (s[len] && s[len] != ',')
+			len++;
+		for (i = 0; i < k->values->count; i++)
+			if (hv_strlen(k->values->names[i]) == len &&
+			    !hv_memcmp(s, k->values->names[i], len))
+				break;
+		if (i == k->values->count) {
+			config_format_expected(k, expected, sizeof(expected));
+			return config_fail(p, k->name, "unknown name '%.*s' in '%s' (expected a "
+					   "comma list of %s)", (int)HV_MIN(len, CONFIG_SHOW_MAX), s,
+					   k->name, expected);
+		}
+		*num |= 1ULL << i;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
 /* Check value against k's type; numeric, enum and bool values come back in *num. */
 static int config_parse_value(struct config_parser *p, const struct config_key *k,
 			      const char *value, uint64_t *num)
@@ -142,6 +179,8 @@ static int config_parse_value(struct config_parser *p, const struct config_key *
 		    !(*num & (CONFIG_SIZE_UNIT - 1)))
 			return 0;
 		break;
+	case CONFIG_TYPE_FLAGS:
+		return config_parse_flags(p, k, value, num);
 	case CONFIG_TYPE_STRING:
 		return 0;	/* the length is checked where it is copied */
 	case CONFIG_TYPE_PATH:

@@ -31,6 +31,7 @@ enum config_type {
 	CONFIG_TYPE_STRING,	/* any text that fits the field */
 	CONFIG_TYPE_PATH,	/* guest=: a file on the ESP; starts a guest block */
 	CONFIG_TYPE_LIST,	/* module=: a file on the ESP, repeatable */
+	CONFIG_TYPE_FLAGS,	/* a comma list of ->values' names, bit i for name i; "none" or "" = 0 */
 };
 
 enum config_scope {
@@ -54,7 +55,7 @@ struct config_key {
 	unsigned int flags;		/* CONFIG_KEY_* */
 	size_t offset;			/* of the field in its struct (see scope) */
 	size_t size;			/* of that field */
-	const struct config_enum *values;	/* CONFIG_TYPE_ENUM */
+	const struct config_enum *values;	/* CONFIG_TYPE_ENUM, CONFIG_TYPE_FLAGS */
 	uint64_t min, max;		/* CONFIG_TYPE_UINT, CONFIG_TYPE_SIZE */
 	uint64_t def;			/* default of a numeric, enum or bool key */
 	const char *unit;		/* CONFIG_TYPE_UINT: "seconds" in "seconds from 0 to 86400" */

@@ -30,6 +30,7 @@
 #include "result.h"
 #include <hv/string.h>
 #include "vcpuid.h"
+#include "vcpuid_vm.h"
 #include "vmsr.h"
 #include "xstate.h"
 
@@ -428,6 +429,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	vmsr_init(&vm->msrs);
 	guest_reset_passthrough_msrs();
 	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
+	vcpuid_vm_start(vm, gc->cpuid_hide);	/* cpuid_hide=: CPUID, LAPIC, XCR0 */
 	guest_map_apic_page(vm);
 	if (vm->vapic_page)
 		vapic_sync_to_page(&vm->apic, vm->vapic_page);

@@ -105,6 +105,7 @@ static void guest_handle_cpuid(struct vm *vm, const struct vmx_exit_info *e,
 		.guest_cr4 = e->cr4,
 		.is_cpuid_limited = vmsr_is_cpuid_limited(&vm->msrs),
 		.is_xd_disabled = vmsr_is_xd_disabled(&vm->msrs),
+		.hide = vm->cpuid_hide,
 	};
 	struct cpuid_regs r;
 	struct vm_guest_regs *g = &vm->vcpu.regs;

@@ -17,6 +17,7 @@
 #include "../timer/plan.h"
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
+#include "../vmx/guest_seg.h"
 #include "config.h"
 #include <hv/fmt.h>
 #include "../hw/hostrtc.h"
@@ -74,8 +75,9 @@ void guest_map_apic_page(struct vm *vm)
 /*
  * An access to the xAPIC page that the CPU could not complete on its own
  * (EPT violation, or a fault-like APIC-access exit): fetch the instruction
- * through the guest's page tables, decode it (MOV/MOVZX forms only, see
- * vmm/insn.h) and perform it against the model.  Anything else stops the VM
+ * through the guest's page tables, decode it (MOV/MOVZX forms only here;
+ * MOVS/STOS are decoded but emulated on the empty bus only, see vmm/insn.h)
+ * and perform it against the model.  Anything else stops the VM
  * with the reason: emulating it wrongly would be worse.
  */
 /*
@@ -130,6 +132,12 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 
 	if (guest_fetch_decode(vm, e, "APIC access", &in, act))
 		return;
+	if (in.kind == INSN_KIND_MOVS || in.kind == INSN_KIND_STOS) {
+		guest_stop(vm, VM_END_STOPPED, act, "APIC access by %s at RIP %#llx: string "
+			   "instructions are emulated on the empty bus only, not on the APIC page",
+			   in.kind == INSN_KIND_MOVS ? "MOVS" : "STOS", (unsigned long long)e->rip);
+		return;
+	}
 	is_load = in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX;
 	if (in.kind != INSN_KIND_STORE_IMM) {
 		reg = vcpu_gpr(&vm->vcpu, in.reg);
@@ -158,7 +166,153 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 	act->advance_len = in.length;
 }
 
-/* A MOV to or from guest-physical memory where nothing answers: reads all ones. */
+/*
+ * Iterations of a REP MOVS/STOS emulated per exit.  When more are left RIP
+ * stays on the instruction with rCX/rSI/rDI updated, so the guest re-enters
+ * it, takes any pending interrupt first, and the CPU resumes the count as
+ * after an interrupted REP (SDM Vol. 2B, "REP/REPE/REPZ/REPNE/REPNZ":
+ * "... the instruction will resume at the point where the interrupt
+ * occurred").
+ */
+#define GUEST_STRING_BATCH	1024U
+
+/* EFLAGS.DF, bit 10 (SDM Vol. 1, "EFLAGS Register"): string operations count down. */
+#define GUEST_RFLAGS_DF		0x400ULL
+
+/* The guest's MAXPHYADDR as the decoder's fetch assumes it (guest_fetch_decode()). */
+#define GUEST_MAXPHYADDR	39U
+
+/* Where one string-instruction operand landed. */
+struct guest_string_ctx {
+	struct gwalk_cpu cpu;
+	unsigned int cpl;
+	bool is_64;
+	const char *why;	/* why an iteration could not be done */
+};
+
+/*
+ * One element of a MOVS/STOS at a linear address: copied from or to guest
+ * RAM, or, where the guest-physical address is outside RAM and not the
+ * APIC page, read as all-ones or dropped.  An element that crosses a page
+ * boundary is translated page by page.  @return 0, or -1 with ctx->why set
+ * when the guest's own paging faults it (the CPU then raises the fault when
+ * it re-executes the instruction), or when it reaches the APIC page or the
+ * RAM's end within the element.
+ */
+static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint64_t lin,
+			       unsigned int width, bool is_write, uint8_t *buf)
+{
+	unsigned int done = 0;
+
+	while (done < width) {
+		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
+		unsigned int chunk = (unsigned int)HV_MIN((uint64_t)(width - done),
+							 0x1000ULL - (l & 0xfffULL));
+		struct gwalk_fault fault;
+		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, GUEST_MAXPHYADDR,
+					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
+					 &fault);
+
+		if (rc) {
+			ctx->why = rc == GWALK_EFAULT ? "the guest's paging faults it" :
+				   gwalk_strerror(rc);
+			return -1;
+		}
+		if (gpa < vm->ram_bytes && chunk <= vm->ram_bytes - gpa) {
+			if (is_write)
+				hv_memcpy(vm->ram + gpa, buf + done, chunk);
+			else
+				hv_memcpy(buf + done, vm->ram + gpa, chunk);
+		} else if (gpa >= vm->ram_bytes && !vapic_is_mmio(&vm->apic, gpa) &&
+			   (gpa & ~0xfffULL) != vm->apic_mapped_gpa) {
+			if (!is_write)
+				hv_memset(buf + done, 0xff, chunk);
+		} else {
+			ctx->why = "an operand reaches the APIC page or straddles the end of RAM";
+			return -1;
+		}
+		done += chunk;
+	}
+	return 0;
+}
+
+/* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
+static uint64_t guest_seg_base(const struct guest_string_ctx *ctx, enum insn_seg seg)
+{
+	if (ctx->is_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
+		return 0;
+	return vmx_guest_seg_base((unsigned int)seg);
+}
+
+/*
+ * MOVS or STOS (with or without REP) where one operand is the empty bus:
+ * per iteration the source [seg:rSI] is read (MOVS) or rAX taken (STOS),
+ * then the destination [ES:rDI] written, rSI/rDI stepped by the width
+ * (backwards with RFLAGS.DF) and rCX counted down, all in the address size
+ * (vmm/insn.h).  The other operand may be guest RAM, reached through the
+ * guest's page tables (vmm/gwalk.c), page by page.
+ *
+ * Deviations, written down: segment limits and access rights are not
+ * checked (the CPU checked them for the access that exited, not for the
+ * iterations after it); a protection-key, SMAP or alignment-check fault
+ * the CPU would raise on a RAM operand is not (gwalk does not check them).
+ * An iteration that cannot be done here (its RAM operand faults in the
+ * guest's paging, or it touches the APIC page) is left to the CPU: RIP stays
+ * and the guest re-executes from that iteration, taking the fault itself.
+ * If that is the very first iteration nothing would progress, so the VM is
+ * stopped with the reason instead.
+ */
+static void guest_emulate_string(struct vm *vm, const struct vmx_exit_info *e,
+				 const struct insn *in, struct vmx_exit_action *act)
+{
+	struct guest_string_ctx ctx = {
+		.cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer },
+		.cpl = (e->ss_ar >> 5) & 3U,
+		.is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)),
+	};
+	struct vm_guest_regs *r = &vm->vcpu.regs;
+	bool is_movs = in->kind == INSN_KIND_MOVS;
+	int64_t step = insn_string_step(in, (e->rflags & GUEST_RFLAGS_DF) != 0);
+	uint64_t mask = insn_addr_mask(in), left = insn_string_count(in, r->rcx), n;
+	uint64_t src_base = is_movs ? guest_seg_base(&ctx, in->seg) : 0;
+	uint64_t dst_base = guest_seg_base(&ctx, INSN_SEG_ES);
+
+	for (n = 0; n < left && n < GUEST_STRING_BATCH; n++) {
+		uint8_t buf[8];
+		uint64_t v = r->rax;
+
+		if (is_movs) {
+			if (guest_string_access(vm, &ctx, src_base + (r->rsi & mask), in->width,
+						false, buf))
+				break;
+		} else {
+			hv_memcpy(buf, &v, in->width);
+		}
+		if (guest_string_access(vm, &ctx, dst_base + (r->rdi & mask), in->width, true, buf))
+			break;
+		if (is_movs)
+			r->rsi = insn_addr_reg_add(in, r->rsi, step);
+		r->rdi = insn_addr_reg_add(in, r->rdi, step);
+		if (in->is_rep)
+			r->rcx = insn_addr_reg_add(in, r->rcx, -1);
+	}
+	if (n == 0 && left != 0) {
+		guest_stop(vm, VM_END_STOPPED, act, "%s%s at RIP %#llx on the empty bus: its first "
+			   "iteration is not emulated (%s)", in->is_rep ? "REP " : "",
+			   is_movs ? "MOVS" : "STOS", (unsigned long long)e->rip,
+			   ctx.why ? ctx.why : "?");
+		return;
+	}
+	if (n < left)
+		return;		/* RIP stays: the rest on re-entry */
+	act->advance_rip = true;
+	act->advance_len = in->length;
+}
+
+/*
+ * A MOV, MOVS or STOS to or from guest-physical memory where nothing
+ * answers: reads all ones, writes dropped.
+ */
 void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 			     struct vmx_exit_action *act)
 {
@@ -167,13 +321,61 @@ void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 	if (guest_fetch_decode(vm, e, "access to a guest-physical address with no device", &in,
 			       act))
 		return;
+	if (in.kind == INSN_KIND_MOVS || in.kind == INSN_KIND_STOS) {
+		guest_emulate_string(vm, e, &in, act);
+		return;
+	}
 	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
 		uint64_t *reg = vcpu_gpr(&vm->vcpu, in.reg);
 
-		if (reg)
-			*reg = insn_load_result(&in, *reg, ~0ULL);
+		if (!reg) {
+			guest_stop(vm, VM_END_STOPPED, act, "load into RSP from the empty bus at RIP "
+				   "%#llx is not emulated", (unsigned long long)e->rip);
+			return;
+		}
+		*reg = insn_load_result(&in, *reg, ~0ULL);
 	}
 	act->advance_rip = true;
 	act->advance_len = in.length;
 }
 
+/*
+ * An EPT violation on a guest-physical address outside RAM and outside every
+ * device tickvisor emulates.  unmapped=bus (the default) behaves as an empty
+ * bus on real hardware, where guests probe for devices that way: the access
+ * completes, a read returns all-ones and a write is dropped.  unmapped=stop
+ * ends the VM with the address (the isolation tests expect that).  An
+ * instruction fetch always stops the VM: nothing outside RAM is code, and
+ * executing the all-ones bytes of an empty bus would only loop on faults.
+ * Each emulated access is logged rate-limited (it is guest-triggerable).
+ *
+ * Deviation, written down: a MOV whose bytes straddle the end of RAM and
+ * the empty bus is treated whole as the bus (its RAM bytes read as all-ones
+ * and are not written); the CPU would split it.  What is still refused, and
+ * stops the VM with the decoder's reason (vmm/insn.h insn_strerror()):
+ * LODS, SCAS, CMPS, INS/OUTS on memory, F2 on MOVS/STOS, LOCK, AVX and
+ * every other instruction than MOV, MOVZX, MOVS and STOS; a load into RSP;
+ * a MOVS/STOS whose first iteration's other operand faults in the guest's
+ * paging or is the APIC page.
+ */
+void guest_emulate_unmapped(struct vm *vm, const struct vmx_exit_info *e,
+			    struct vmx_exit_action *act)
+{
+	const char *access = e->qualification & 4U ? "instruction fetch" :
+			     e->qualification & 2U ? "write" : "read";
+
+	if (vm->unmapped_stop || (e->qualification & 4U)) {
+		vmx_dump_guest(&vm->vcpu, e);
+		guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s of guest-physical %#llx "
+			   "outside the VM's %llu MiB of RAM, at RIP %#llx%s", access,
+			   (unsigned long long)e->guest_phys,
+			   (unsigned long long)(vm->ram_bytes >> 20), (unsigned long long)e->rip,
+			   vm->unmapped_stop ? " (unmapped=stop)" : "");
+		return;
+	}
+	pr_info_ratelimited("%s%s of guest-physical %#llx at RIP %#llx: no device there (%s)\n",
+			    vm->prefix, access, (unsigned long long)e->guest_phys,
+			    (unsigned long long)e->rip,
+			    e->qualification & 2U ? "dropped" : "reads all-ones");
+	guest_emulate_no_device(vm, e, act);
+}

@@ -69,6 +69,9 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 			     struct vmx_exit_action *act);
 void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 			     struct vmx_exit_action *act);
+/* Outside RAM and every device: unmapped=bus or stop (vmm/guest_mmio.c). */
+void guest_emulate_unmapped(struct vm *vm, const struct vmx_exit_info *e,
+			    struct vmx_exit_action *act);
 
 /* guest_entry.c */
 enum vapic_notice guest_path_of(const struct vmx_exit_info *e);

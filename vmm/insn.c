@@ -141,8 +141,8 @@ static enum insn_status reject_opcode(const struct cursor *c, uint8_t op, enum i
 {
 	switch (op) {
 	case 0x6cU: case 0x6dU: case 0x6eU: case 0x6fU:	/* INS, OUTS */
-	case 0xa4U: case 0xa5U: case 0xa6U: case 0xa7U:	/* MOVS, CMPS */
-	case 0xaaU: case 0xabU: case 0xacU: case 0xadU:	/* STOS, LODS */
+	case 0xa6U: case 0xa7U:				/* CMPS */
+	case 0xacU: case 0xadU:				/* LODS */
 	case 0xaeU: case 0xafU:				/* SCAS */
 		return INSN_ERR_STRING;
 	case 0xc4U: case 0xc5U: case 0x62U:
@@ -172,12 +172,19 @@ static bool is_supported_opcode(uint8_t map, uint8_t op)
 	if (map == 1U)
 		return op == 0xb6U || op == 0xb7U;
 	return (op >= 0x88U && op <= 0x8bU) || op == 0xc6U || op == 0xc7U ||
-	       (op >= 0xa0U && op <= 0xa3U);
+	       (op >= 0xa0U && op <= 0xa5U) || op == 0xaaU || op == 0xabU;
+}
+
+/* MOVS (A4, A5) and STOS (AA, AB): "MOVS/MOVSB/MOVSW/MOVSD/MOVSQ", "STOS/...". */
+static bool is_string_opcode(uint8_t map, uint8_t op)
+{
+	return map == 0U && (op == 0xa4U || op == 0xa5U || op == 0xaaU || op == 0xabU);
 }
 
 /* The legacy and REX prefixes in front of the opcode. */
 struct prefixes {
 	bool has_opsize, has_addrsize, has_lock, has_rep;
+	bool has_repne;		/* F2 seen (has_rep is F2 or F3) */
 	int seg;		/* enum insn_seg of the last effective override, or -1 */
 	uint8_t rex;		/* the REX byte right before the opcode, or 0 */
 };
@@ -203,7 +210,8 @@ static enum insn_status decode_prefixes(struct cursor *c, bool is_64bit, struct 
 		}
 		switch (b) {
 		case 0xf0U: p->has_lock = true; break;
-		case 0xf2U: case 0xf3U: p->has_rep = true; break;
+		case 0xf2U: p->has_rep = true; p->has_repne = true; break;
+		case 0xf3U: p->has_rep = true; break;
 		/*
 		 * In 64-bit mode the CS, DS, ES and SS prefixes are null
 		 * prefixes: they neither select a segment nor cancel an
@@ -253,6 +261,15 @@ static enum insn_status decode_opcode(struct cursor *c, enum insn_mode mode,
 	/* "LOCK": #UD unless the destination is memory of a listed instruction. */
 	if (p->has_lock)
 		return INSN_ERR_LOCK;
+	/*
+	 * "REP/REPE/REPZ/REPNE/REPNZ": F3 is REP on MOVS and STOS.  F2 on them
+	 * is not documented (REPNE is defined for CMPS and SCAS only), so it
+	 * is refused as on MOV.
+	 */
+	if (is_string_opcode(out->opcode_map, op) && !p->has_repne) {
+		out->is_rep = p->has_rep;
+		return INSN_OK;
+	}
 	if (p->has_rep)
 		return INSN_ERR_REP;
 	return INSN_OK;
@@ -341,6 +358,28 @@ static enum insn_status decode_operation(struct cursor *c, unsigned int reg, uin
 	return INSN_OK;
 }
 
+/*
+ * MOVS and STOS: no ModR/M; the operands are [seg:rSI] (MOVS source, DS
+ * unless overridden) and [ES:rDI] (the destination; "ES ... cannot be
+ * overridden").  Byte forms A4/AA, else the operand size.
+ */
+static void decode_string(const struct prefixes *p, struct insn *out)
+{
+	bool is_movs = out->opcode == 0xa4U || out->opcode == 0xa5U;
+
+	out->kind = is_movs ? INSN_KIND_MOVS : INSN_KIND_STOS;
+	out->width = (out->opcode & 1U) ? out->operand_size : 1U;
+	out->reg = is_movs ? INSN_REG_NONE : 0U;	/* STOS stores AL/AX/EAX/RAX */
+	out->reg_width = is_movs ? 0U : out->width;
+	out->seg = INSN_SEG_DS;
+	if (is_movs && p->seg >= 0) {
+		out->seg = (enum insn_seg)p->seg;
+		out->has_seg_override = true;
+	}
+	if (!is_movs)
+		out->seg = INSN_SEG_ES;
+}
+
 /* The ModR/M forms: ModR/M, SIB, displacement, then the operation. */
 static enum insn_status decode_modrm_form(struct cursor *c, uint8_t rex, bool is_64bit,
 					  struct insn *out)
@@ -390,6 +429,11 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t avail,
 	if (st != INSN_OK)
 		return st;
 	set_sizes(mode, &p, out);
+	if (is_string_opcode(out->opcode_map, out->opcode)) {
+		decode_string(&p, out);
+		out->length = (uint8_t)c.pos;
+		return INSN_OK;
+	}
 	if (out->opcode_map == 0U && out->opcode >= 0xa0U && out->opcode <= 0xa3U)
 		st = decode_moffs(&c, out);
 	else
@@ -419,8 +463,8 @@ const char *insn_strerror(enum insn_status status)
 	case INSN_ERR_TRUNCATED: return "instruction bytes end early";
 	case INSN_ERR_TOO_LONG: return "longer than 15 bytes";
 	case INSN_ERR_LOCK: return "LOCK prefix";
-	case INSN_ERR_REP: return "F2/F3 prefix on MOV (reserved)";
-	case INSN_ERR_STRING: return "string instruction (MOVS/STOS/LODS/SCAS/CMPS/INS/OUTS)";
+	case INSN_ERR_REP: return "F2/F3 prefix on MOV, or F2 on MOVS/STOS (reserved)";
+	case INSN_ERR_STRING: return "string instruction other than MOVS/STOS (LODS/SCAS/CMPS/INS/OUTS)";
 	case INSN_ERR_VEX: return "VEX/EVEX/XOP-encoded instruction (AVX)";
 	case INSN_ERR_OPCODE: return "instruction other than MOV/MOVZX";
 	case INSN_ERR_INVALID: return "invalid encoding (#UD)";
@@ -448,4 +492,30 @@ uint64_t insn_store_value(const struct insn *in, uint64_t reg_value)
 	if (in->is_high8)
 		return (reg_value >> 8) & 0xffU;
 	return reg_value & width_mask(in->width);
+}
+
+uint64_t insn_addr_mask(const struct insn *in)
+{
+	return in->addr_size == 8U ? ~0ULL : in->addr_size == 4U ? 0xffffffffULL : 0xffffULL;
+}
+
+uint64_t insn_addr_reg_add(const struct insn *in, uint64_t reg, int64_t delta)
+{
+	uint64_t sum = reg + (uint64_t)delta;
+
+	if (in->addr_size == 8U)
+		return sum;
+	if (in->addr_size == 4U)
+		return sum & 0xffffffffULL;
+	return (reg & ~0xffffULL) | (sum & 0xffffULL);
+}
+
+uint64_t insn_string_count(const struct insn *in, uint64_t rcx)
+{
+	return in->is_rep ? rcx & insn_addr_mask(in) : 1U;
+}
+
+int64_t insn_string_step(const struct insn *in, bool df)
+{
+	return df ? -(int64_t)in->width : (int64_t)in->width;
 }

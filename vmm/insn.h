@@ -21,6 +21,12 @@
  *   0F B6 /r  MOVZX r16/32/64, r/m8    zero-extending load, 1 byte
  *   0F B7 /r  MOVZX r16/32/64, r/m16   zero-extending load, 2 bytes
  *   A0-A3     MOV AL/eAX <-> moffs     load/store of the accumulator
+ *   A4, A5    MOVS m8/m16/32/64        [ES:rDI] <- [seg:rSI], optional F3 (REP)
+ *   AA, AB    STOS m8/m16/32/64        [ES:rDI] <- AL/AX/EAX/RAX, optional F3
+ * (string forms: "MOVS/MOVSB/MOVSW/MOVSD/MOVSQ", "STOS/STOSB/STOSW/STOSD/
+ * STOSQ"; the decoder reports width, address size, REP and the source
+ * segment; the iteration over rCX/rSI/rDI with RFLAGS.DF is the caller's,
+ * see vmm/guest_mmio.c),
  * with any of the legacy prefixes 66 (operand size), 67 (address size),
  * 26/2E/36/3E/64/65 (segment), and REX in 64-bit mode, in any order and
  * number up to the 15-byte limit.
@@ -28,8 +34,9 @@
  * Rejected, each with its own status and insn_strerror() text: LOCK (#UD
  * on MOV), F2/F3 (on MOV "reserved" by the SDM: "Use of repeat prefixes
  * and/or undefined opcodes with other Intel 64 or IA-32 instructions is
- * reserved", so we do not guess what the hardware did), string
- * instructions, VEX/EVEX/XOP (AVX and friends), every other opcode, the
+ * reserved", so we do not guess what the hardware did; F2 on MOVS/STOS
+ * likewise), the other string instructions (LODS, SCAS, CMPS, INS, OUTS:
+ * INSN_ERR_STRING), VEX/EVEX/XOP (AVX and friends), every other opcode, the
  * register-direct ModRM forms (no memory access), invalid encodings, more
  * than 15 bytes, and a buffer that ends inside the instruction.
  *
@@ -74,6 +81,8 @@ enum insn_kind {
 	INSN_KIND_STORE_REG,	/* 88, 89, A2, A3: memory <- register */
 	INSN_KIND_STORE_IMM,	/* C6, C7: memory <- immediate */
 	INSN_KIND_LOAD_ZX,	/* 0F B6, 0F B7: register <- zero-extended memory */
+	INSN_KIND_MOVS,		/* A4, A5: [ES:rDI] <- [seg:rSI] */
+	INSN_KIND_STOS,		/* AA, AB: [ES:rDI] <- rAX (reg 0) */
 };
 
 /* Segment registers, numbered as in the SDM's Sreg encoding. */
@@ -91,8 +100,8 @@ enum insn_status {
 	INSN_ERR_TRUNCATED,	/* the bytes end inside the instruction */
 	INSN_ERR_TOO_LONG,	/* more than 15 bytes (#GP) */
 	INSN_ERR_LOCK,		/* LOCK prefix (#UD on MOV) */
-	INSN_ERR_REP,		/* F2/F3 prefix: reserved on MOV */
-	INSN_ERR_STRING,	/* MOVS, STOS, LODS, SCAS, CMPS, INS, OUTS */
+	INSN_ERR_REP,		/* F2/F3 prefix: reserved on MOV; F2 on MOVS/STOS */
+	INSN_ERR_STRING,	/* LODS, SCAS, CMPS, INS, OUTS */
 	INSN_ERR_VEX,		/* VEX, EVEX or XOP encoded */
 	INSN_ERR_OPCODE,	/* any other instruction */
 	INSN_ERR_INVALID,	/* C6/C7 with ModRM.reg != 0: #UD */
@@ -113,8 +122,10 @@ struct insn {
 	/* STORE_IMM: the value stored, already extended to `width` bytes. */
 	uint64_t imm;
 	uint8_t imm_size;	/* bytes of immediate in the encoding */
+	/* MOVS/STOS: an F3 prefix (repeat rCX times); base/index stay NONE. */
+	bool is_rep;
 	/* The memory operand. */
-	enum insn_seg seg;	/* segment in effect */
+	enum insn_seg seg;	/* segment in effect (MOVS: of the source; STOS: ES) */
 	bool has_seg_override;
 	bool is_reg_relative;	/* a base or index register is used (RIP too) */
 	uint8_t addr_size;	/* 2, 4 or 8 */
@@ -156,5 +167,27 @@ uint64_t insn_load_result(const struct insn *in, uint64_t old, uint64_t mem);
  * @pre kind is INSN_KIND_STORE_REG or INSN_KIND_STORE_IMM.
  */
 uint64_t insn_store_value(const struct insn *in, uint64_t reg_value);
+
+/*
+ * String instructions (MOVS, STOS), SDM Vol. 2, "MOVS/MOVSB/...": each
+ * iteration moves `width` bytes and steps rSI/rDI by +width, or by -width
+ * with RFLAGS.DF = 1; with REP the count is rCX.  The address size picks
+ * which part of rCX/rSI/rDI counts: CX/SI/DI (bits 63:16 kept), ECX/ESI/
+ * EDI (written as 32-bit registers: bits 63:32 cleared, "General-Purpose
+ * Registers in 64-Bit Mode"; outside 64-bit mode the SDM leaves them
+ * undefined, and clearing is one of the allowed outcomes) or RCX/RSI/RDI.
+ */
+
+/* @return 0xffff, 0xffffffff or ~0 for address size 2, 4, 8. */
+uint64_t insn_addr_mask(const struct insn *in);
+
+/* @return the offset register (rCX, rSI, rDI) after adding delta in the address size. */
+uint64_t insn_addr_reg_add(const struct insn *in, uint64_t reg, int64_t delta);
+
+/* @return the iterations left: 1 without REP, else rCX in the address size (0: none). */
+uint64_t insn_string_count(const struct insn *in, uint64_t rcx);
+
+/* @return the step of rSI/rDI per iteration: width, negated when df. */
+int64_t insn_string_step(const struct insn *in, bool df);
 
 #endif /* HV_VMM_INSN_H */

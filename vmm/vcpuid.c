@@ -260,6 +260,132 @@ static bool vcpuid_has_leaf(const struct vcpuid_config *cfg, uint32_t leaf, vcpu
 	return true;
 }
 
+uint32_t vcpuid_hide_closure(uint32_t hide)
+{
+	/*
+	 * AVX state is an XSAVE state component enabled through XCR0 (SDM
+	 * Vol. 1, "Detection of Intel AVX Instructions": the OS must have set
+	 * XCR0[2:1] with XSETBV), AVX-512 needs XCR0[2:1] too ("Detection of
+	 * AVX-512 Foundation Instructions"), and PKRU and the MPX bounds are
+	 * XSAVE-managed state (Linux's cpuid-deps table ties PKU and MPX to
+	 * XSAVE the same way).
+	 */
+	if (hide & VCPUID_HIDE_XSAVE)
+		hide |= VCPUID_HIDE_AVX | VCPUID_HIDE_PKU;
+	if (hide & VCPUID_HIDE_AVX)
+		hide |= VCPUID_HIDE_AVX512;
+	return hide;
+}
+
+uint64_t vcpuid_hide_xcr0(uint32_t hide)
+{
+	uint64_t bits = 0;
+
+	hide = vcpuid_hide_closure(hide);
+	if (hide & VCPUID_HIDE_XSAVE)
+		return ~0ULL;
+	if (hide & VCPUID_HIDE_AVX)
+		bits |= 1ULL << 2;
+	if (hide & VCPUID_HIDE_AVX512)
+		bits |= 7ULL << 5;	/* opmask, ZMM_Hi256, Hi16_ZMM */
+	if (hide & VCPUID_HIDE_PKU)
+		bits |= 1ULL << 9;
+	return bits;
+}
+
+/*
+ * CPUID.(EAX=0DH,ECX=0):ECX, "maximum size (bytes ...) of the XSAVE/XRSTOR
+ * save area required by all supported features": recomputed over the
+ * components still shown, as the end of the furthest one (its sub-leaf i:
+ * EAX size, EBX offset), at least the legacy area and header (576 bytes).
+ */
+static uint32_t vcpuid_xsave_max_size(uint64_t shown, vcpuid_host_fn host)
+{
+	uint32_t size = 576U;
+	struct cpuid_regs c;
+
+	for (uint32_t i = 2; i < 63U; i++) {
+		if (!(shown & (1ULL << i)))
+			continue;
+		host(0xdU, i, &c);
+		if (c.ebx + c.eax > size)
+			size = c.ebx + c.eax;
+	}
+	return size;
+}
+
+/* Leaf 0DH under cpuid_hide=: the hidden components are not supported. */
+static void vcpuid_hide_leafd(uint64_t xcr0_hidden, uint32_t subleaf, vcpuid_host_fn host,
+			      struct cpuid_regs *out)
+{
+	uint64_t shown;
+
+	if (xcr0_hidden == ~0ULL) {
+		/* No XSAVE: "CPUID leaf 0DH ... is valid only if CPUID.1:ECX.XSAVE = 1". */
+		hv_memset(out, 0, sizeof(*out));
+		return;
+	}
+	if (subleaf == 0) {
+		out->eax &= ~(uint32_t)xcr0_hidden;
+		out->edx &= ~(uint32_t)(xcr0_hidden >> 32);
+		shown = ((uint64_t)out->edx << 32) | out->eax;
+		out->ecx = vcpuid_xsave_max_size(shown, host);
+	} else if (subleaf >= 2U && subleaf < 64U && (xcr0_hidden & (1ULL << subleaf))) {
+		/* Sub-leaf i of an unsupported component i reads 0 ("...returns 0 in EAX"). */
+		hv_memset(out, 0, sizeof(*out));
+	}
+}
+
+/*
+ * cpuid_hide=: clear what the VM is not shown, after the leaf's own rule.
+ * Each flag's dependants go with it (vcpuid_hide_closure(); vcpuid.h).
+ */
+static void vcpuid_hide(uint32_t hide, uint32_t leaf, uint32_t subleaf, vcpuid_host_fn host,
+			struct cpuid_regs *out)
+{
+	hide = vcpuid_hide_closure(hide);
+	if (leaf == 1U) {
+		if (hide & VCPUID_HIDE_X2APIC)
+			out->ecx &= ~CPUID_1_ECX_X2APIC;
+		if (hide & VCPUID_HIDE_TSC_DEADLINE)
+			out->ecx &= ~CPUID_1_ECX_TSC_DEADLINE;
+		if (hide & VCPUID_HIDE_XSAVE)
+			out->ecx &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE);
+		/* FMA and F16C are VEX-encoded: #UD unless XCR0 enables AVX state. */
+		if (hide & VCPUID_HIDE_AVX)
+			out->ecx &= ~(CPUID_1_ECX_AVX | CPUID_1_ECX_FMA | CPUID_1_ECX_F16C);
+		if (hide & VCPUID_HIDE_PCID)
+			out->ecx &= ~CPUID_1_ECX_PCID;
+	} else if (leaf == 7U && subleaf == 0U) {
+		if (hide & VCPUID_HIDE_XSAVE)
+			out->ebx &= ~CPUID_7_EBX_MPX;
+		if (hide & VCPUID_HIDE_AVX) {
+			out->ebx &= ~CPUID_7_EBX_AVX2;
+			out->ecx &= ~CPUID_7_ECX_VAES_VPCLMULQDQ;
+		}
+		if (hide & VCPUID_HIDE_AVX512) {
+			out->ebx &= ~CPUID_7_EBX_AVX512;
+			out->ecx &= ~CPUID_7_ECX_AVX512;
+			out->edx &= ~CPUID_7_EDX_AVX512;
+		}
+		if (hide & VCPUID_HIDE_PKU)
+			out->ecx &= ~(CPUID_7_ECX_PKU | CPUID_7_ECX_OSPKE);
+		if (hide & VCPUID_HIDE_INVPCID)
+			out->ebx &= ~CPUID_7_EBX_INVPCID;
+		if (hide & VCPUID_HIDE_RDTSCP)
+			out->ecx &= ~CPUID_7_ECX_RDPID;	/* reads IA32_TSC_AUX, as RDTSCP */
+	} else if (leaf == 7U && subleaf == 1U) {
+		if (hide & VCPUID_HIDE_AVX)
+			out->eax &= ~CPUID_7_1_EAX_AVX_VNNI;
+		if (hide & VCPUID_HIDE_AVX512)
+			out->eax &= ~CPUID_7_1_EAX_AVX512_BF16;
+	} else if (leaf == 0xdU) {
+		vcpuid_hide_leafd(vcpuid_hide_xcr0(hide), subleaf, host, out);
+	} else if (leaf == 0x80000001U && (hide & VCPUID_HIDE_RDTSCP)) {
+		out->edx &= ~CPUID_80000001_EDX_RDTSCP;
+	}
+}
+
 void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t subleaf,
 		    vcpuid_host_fn host, struct cpuid_regs *out)
 {
@@ -275,7 +401,9 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 	for (size_t i = 0; i < HV_ARRAY_SIZE(vcpuid_leaves); i++) {
 		if (vcpuid_leaves[i].leaf == leaf) {
 			vcpuid_leaves[i].edit_fn(cfg, subleaf, out);
-			return;
+			break;
 		}
 	}
+	if (cfg->hide)
+		vcpuid_hide(cfg->hide, leaf, subleaf, host, out);
 }

@@ -12,6 +12,23 @@
 #include <hv/types.h>
 #include <x86/cpuid.h>
 
+/*
+ * cpuid_hide= (vmm/config.c names bit i as its i-th name, in this order):
+ * features a VM is not shown.  A hidden feature also hides what needs it
+ * (vcpuid_hide_closure()): xsave -> avx, avx512, pku, MPX and leaf 0DH;
+ * avx -> avx512.
+ */
+#define VCPUID_HIDE_X2APIC		(1U << 0)	/* 1:ECX.x2APIC; the LAPIC refuses x2APIC mode */
+#define VCPUID_HIDE_TSC_DEADLINE	(1U << 1)	/* 1:ECX.TSC_DEADLINE; LVTT mode 2, the MSR */
+#define VCPUID_HIDE_XSAVE		(1U << 2)	/* 1:ECX.XSAVE/OSXSAVE, leaf 0DH, MPX */
+#define VCPUID_HIDE_AVX			(1U << 3)	/* AVX and every VEX/EVEX extension, XCR0[2] */
+#define VCPUID_HIDE_AVX512		(1U << 4)	/* the AVX-512 flags, XCR0[7:5] */
+#define VCPUID_HIDE_PKU			(1U << 5)	/* 7:ECX.PKU/OSPKE, XCR0[9] */
+#define VCPUID_HIDE_PCID		(1U << 6)	/* 1:ECX.PCID */
+#define VCPUID_HIDE_INVPCID		(1U << 7)	/* 7:EBX.INVPCID */
+#define VCPUID_HIDE_RDTSCP		(1U << 8)	/* 80000001H:EDX.RDTSCP and 7:ECX.RDPID */
+#define VCPUID_HIDE_COUNT		9U
+
 struct vcpuid_config {
 	uint64_t tsc_khz;		/* guest TSC rate */
 	uint64_t apic_timer_khz;	/* the virtual APIC timer's clock at divide 1 */
@@ -26,6 +43,7 @@ struct vcpuid_config {
 	bool is_cpuid_limited;
 	/* IA32_MISC_ENABLE[34] XD Bit Disable: CPUID.80000001H:EDX.NX reads 0. */
 	bool is_xd_disabled;
+	uint32_t hide;			/* VCPUID_HIDE_*, already closed (vcpuid_hide_closure()) */
 };
 
 typedef void (*vcpuid_host_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out);
@@ -33,5 +51,14 @@ typedef void (*vcpuid_host_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_reg
 /* @brief The guest's view of CPUID(leaf, subleaf). */
 void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t subleaf,
 		    vcpuid_host_fn host, struct cpuid_regs *out);
+
+/* @return `hide` plus every feature that depends on one in it (the rules above). */
+uint32_t vcpuid_hide_closure(uint32_t hide);
+
+/*
+ * @return the XCR0 bits that `hide` (closed) takes out of CPUID.(EAX=0DH,
+ *         ECX=0):EDX:EAX: XSETBV refuses them (vmsr_state.xcr0_hidden).
+ */
+uint64_t vcpuid_hide_xcr0(uint32_t hide);
 
 #endif /* HV_VMM_VCPUID_H */

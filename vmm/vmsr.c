@@ -132,7 +132,7 @@ static const char *vmsr_xcr0_fault(uint32_t xcr, uint64_t val, unsigned int cpl,
 
 int vmsr_xsetbv(struct vmsr_state *s, uint32_t xcr, uint64_t val, unsigned int cpl)
 {
-	const char *why = vmsr_xcr0_fault(xcr, val, cpl, s->xcr0_supported);
+	const char *why = vmsr_xcr0_fault(xcr, val, cpl, s->xcr0_supported & ~s->xcr0_hidden);
 
 	if (why) {
 		pr_dbg_ratelimited("XSETBV XCR%u = %#llx: %s, #GP\n", xcr, (unsigned long long)val,

@@ -36,6 +36,12 @@ struct vmsr_state {
 	 * it: then every XSETBV raises #GP.
 	 */
 	uint64_t xcr0_supported;
+	/*
+	 * The XCR0 bits cpuid_hide= takes out of the guest's leaf 0DH
+	 * (vcpuid_hide_xcr0()): refused whatever xcr0_supported says.  0 after
+	 * vmsr_init(); all ones with xsave hidden, so every XSETBV #GPs.
+	 */
+	uint64_t xcr0_hidden;
 };
 
 /*

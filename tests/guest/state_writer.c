@@ -125,6 +125,16 @@ static void write_msr(uint32_t msr, const char *name, uint64_t val)
 		return;
 	}
 	(void)rdmsr_safe(msr, &back);
+	/*
+	 * Natively the platform decides what an MSR keeps (QEMU's TCG drops
+	 * DEBUGCTL and TSC_ADJUST writes): the writer's job there is only to
+	 * dirty what exists.  Under tickvisor the value must stick.
+	 */
+	if (back != val && !tv_is_present()) {
+		report_skip("%s = 0x%llx reads back 0x%llx: this platform does not keep it", name,
+			    (unsigned long long)val, (unsigned long long)back);
+		return;
+	}
 	report(back == val, "%s = 0x%llx reads back 0x%llx", name, (unsigned long long)val,
 	       (unsigned long long)back);
 }

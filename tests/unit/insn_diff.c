@@ -5,12 +5,16 @@
  * Zydis: `make insn-diff [INSN_DIFF_N=1000000]`.
  *
  * Each sequence is decoded by both, in one of the three modes.  When Zydis
- * decodes one of the supported forms (MOV 88/89/8A/8B/C6/C7/A0-A3 or MOVZX
- * 0F B6/B7 with a memory operand) we must accept it, unless it carries an
- * F2/F3 prefix (rejected by design, see vmm/insn.h), and agree on length,
+ * decodes one of the supported MOV forms (MOV 88/89/8A/8B/C6/C7/A0-A3 or
+ * MOVZX 0F B6/B7 with a memory operand) we must accept it, unless it carries
+ * an F2/F3 prefix (rejected by design, see vmm/insn.h), and agree on length,
  * kind, access width, register, register width, immediate, segment,
- * address size, base, index, scale and displacement.  Whenever Zydis fails
- * or decodes anything else we must reject.
+ * address size, base, index, scale and displacement.  The string forms MOVS
+ * (A4/A5) and STOS (AA/AB) must be accepted unless an F2 byte is among the
+ * prefixes, with REP exactly when an F3 byte is, agreeing on length, kind,
+ * access width, address size and the segment of the source (MOVS) or of the
+ * destination (STOS: ES).  Whenever Zydis fails or decodes anything else we
+ * must reject.
  *
  * Sequences: uniformly random bytes; random prefixes before a random
  * opcode; and generated encodings of the supported forms with random
@@ -51,7 +55,8 @@ struct diff_stats {
 	uint64_t rep_rejected;		/* supported forms with F2/F3, rejected as designed */
 	uint64_t other_rejected;	/* Zydis: something else or invalid; we rejected */
 	uint64_t mismatches;
-	uint64_t by_kind[5];
+	uint64_t string_rep;		/* of the MOVS/STOS compared, with REP */
+	uint64_t by_kind[7];
 };
 
 static uint64_t rng_next(uint64_t *state)
@@ -64,8 +69,13 @@ static uint64_t rng_next(uint64_t *state)
 static const uint8_t legal_prefixes[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 static const uint8_t supported_opcodes[] = {
 	0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1, 0xa2, 0xa3,
-	0x0f /* B6 */, 0x0f /* B7 */,
+	0x0f /* B6 */, 0x0f /* B7 */, 0xa4, 0xa5, 0xaa, 0xab,
 };
+
+static bool is_string_op(uint8_t op)
+{
+	return op == 0xa4U || op == 0xa5U || op == 0xaaU || op == 0xabU;
+}
 
 static size_t gen_prefixes(uint64_t *rng, uint8_t *buf, enum insn_mode mode, size_t max)
 {
@@ -103,6 +113,12 @@ static size_t gen_supported(uint64_t *rng, uint8_t *buf, enum insn_mode mode)
 	if (supported_opcodes[which] == 0x0fU) {
 		buf[i++] = 0x0f;
 		buf[i++] = which == 10U ? 0xb6 : 0xb7;
+	} else if (is_string_op(supported_opcodes[which]) && (r >> 24) % 2U == 0U) {
+		/* Half of the string forms with REP (F3), placed before any REX. */
+		memmove(buf + 1, buf, i);
+		buf[0] = 0xf3;
+		i++;
+		buf[i++] = supported_opcodes[which];
 	} else {
 		buf[i++] = supported_opcodes[which];
 	}
@@ -180,6 +196,22 @@ static int map_seg(ZydisRegister reg)
 	}
 }
 
+/* MOVS or STOS (A4/A5/AA/AB), byte to qword. */
+static bool is_string_form(const ZydisDecodedInstruction *zi)
+{
+	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
+	    zi->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT || !is_string_op(zi->opcode))
+		return false;
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
+	case ZYDIS_MNEMONIC_MOVSQ: case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW:
+	case ZYDIS_MNEMONIC_STOSD: case ZYDIS_MNEMONIC_STOSQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool is_supported_form(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops)
 {
 	bool has_mem = false;
@@ -254,6 +286,43 @@ static bool is_zydis_r13d_quirk(const ZydisDecodedInstruction *zi)
 	return zi->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 && zi->address_width == 32 &&
 	       (zi->attributes & ZYDIS_ATTRIB_HAS_SIB) && zi->raw.modrm.mod == 0 &&
 	       zi->raw.sib.base == 5 && zi->raw.rex.B;
+}
+
+/*
+ * Compare an accepted MOVS/STOS: the memory operand Zydis addresses through
+ * rSI (MOVS source) or the one through rDI (STOS destination) gives the
+ * segment and access width.
+ */
+static const char *compare_string(const struct insn *in, const ZydisDecodedInstruction *zi,
+				  const ZydisDecodedOperand *ops, bool want_rep)
+{
+	bool is_movs = zi->opcode == 0xa4U || zi->opcode == 0xa5U, is_high8;
+	const ZydisDecodedOperand *mem = NULL;
+
+	for (unsigned int i = 0; i < zi->operand_count; i++) {
+		uint8_t base;
+
+		if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		base = map_reg(ops[i].mem.base, &is_high8);
+		if (base == (is_movs ? 6U : 7U))
+			mem = &ops[i];
+	}
+	if (!mem)
+		return "no rSI/rDI memory operand";
+	if (in->kind != (is_movs ? INSN_KIND_MOVS : INSN_KIND_STOS))
+		return "kind (string)";
+	if (in->length != zi->length)
+		return "length";
+	if (in->width * 8U != mem->size)
+		return "access width";
+	if (in->addr_size * 8U != zi->address_width)
+		return "address size";
+	if ((int)in->seg != map_seg(mem->mem.segment))
+		return "segment";
+	if (in->is_rep != want_rep)
+		return "REP";
+	return NULL;
 }
 
 /* Compare an accepted supported form field by field; returns the first difference. */
@@ -366,9 +435,23 @@ int main(int argc, char **argv)
 		enum insn_status s = insn_decode(buf, avail, m->mode, &in);
 		ZyanStatus zs = ZydisDecoderDecodeFull(&dec[m - modes], buf, avail, &zi, ops);
 		bool zyd_supported = ZYAN_SUCCESS(zs) && is_supported_form(&zi, ops);
+		bool zyd_string = ZYAN_SUCCESS(zs) && is_string_form(&zi);
 
 		st.sequences++;
-		if (zyd_supported && (has_prefix_byte(&zi, 0xf2) || has_prefix_byte(&zi, 0xf3))) {
+		if (zyd_string && has_prefix_byte(&zi, 0xf2)) {
+			if (s == INSN_ERR_REP)
+				st.rep_rejected++;
+			else
+				report(&st, m, buf, avail, "F2 on MOVS/STOS not rejected as REP", &in, s, &zi, ops, zs);
+		} else if (zyd_string) {
+			const char *diff = s == INSN_OK ?
+				compare_string(&in, &zi, ops, has_prefix_byte(&zi, 0xf3)) : "rejected";
+
+			if (diff)
+				report(&st, m, buf, avail, diff, &in, s, &zi, ops, zs);
+			else
+				st.compared++, st.by_kind[in.kind]++, st.string_rep += in.is_rep;
+		} else if (zyd_supported && (has_prefix_byte(&zi, 0xf2) || has_prefix_byte(&zi, 0xf3))) {
 			if (s == INSN_ERR_REP)
 				st.rep_rejected++;
 			else
@@ -389,12 +472,14 @@ int main(int argc, char **argv)
 	}
 	printf("insn-diff: seed 0x%" PRIx64 ": %" PRIu64 " sequences; %" PRIu64
 	       " supported forms compared (load %" PRIu64 ", store-reg %" PRIu64
-	       ", store-imm %" PRIu64 ", movzx %" PRIu64 "); %" PRIu64
+	       ", store-imm %" PRIu64 ", movzx %" PRIu64 ", movs %" PRIu64 ", stos %" PRIu64
+	       ", %" PRIu64 " of those with REP); %" PRIu64
 	       " F2/F3 forms rejected by design; %" PRIu64 " others rejected by both; %" PRIu64
 	       " checked against the SDM where Zydis reports base R13D\n",
 	       seed, st.sequences, st.compared, st.by_kind[INSN_KIND_LOAD],
 	       st.by_kind[INSN_KIND_STORE_REG], st.by_kind[INSN_KIND_STORE_IMM],
-	       st.by_kind[INSN_KIND_LOAD_ZX], st.rep_rejected, st.other_rejected, zydis_quirks);
+	       st.by_kind[INSN_KIND_LOAD_ZX], st.by_kind[INSN_KIND_MOVS], st.by_kind[INSN_KIND_STOS],
+	       st.string_rep, st.rep_rejected, st.other_rejected, zydis_quirks);
 	/* A run that compares almost nothing proves nothing. */
 	if (n >= 1000U && st.compared < n / 10U) {
 		printf("FAIL: insn-diff (only %" PRIu64 " of %" PRIu64 " sequences were supported forms)\n",

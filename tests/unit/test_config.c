@@ -10,6 +10,7 @@
 #include <hv/errno.h>
 
 #include "../../vmm/config.h"
+#include "../../vmm/vcpuid.h"
 
 static struct tv_config cfg;
 static struct config_error err;
@@ -414,6 +415,43 @@ static void dump_collect(void *ctx, const char *line)
 	d->lines++;
 }
 
+/* cpuid_hide=: a comma list, bit i for the i-th name of VCPUID_HIDE_*; none or empty is 0. */
+static void config_cpuid_hide_lists(void)
+{
+	struct dump_buf d = { "", 0 };
+
+	UT_EQ(parse_file(""), 0);
+	UT_EQ(cfg.guest_defaults.cpuid_hide, 0);
+	UT_EQ(parse_file("guest=a.elf\ncpuid_hide=x2apic,tsc-deadline\nguest=b.elf\n"), 0);
+	UT_EQ(cfg.guests[0].cpuid_hide, VCPUID_HIDE_X2APIC | VCPUID_HIDE_TSC_DEADLINE);
+	UT_EQ(cfg.guests[1].cpuid_hide, 0);
+	UT_EQ(parse_file("cpuid_hide=xsave,avx,avx512,pku,pcid,invpcid,rdtscp,xsave\n"
+			 "guest=a.elf\nguest=b.elf\ncpuid_hide=none\nguest=c.elf\ncpuid_hide=\n"),
+	      0);
+	UT_EQ(cfg.guests[0].cpuid_hide, VCPUID_HIDE_XSAVE | VCPUID_HIDE_AVX | VCPUID_HIDE_AVX512 |
+					VCPUID_HIDE_PKU | VCPUID_HIDE_PCID | VCPUID_HIDE_INVPCID |
+					VCPUID_HIDE_RDTSCP);
+	UT_EQ(cfg.guests[1].cpuid_hide, 0);
+	UT_EQ(cfg.guests[2].cpuid_hide, 0);
+	/* Unknown, empty or differently spelled names are errors at FILE:LINE. */
+	UT_EQ(parse_file("guest=a.elf\n\ncpuid_hide=x2apic,sse\n"), -HV_EINVAL);
+	UT_STREQ(errline, "tickvisor.cfg:3: unknown name 'sse' in 'cpuid_hide' (expected a comma "
+		 "list of none|x2apic|tsc-deadline|xsave|avx|avx512|pku|pcid|invpcid|rdtscp)");
+	UT_EQ(parse_file("cpuid_hide=x2apic,,avx\n"), -HV_EINVAL);
+	UT_CHECK(strstr(errline, "unknown name '' in 'cpuid_hide'") != NULL);
+	UT_EQ(parse_file("cpuid_hide=X2APIC\n"), -HV_EINVAL);
+	UT_EQ(parse_file("cpuid_hide=x2apic,\n"), -HV_EINVAL);
+	UT_EQ(parse_file("cpuid_hide=none,x2apic\n"), -HV_EINVAL);
+	/* The dump shows it only where set, and reads back to the same set. */
+	UT_EQ(parse_file("guest=a.elf\ncpuid_hide=tsc-deadline,x2apic\nguest=b.elf\n"), 0);
+	config_dump(&cfg, dump_collect, &d);
+	UT_CHECK(strstr(d.text, "cpuid_hide=x2apic,tsc-deadline\nguest=b.elf\n") != NULL);
+	UT_CHECK(strstr(strstr(d.text, "guest=b.elf"), "cpuid_hide") == NULL);
+	UT_EQ(parse_file(d.text), 0);
+	UT_EQ(cfg.guests[0].cpuid_hide, VCPUID_HIDE_X2APIC | VCPUID_HIDE_TSC_DEADLINE);
+	UT_EQ(cfg.guests[1].cpuid_hide, 0);
+}
+
 static void config_dump_is_stable_key_value_lines(void)
 {
 	struct dump_buf d = { "", 0 };
@@ -602,8 +640,11 @@ static void config_every_key_parses_its_default(void)
 		UT_CHECK_MSG(parse_file(text) == 0, "%s: %s", text, errline);
 		UT_CHECK_MSG(memcmp(&cfg, &fresh, sizeof(cfg)) == 0, "%s changed the defaults", text);
 	}
-	/* 12 global keys and 5 per guest, load_timers and log_ring among them (issues 9, 11). */
-	UT_EQ(keys, 17);
+	/*
+	 * 12 global keys and 6 per guest, load_timers and log_ring among them
+	 * (issues 9, 11), cpuid_hide (issue 16).
+	 */
+	UT_EQ(keys, 18);
 }
 
 /* Every name in the table is a key; a near miss is an unknown key. */
@@ -619,8 +660,11 @@ static void config_table_names_are_keys_and_near_misses_are_not(void)
 		UT_EQ(parse_file(text), -HV_EINVAL);
 		snprintf(text, sizeof(text), "tickvisor.cfg:1: unknown key '%sx'", d.name);
 		UT_STREQ(errline, text);
-		/* An empty value is bad for all but strings; the message says what the docs say. */
-		if (strcmp(d.type, "string") != 0) {
+		/*
+		 * An empty value is bad for all but strings and flag lists (the
+		 * empty list); the message says what the docs say.
+		 */
+		if (strcmp(d.type, "string") != 0 && strcmp(d.type, "flags") != 0) {
 			char want[128];
 			const char *expected;
 			size_t n;
@@ -647,7 +691,8 @@ static void config_dump_with_every_key_set_parses_back(void)
 		"log=error\nmode=native\nvmx=off\nhalt=yes\nload_timers=32\nfault=de\n"
 		"timer=poll\napic=ept\ntimer_min_period_us=1000000\ntimer_policy=drop\n"
 		"mem=2M\nmodule=d.mod\nguest=\"a b.elf\"\nargs=\"x # y\"\nmem=4G\nmodule=m1\n"
-		"module=\"m 2\"\ntimeout=86400\nguest=c.elf\n";
+		"module=\"m 2\"\ntimeout=86400\ncpuid_hide=avx,x2apic\n"
+		"guest=c.elf\n";
 	static struct tv_config first;
 	struct dump_buf d1 = { "", 0 }, d2 = { "", 0 };
 	struct config_key_doc k;
@@ -759,6 +804,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(config_long_bad_value_is_shortened_in_message),
 	UT_CASE(config_mem_sizes_and_limits),
 	UT_CASE(config_timeout_and_min_period_limits),
+	UT_CASE(config_cpuid_hide_lists),
 	UT_CASE(config_guest_keys_before_guest_set_defaults),
 	UT_CASE(config_too_many_guests_is_error),
 	UT_CASE(config_too_many_modules_is_error),

@@ -438,13 +438,111 @@ static void f2_f3_prefixes_on_mov_are_rejected(void)
 	UT_EQ(DECODE(INSN_MODE_32, &in, 0xf3, 0x0f, 0xb6, 0x00), INSN_ERR_REP);
 }
 
+/* A4/A5: MOVS, the source segment DS unless overridden, width from the operand size. */
+static void movs_decodes_width_rep_and_source_segment(void)
+{
+	struct insn in;
+
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xa5), INSN_OK);		/* movsd */
+	UT_EQ(in.kind, INSN_KIND_MOVS);
+	UT_EQ(in.length, 1);
+	UT_EQ(in.width, 4);
+	UT_EQ(in.addr_size, 8);
+	UT_EQ(in.seg, INSN_SEG_DS);
+	UT_CHECK(!in.is_rep && !in.has_seg_override);
+	UT_EQ(in.base, INSN_REG_NONE);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0x48, 0xa5), INSN_OK);	/* rep movsq */
+	UT_EQ(in.width, 8);
+	UT_EQ(in.length, 3);
+	UT_CHECK(in.is_rep);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x48, 0xa4), INSN_OK);	/* movsb: REX.W changes nothing */
+	UT_EQ(in.width, 1);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x65, 0x67, 0xf3, 0x66, 0xa5), INSN_OK);
+	UT_EQ(in.width, 2);
+	UT_EQ(in.addr_size, 4);
+	UT_EQ(in.seg, INSN_SEG_GS);
+	UT_CHECK(in.has_seg_override && in.is_rep);
+	UT_EQ(in.length, 5);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x26, 0xa4), INSN_OK);	/* ES is a null prefix in 64-bit */
+	UT_EQ(in.seg, INSN_SEG_DS);
+	UT_CHECK(!in.has_seg_override);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0x2e, 0xa5), INSN_OK);
+	UT_EQ(in.seg, INSN_SEG_CS);
+	UT_EQ(in.width, 4);
+	UT_EQ(in.addr_size, 4);
+	UT_EQ(DECODE(INSN_MODE_16, &in, 0xa5), INSN_OK);
+	UT_EQ(in.width, 2);
+	UT_EQ(in.addr_size, 2);
+	UT_EQ(DECODE(INSN_MODE_16, &in, 0x66, 0x67, 0xa5), INSN_OK);
+	UT_EQ(in.width, 4);
+	UT_EQ(in.addr_size, 4);
+}
+
+/* AA/AB: STOS writes [ES:rDI] from rAX; an override prefix does not move it off ES. */
+static void stos_decodes_width_rep_and_es(void)
+{
+	struct insn in;
+
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0x48, 0xab), INSN_OK);	/* rep stosq */
+	UT_EQ(in.kind, INSN_KIND_STOS);
+	UT_EQ(in.width, 8);
+	UT_EQ(in.reg, 0);
+	UT_EQ(in.reg_width, 8);
+	UT_EQ(in.seg, INSN_SEG_ES);
+	UT_CHECK(in.is_rep);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0x64, 0xaa), INSN_OK);	/* fs stosb */
+	UT_EQ(in.seg, INSN_SEG_ES);
+	UT_CHECK(!in.has_seg_override);
+	UT_EQ(in.width, 1);
+	UT_EQ(in.length, 2);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0x66, 0xab), INSN_OK);
+	UT_EQ(in.width, 2);
+}
+
+/* F2 on MOVS/STOS is not REP (undocumented there) and LOCK is #UD: both refused. */
+static void movs_stos_with_f2_or_lock_are_rejected(void)
+{
+	struct insn in;
+
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf2, 0xa4), INSN_ERR_REP);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0xf2, 0xab), INSN_ERR_REP);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf2, 0xf3, 0xab), INSN_ERR_REP);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0xf0, 0xa5), INSN_ERR_LOCK);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0xf3), INSN_ERR_TRUNCATED);
+}
+
+/* rCX/rSI/rDI updates by address size, DF and REP. */
+static void string_register_updates_follow_the_address_size(void)
+{
+	struct insn in;
+
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0xab), INSN_OK);	/* rep stosd, 64-bit addresses */
+	UT_EQ(insn_addr_mask(&in), ~0ULL);
+	UT_EQ(insn_string_step(&in, false), 4);
+	UT_EQ(insn_string_step(&in, true), -4);
+	UT_EQ(insn_string_count(&in, 0x100000000ULL), 0x100000000ULL);
+	UT_EQ(insn_addr_reg_add(&in, 0xfffffffffffffffcULL, 4), 0);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x67, 0xf3, 0xab), INSN_OK);	/* 32-bit addresses */
+	UT_EQ(insn_addr_mask(&in), 0xffffffffULL);
+	UT_EQ(insn_string_count(&in, 0x1234500000003ULL), 3);
+	UT_EQ(insn_addr_reg_add(&in, 0xdead0000fffffffeULL, 4), 2);	/* wraps, upper cleared */
+	UT_EQ(insn_addr_reg_add(&in, 0x5ULL, -1), 4);
+	UT_EQ(DECODE(INSN_MODE_16, &in, 0xf3, 0xa4), INSN_OK);	/* rep movsb, 16-bit */
+	UT_EQ(insn_addr_mask(&in), 0xffffULL);
+	UT_EQ(insn_string_count(&in, 0xabcd0000ULL), 0);	/* CX = 0: no iteration */
+	UT_EQ(insn_addr_reg_add(&in, 0x1234ffffULL, 1), 0x12340000ULL);	/* SI wraps, rest kept */
+	UT_EQ(insn_addr_reg_add(&in, 0x12340000ULL, insn_string_step(&in, true)), 0x1234ffffULL);
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0xa5), INSN_OK);		/* no REP: one iteration */
+	UT_EQ(insn_string_count(&in, 0), 1);
+	UT_EQ(insn_string_count(&in, 77), 1);
+}
+
 static void string_instructions_are_rejected(void)
 {
 	struct insn in;
 
-	UT_EQ(DECODE(INSN_MODE_64, &in, 0xa5), INSN_ERR_STRING);	/* movsd */
-	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0x48, 0xab), INSN_ERR_STRING); /* rep stosq */
 	UT_EQ(DECODE(INSN_MODE_32, &in, 0xac), INSN_ERR_STRING);	/* lodsb */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xf3, 0x48, 0xad), INSN_ERR_STRING); /* rep lodsq */
 	UT_EQ(DECODE(INSN_MODE_16, &in, 0x6c), INSN_ERR_STRING);	/* insb */
 	UT_EQ(DECODE(INSN_MODE_16, &in, 0xa6), INSN_ERR_STRING);	/* cmpsb */
 	UT_EQ(DECODE(INSN_MODE_16, &in, 0xaf), INSN_ERR_STRING);	/* scasw */
@@ -590,6 +688,10 @@ static const struct ut_case cases[] = {
 	UT_CASE(bytes_40_to_4f_are_not_rex_outside_64bit_mode),
 	UT_CASE(lock_prefix_is_rejected),
 	UT_CASE(f2_f3_prefixes_on_mov_are_rejected),
+	UT_CASE(movs_decodes_width_rep_and_source_segment),
+	UT_CASE(stos_decodes_width_rep_and_es),
+	UT_CASE(movs_stos_with_f2_or_lock_are_rejected),
+	UT_CASE(string_register_updates_follow_the_address_size),
 	UT_CASE(string_instructions_are_rejected),
 	UT_CASE(vex_evex_xop_are_rejected),
 	UT_CASE(other_opcodes_are_rejected_with_the_opcode),

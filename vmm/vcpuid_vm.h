@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/*
+ * cpuid_hide= at VM start: one call hands the guest's hidden features to
+ * the three places that act on them, the CPUID exit (vm->cpuid_hide, read
+ * by vcpuid_emulate()), the LAPIC model (its has_x2apic and has_tsc_deadline
+ * configuration) and XSETBV (vmsr_state.xcr0_hidden).
+ */
+#ifndef HV_VMM_VCPUID_VM_H
+#define HV_VMM_VCPUID_VM_H
+
+#include <hv/types.h>
+
+struct vm;
+
+/*
+ * @brief Shape the VM's CPUID and what follows from it.
+ * @pre vapic_init() and vmsr_init() ran and the guest has not run: the
+ *      LAPIC is re-initialized (power-up state) with the narrower
+ *      configuration.
+ * @param hide VCPUID_HIDE_* as cpuid_hide= gave it (closed here).
+ *      A LAPIC that refuses the configuration stops the VM (vm->end).
+ */
+void vcpuid_vm_start(struct vm *vm, uint32_t hide);
+
+#endif /* HV_VMM_VCPUID_VM_H */
