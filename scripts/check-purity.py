@@ -33,6 +33,10 @@ reads what came out:
                        links without vmm/, vmx/ or boot/.
   efi-only-in-boot     only boot/ sources depend on efi.h / efilib.h.
   vmread-only-in-vmx   only vmx/ objects (C or NASM) hold VMREAD/VMWRITE.
+  vmm-state-owned      a vmm/ or vmx/ object holds no mutable object but the
+                       ones STATE_OK names (the pcpu array, the console ring,
+                       the memory pool, what boot finds once): per-CPU, per-VM
+                       and per-vCPU state lives in struct pcpu/vm/vcpu.
 
 The pure set: lapic/*.c, timer/*.c, lib/*.c and the device emulators and
 the files of vmm/ that PURE_VMM names.  lib/ may hold inline asm for
@@ -52,7 +56,13 @@ import sys
 import tempfile
 
 CHECKS = ["pure-includes", "pure-no-asm", "pure-no-hw-insns", "pure-no-globals",
-          "pure-links-alone", "efi-only-in-boot", "vmread-only-in-vmx"]
+          "pure-links-alone", "efi-only-in-boot", "vmread-only-in-vmx", "vmm-state-owned"]
+
+# The only mutable file-scope objects vmm/ and vmx/ may hold (issue 10; docs/design.md,
+# "Who owns what state"): the pcpu array, the console ring, the memory pool and
+# what boot finds once.  Everything else is in struct pcpu, struct vm or struct vcpu.
+STATE_OK = re.compile(r"^(pcpu_array|log_(async|ring|rl|tsc_khz|level)|pool_(base|end|next)|"
+                      r"vmm_(acpi|hpet|tsc|token_text)|xstate_(clean|has_xsave|host_xcr0|probed))$")
 
 EFI_INC = os.environ.get("EFI_INC", "/usr/include/efi")
 CFLAGS = ["-std=gnu11", "-O1", "-ffreestanding", "-fno-pic", "-fno-pie", "-mno-red-zone",
@@ -230,6 +240,11 @@ def check_tree(root, cache=None, cache_dir=None):
             vm = insn_hits(mnems, VMX_INSNS)
             if vm and not src.startswith("vmx/"):
                 fails["vmread-only-in-vmx"].append(f"{src}: holds {', '.join(sorted(vm))}")
+            if src.startswith(("vmm/", "vmx/")) and src not in pure and src.endswith(".c"):
+                for sym in symbols(obj, root)[0]:
+                    if not STATE_OK.match(sym):
+                        fails["vmm-state-owned"].append(
+                            f"{src}: mutable object '{sym}' outside struct pcpu/vm/vcpu")
             if src not in pure:
                 continue
             bad = [d for d in deps[1:] if not pure_header_ok(root, d)]
@@ -298,6 +313,9 @@ PLANTS = [
      'unsigned long f(void) { unsigned long v; __asm__ volatile("vmread %1, %0" : "=r"(v) : '
      '"r"(0UL)); return v; }\n'),
     ({"vmread-only-in-vmx"}, "vmm/planted.asm", "BITS 64\nf:\n\tvmwrite rax, rbx\n\tret\n"),
+    ({"vmm-state-owned"}, "vmm/planted.c", "static int planted_last_vector;\n"
+     "void planted_set(int v) { planted_last_vector = v; }\nint planted_get(void) { return planted_last_vector; }\n"),
+    ({"vmm-state-owned"}, "vmx/planted.c", "int f(void)\n{\n\tstatic int calls;\n\treturn ++calls;\n}\n"),
 ]
 
 # Look-alikes that must trip nothing: const tables, prose naming the rules.
