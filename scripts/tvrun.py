@@ -143,8 +143,10 @@ def parse_cfg(path):
             die(f"{path}:{no}: expect={val} (expected pass, stopped or refused)")
         if key == "unmapped" and val not in ("bus", "stop"):
             die(f"{path}:{no}: unmapped={val} (expected bus or stop)")
+        if key == "cpuid_hide" and not re.fullmatch(r"[a-z0-9,-]*", val):
+            die(f"{path}:{no}: cpuid_hide={val} (expected a comma list of feature names)")
         if key not in ("mem", "timeout", "exit", "expect", "guest", "args", "groups", "module",
-                       "unmapped"):
+                       "unmapped", "cpuid_hide"):
             die(f"{path}:{no}: unknown key '{key}'")
         cur[key] = cur[key] + "," + val if key == "module" and key in cur else val
     return sections
@@ -200,6 +202,7 @@ class Guest:
         self.expect = keys.get("expect", "pass")
         self.args = keys.get("args", "")
         self.unmapped = keys.get("unmapped", "")    # tickvisor's per-guest unmapped=
+        self.cpuid_hide = keys.get("cpuid_hide", "")    # tickvisor's per-guest cpuid_hide=
         if '"' in self.args:
             die(f"[{name}]: args= cannot contain '\"' in a tickvisor config")
         mods = [m for m in keys.get("module", "").split(",") if m]
@@ -234,6 +237,8 @@ def make_esp(esp, guests, o):
             cfg.append(f"module=guests/{g.name}/{os.path.basename(m)}")
         if g.unmapped:
             cfg.append(f"unmapped={g.unmapped}")
+        if g.cpuid_hide and o["mode"] == "vmx":     # natively the guest sees the real CPUID
+            cfg.append(f"cpuid_hide={g.cpuid_hide}")
         if o["mode"] == "vmx":      # natively nothing enforces it: the Bochs run is bounded
             cfg.append(f"timeout={g.tmo}")
     write_text(f"{esp}/EFI/BOOT/tickvisor.cfg", "\n".join(cfg) + "\n")
