@@ -21,6 +21,7 @@ static const char *const config_timer_names[] = { "auto", "preempt", "hpet", "ts
 static const char *const config_apic_names[] = { "auto", "apicv", "access", "ept" };
 static const char *const config_policy_names[] = { "coalesce", "delay", "one-missed", "drop" };
 static const char *const config_fault_names[] = { "none", "ud", "gp", "pf", "de" };
+static const char *const config_unmapped_names[] = { "bus", "stop" };
 /* cpuid_hide=: name i is bit i of VCPUID_HIDE_* (vmm/vcpuid.h). */
 static const char *const config_cpuid_hide_names[] = {
 	"x2apic", "tsc-deadline", "xsave", "avx", "avx512", "pku", "pcid", "invpcid", "rdtscp",
@@ -36,6 +37,7 @@ static const struct config_enum config_timer_enum = CONFIG_ENUM(config_timer_nam
 static const struct config_enum config_apic_enum = CONFIG_ENUM(config_apic_names);
 static const struct config_enum config_policy_enum = CONFIG_ENUM(config_policy_names);
 static const struct config_enum config_fault_enum = CONFIG_ENUM(config_fault_names);
+static const struct config_enum config_unmapped_enum = CONFIG_ENUM(config_unmapped_names);
 static const struct config_enum config_cpuid_hide_enum = CONFIG_ENUM(config_cpuid_hide_names);
 #undef CONFIG_ENUM
 
@@ -107,6 +109,10 @@ static const struct config_key config_keys[] = {
 	{ .name = "timeout", CONFIG_GUEST(timeout_s), .type = CONFIG_TYPE_UINT,
 	  .min = 0, .max = TV_CONFIG_TIMEOUT_MAX, .def = 0, .unit = "seconds",
 	  .doc = "stop the guest after this many seconds; 0: never" },
+	{ .name = "unmapped", CONFIG_GUEST(unmapped), .type = CONFIG_TYPE_ENUM,
+	  .flags = CONFIG_KEY_DUMP_IF_SET, .values = &config_unmapped_enum, .def = TV_UNMAPPED_BUS,
+	  .doc = "a guest access to memory outside RAM and every device: reads all-ones and "
+		 "writes dropped as on an empty bus (bus), or the VM stopped (stop)" },
 	{ .name = "cpuid_hide", CONFIG_GUEST(cpuid_hide), .type = CONFIG_TYPE_FLAGS,
 	  .flags = CONFIG_KEY_DUMP_IF_SET, .values = &config_cpuid_hide_enum, .def = 0,
 	  .doc = "a comma list of CPU features the guest's CPUID does not show, with what needs "
@@ -140,6 +146,11 @@ const char *config_apic_name(enum apic_path apic)
 const char *config_timer_policy_name(enum tv_timer_policy policy)
 {
 	return config_enum_name(&config_policy_enum, (unsigned int)policy);
+}
+
+const char *config_unmapped_name(enum tv_unmapped unmapped)
+{
+	return config_enum_name(&config_unmapped_enum, (unsigned int)unmapped);
 }
 
 const struct config_key *config_find_key(const char *name)

@@ -27,6 +27,7 @@
  *     args=STRING [""]   mem=SIZE, K/M/G suffix, 1M..4G, 4K multiple [64M]
  *     module=PATH (repeatable, at most TV_CONFIG_MAX_MODULES per guest)
  *     timeout=SECONDS, 0..86400, 0 = none [0]
+ *     unmapped=bus|stop [bus]
  *     cpuid_hide=NAME,NAME,... of x2apic, tsc-deadline, xsave, avx, avx512,
  *       pku, pcid, invpcid, rdtscp; "none" or empty hides nothing [none]
  *
@@ -86,6 +87,12 @@ enum tv_timer {
 	TV_TIMER_POLL,
 };
 
+/* A guest access to guest-physical memory outside RAM and every device. */
+enum tv_unmapped {
+	TV_UNMAPPED_BUS,	/* as an empty bus: reads all-ones, writes dropped */
+	TV_UNMAPPED_STOP,	/* the VM is stopped with the address (isolation tests) */
+};
+
 enum tv_timer_policy {
 	TV_TIMER_POLICY_COALESCE,
 	TV_TIMER_POLICY_DELAY,
@@ -100,6 +107,7 @@ struct tv_guest_config {
 	char modules[TV_CONFIG_MAX_MODULES][TV_CONFIG_PATH_MAX];
 	unsigned int nr_modules;
 	uint32_t timeout_s;		/* 0: no timeout */
+	enum tv_unmapped unmapped;	/* an access outside RAM and devices: bus or stop */
 	uint32_t cpuid_hide;		/* VCPUID_HIDE_* (vmm/vcpuid.h): features not shown */
 	/* Where guest= and each module= came from, for messages: 0 = load options. */
 	unsigned int path_line;
@@ -198,5 +206,6 @@ const char *config_mode_name(enum tv_mode mode);
 const char *config_timer_name(enum tv_timer timer);
 const char *config_apic_name(enum apic_path apic);
 const char *config_timer_policy_name(enum tv_timer_policy policy);
+const char *config_unmapped_name(enum tv_unmapped unmapped);
 
 #endif /* HV_VMM_CONFIG_H */

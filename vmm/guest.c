@@ -400,6 +400,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	vm->vcpu.vm = vm;
 	vm->index = index;
 	vm->name = gc->path;
+	vm->unmapped_stop = gc->unmapped == TV_UNMAPPED_STOP;
 	hv_snprintf(vm->prefix, sizeof(vm->prefix), "G%u: ", index);
 	pr_info("guest %u: %s, %llu MiB, args \"%s\"%s\n", index, gc->path,
 		(unsigned long long)(gc->mem_bytes >> 20), gc->args,

@@ -397,13 +397,7 @@ static void guest_handle_ept_violation(struct vm *vm, const struct vmx_exit_info
 		guest_emulate_no_device(vm, e, act);
 		return;
 	}
-	vmx_dump_guest(&vm->vcpu, e);
-	guest_stop(vm, VM_END_STOPPED, act, "EPT violation: %s%s%s of guest-physical %#llx outside "
-		   "the VM's %llu MiB of RAM, at RIP %#llx",
-		   e->qualification & 1 ? "read" : "", e->qualification & 2 ? "write" : "",
-		   e->qualification & 4 ? "instruction fetch" : "",
-		   (unsigned long long)e->guest_phys, (unsigned long long)(vm->ram_bytes >> 20),
-		   (unsigned long long)e->rip);
+	guest_emulate_unmapped(vm, e, act);	/* unmapped=bus|stop: vmm/guest_mmio.c */
 }
 
 /* Exits that concern the host (its interrupts and NMIs), not the guest. */

@@ -81,6 +81,7 @@ struct vm {
 	uint64_t ram_bytes;
 	uint64_t eptp;
 	uint64_t deadline_tsc;		/* host TSC when the timeout ends, 0: none */
+	bool unmapped_stop;		/* unmapped=stop: no empty bus (vmm/guest_mmio.c) */
 	struct vio_state io;
 	struct vapic apic;
 	bool halted;			/* the guest executed HLT and waits for an interrupt */

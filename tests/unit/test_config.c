@@ -283,6 +283,21 @@ static void config_timeout_and_min_period_limits(void)
 	UT_EQ(parse_file("timer_min_period_us=12us"), -HV_EINVAL);
 }
 
+static void config_unmapped_per_guest(void)
+{
+	UT_EQ(parse_file(""), 0);
+	UT_EQ(cfg.guest_defaults.unmapped, TV_UNMAPPED_BUS);
+	UT_EQ(parse_file("guest=a.elf\nunmapped=stop\nguest=b.elf\n"), 0);
+	UT_EQ(cfg.guests[0].unmapped, TV_UNMAPPED_STOP);
+	UT_EQ(cfg.guests[1].unmapped, TV_UNMAPPED_BUS);
+	UT_EQ(parse_file("unmapped=stop\nguest=a.elf\nguest=b.elf\nunmapped=bus\n"), 0);
+	UT_EQ(cfg.guests[0].unmapped, TV_UNMAPPED_STOP);
+	UT_EQ(cfg.guests[1].unmapped, TV_UNMAPPED_BUS);
+	UT_EQ(parse_file("unmapped=ones"), -HV_EINVAL);
+	UT_STREQ(errline, "tickvisor.cfg:1: bad value 'ones' for 'unmapped' (expected bus|stop)");
+	UT_STREQ(config_unmapped_name(TV_UNMAPPED_STOP), "stop");
+}
+
 static void config_guest_keys_before_guest_set_defaults(void)
 {
 	UT_EQ(parse_file("mem=128M\nargs=\"quiet\"\nmodule=env.txt\ntimeout=30\n"
@@ -467,10 +482,29 @@ static void config_dump_is_stable_key_value_lines(void)
 	UT_EQ(d.lines, 19);
 }
 
+/* The dump shows unmapped= only where it is not the default, and it parses back. */
+static void config_unmapped_dumps_when_set(void)
+{
+	static struct tv_config again;
+	struct dump_buf d = { "", 0 };
+	struct config_error e;
+
+	UT_EQ(parse_file("guest=a.elf\nunmapped=stop\nguest=b.elf\n"), 0);
+	config_dump(&cfg, dump_collect, &d);
+	UT_CHECK(strstr(d.text, "guest=a.elf\nargs=\"\"\nmem=64M\ntimeout=0\nunmapped=stop\n") != NULL);
+	UT_CHECK(strstr(d.text, "guest=b.elf\nargs=\"\"\nmem=64M\ntimeout=0\n") != NULL);
+	UT_CHECK(strstr(strstr(d.text, "guest=b.elf"), "unmapped") == NULL);
+	config_init_defaults(&again);
+	UT_EQ(config_parse_file(&again, d.text, strlen(d.text), &e), 0);
+	UT_EQ(again.guests[0].unmapped, TV_UNMAPPED_STOP);
+	UT_EQ(again.guests[1].unmapped, TV_UNMAPPED_BUS);
+}
+
 static bool guest_equal(const struct tv_guest_config *a, const struct tv_guest_config *b)
 {
 	if (strcmp(a->path, b->path) || strcmp(a->args, b->args) || a->mem_bytes != b->mem_bytes ||
-	    a->nr_modules != b->nr_modules || a->timeout_s != b->timeout_s)
+	    a->nr_modules != b->nr_modules || a->timeout_s != b->timeout_s ||
+	    a->unmapped != b->unmapped)
 		return false;
 	for (unsigned int m = 0; m < a->nr_modules; m++)
 		if (strcmp(a->modules[m], b->modules[m]))
@@ -641,10 +675,10 @@ static void config_every_key_parses_its_default(void)
 		UT_CHECK_MSG(memcmp(&cfg, &fresh, sizeof(cfg)) == 0, "%s changed the defaults", text);
 	}
 	/*
-	 * 12 global keys and 6 per guest, load_timers and log_ring among them
-	 * (issues 9, 11), cpuid_hide (issue 16).
+	 * 12 global keys and 7 per guest, load_timers and log_ring among them
+	 * (issues 9, 11), unmapped and cpuid_hide (issue 16).
 	 */
-	UT_EQ(keys, 18);
+	UT_EQ(keys, 19);
 }
 
 /* Every name in the table is a key; a near miss is an unknown key. */
@@ -691,7 +725,7 @@ static void config_dump_with_every_key_set_parses_back(void)
 		"log=error\nmode=native\nvmx=off\nhalt=yes\nload_timers=32\nfault=de\n"
 		"timer=poll\napic=ept\ntimer_min_period_us=1000000\ntimer_policy=drop\n"
 		"mem=2M\nmodule=d.mod\nguest=\"a b.elf\"\nargs=\"x # y\"\nmem=4G\nmodule=m1\n"
-		"module=\"m 2\"\ntimeout=86400\ncpuid_hide=avx,x2apic\n"
+		"module=\"m 2\"\ntimeout=86400\nunmapped=stop\ncpuid_hide=avx,x2apic\n"
 		"guest=c.elf\n";
 	static struct tv_config first;
 	struct dump_buf d1 = { "", 0 }, d2 = { "", 0 };
@@ -804,6 +838,8 @@ static const struct ut_case cases[] = {
 	UT_CASE(config_long_bad_value_is_shortened_in_message),
 	UT_CASE(config_mem_sizes_and_limits),
 	UT_CASE(config_timeout_and_min_period_limits),
+	UT_CASE(config_unmapped_per_guest),
+	UT_CASE(config_unmapped_dumps_when_set),
 	UT_CASE(config_cpuid_hide_lists),
 	UT_CASE(config_guest_keys_before_guest_set_defaults),
 	UT_CASE(config_too_many_guests_is_error),
