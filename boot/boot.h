@@ -5,10 +5,10 @@
  * services that stay usable afterwards.  This header is free of <efi.h>: it
  * is the seam between the firmware world and the VMM.
  */
-#ifndef HV_BOOT_BOOT_H
-#define HV_BOOT_BOOT_H
+#ifndef TV_BOOT_BOOT_H
+#define TV_BOOT_BOOT_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct tv_config;
 
@@ -50,6 +50,6 @@ struct boot_info {
 void boot_efi_shutdown(int status);
 
 /* @brief Entered from efi_main() after ExitBootServices; never returns. */
-HV_NORETURN void vmm_main(struct boot_info *bi);
+TV_NORETURN void vmm_main(struct boot_info *bi);
 
-#endif /* HV_BOOT_BOOT_H */
+#endif /* TV_BOOT_BOOT_H */

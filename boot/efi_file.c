@@ -6,12 +6,12 @@
 
 #include <efilib.h>
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 
 #include "../vmm/config.h"
 #include "boot.h"
-#include <hv/string.h>
+#include <tv/string.h>
 
 #define EFI_FILE_PATH_MAX	256U
 /* A guest image or module larger than this is refused before reading. */
@@ -30,27 +30,27 @@ static int efi_file_open(EFI_HANDLE image, EFI_LOADED_IMAGE *li, const char *pat
 	for (i = 0; path[i] && i + 1 < EFI_FILE_PATH_MAX; i++)
 		wpath[i] = path[i] == '/' ? L'\\' : (CHAR16)path[i];
 	if (path[i])
-		return -HV_E2BIG;
+		return -TV_E2BIG;
 	wpath[i] = 0;
 
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, li->DeviceHandle,
 			       &FileSystemProtocol, (void **)&fs);
 	if (EFI_ERROR(st) || !fs) {
 		pr_err("no file system on the boot device: EFI status %lx\n", (unsigned long)st);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	st = uefi_call_wrapper(fs->OpenVolume, 2, fs, &root);
 	if (EFI_ERROR(st)) {
 		pr_err("cannot open the boot volume: EFI status %lx\n", (unsigned long)st);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	st = uefi_call_wrapper(root->Open, 5, root, out, wpath, EFI_FILE_MODE_READ, 0);
 	(void)uefi_call_wrapper(root->Close, 1, root);
 	if (st == EFI_NOT_FOUND)
-		return -HV_ENOENT;
+		return -TV_ENOENT;
 	if (EFI_ERROR(st)) {
 		pr_err("cannot open %s: EFI status %lx\n", path, (unsigned long)st);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	return 0;
 }
@@ -60,10 +60,10 @@ static int efi_file_size(EFI_FILE_HANDLE f, uint64_t *size)
 	EFI_FILE_INFO *info = LibFileInfo(f);
 
 	if (!info)
-		return -HV_EIO;
+		return -TV_EIO;
 	if (info->Attribute & EFI_FILE_DIRECTORY) {
 		FreePool(info);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 	*size = info->FileSize;
 	FreePool(info);
@@ -80,7 +80,7 @@ static int efi_file_read_all(EFI_FILE_HANDLE f, void *buf, uint64_t size)
 		EFI_STATUS st = uefi_call_wrapper(f->Read, 3, f, &chunk, p + done);
 
 		if (EFI_ERROR(st) || chunk == 0)
-			return -HV_EIO;
+			return -TV_EIO;
 		done += chunk;
 	}
 	return 0;
@@ -98,7 +98,7 @@ int efi_file_read_into(EFI_HANDLE image, EFI_LOADED_IMAGE *li, const char *path,
 		return rc;
 	rc = efi_file_size(f, &size);
 	if (!rc && size > cap)
-		rc = -HV_E2BIG;
+		rc = -TV_E2BIG;
 	if (!rc)
 		rc = efi_file_read_all(f, buf, size);
 	(void)uefi_call_wrapper(f->Close, 1, f);
@@ -118,39 +118,39 @@ static int efi_file_load_one(EFI_HANDLE image, EFI_LOADED_IMAGE *li, const char 
 	int rc;
 
 	for (unsigned int i = 0; i < bi->nr_files; i++)
-		if (!hv_strcmp(bi->files[i].path, path))
+		if (!tv_strcmp(bi->files[i].path, path))
 			return 0;
 	if (bi->nr_files >= BOOT_MAX_FILES) {
 		pr_err("%s: more than %u files to load\n", path, BOOT_MAX_FILES);
-		return -HV_E2BIG;
+		return -TV_E2BIG;
 	}
 	rc = efi_file_open(image, li, path, &f);
 	if (rc) {
-		pr_err("%s: %s\n", path, rc == -HV_ENOENT ? "no such file on the ESP" :
-		       hv_strerror(rc));
+		pr_err("%s: %s\n", path, rc == -TV_ENOENT ? "no such file on the ESP" :
+		       tv_strerror(rc));
 		return rc;
 	}
 	rc = efi_file_size(f, &size);
 	if (!rc && size > EFI_FILE_MAX_BYTES) {
 		pr_err("%s: %llu bytes is larger than the %llu MiB limit\n", path,
 		       (unsigned long long)size, (unsigned long long)(EFI_FILE_MAX_BYTES >> 20));
-		rc = -HV_E2BIG;
+		rc = -TV_E2BIG;
 	}
 	if (!rc) {
 		st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
 				       (size + 4095) / 4096 + 1, &addr);
 		if (EFI_ERROR(st))
-			rc = -HV_ENOMEM;
+			rc = -TV_ENOMEM;
 	}
 	if (!rc)
 		rc = efi_file_read_all(f, (void *)(uintptr_t)addr, size);
 	(void)uefi_call_wrapper(f->Close, 1, f);
 	if (rc) {
-		pr_err("%s: cannot read: %s\n", path, hv_strerror(rc));
+		pr_err("%s: cannot read: %s\n", path, tv_strerror(rc));
 		return rc;
 	}
 	bf = &bi->files[bi->nr_files++];
-	hv_strlcpy(bf->path, path, sizeof(bf->path));
+	tv_strlcpy(bf->path, path, sizeof(bf->path));
 	bf->data = (uint8_t *)(uintptr_t)addr;
 	bf->size = size;
 	pr_info("loaded %s (%llu bytes) at %#llx\n", path, (unsigned long long)size,

@@ -12,9 +12,9 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/status.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/status.h>
 
 #include "../hw/power.h"
 #include "../hw/serial.h"
@@ -22,7 +22,7 @@
 #include "../vmm/log.h"
 #include "boot.h"
 #include "efi_file.h"
-#include <hv/string.h>
+#include <tv/string.h>
 
 #ifndef TV_VERSION
 #define TV_VERSION "unknown"
@@ -115,10 +115,10 @@ static int boot_read_config(EFI_HANDLE image, EFI_LOADED_IMAGE *li)
 
 	config_init_defaults(&boot_config);
 	rc = efi_file_read_into(image, li, BOOT_CONFIG_PATH, text, BOOT_CONFIG_MAX, &len);
-	if (rc == -HV_ENOENT) {
+	if (rc == -TV_ENOENT) {
 		pr_info("no %s: using the defaults\n", BOOT_CONFIG_PATH);
 	} else if (rc) {
-		pr_err("cannot read %s: %s\n", BOOT_CONFIG_PATH, hv_strerror(rc));
+		pr_err("cannot read %s: %s\n", BOOT_CONFIG_PATH, tv_strerror(rc));
 		return rc;
 	} else {
 		text[len] = '\0';
@@ -168,7 +168,7 @@ static const char *boot_memtype_name(UINT32 type)
 		"acpi-nvs", "mmio", "mmio-port", "pal-code", "persistent",
 	};
 
-	return type < HV_ARRAY_SIZE(names) ? names[type] : "other";
+	return type < TV_ARRAY_SIZE(names) ? names[type] : "other";
 }
 
 /* Usable once boot services are gone: memory the firmware handed back. */
@@ -182,7 +182,7 @@ static void boot_summarize_memmap(UINTN size, UINTN desc_size, bool log_each)
 {
 	struct boot_memmap_summary *s = &boot_info.memmap;
 
-	hv_memset(s, 0, sizeof(*s));
+	tv_memset(s, 0, sizeof(*s));
 	for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
 		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)(boot_mmap_buf + off);
 		uint64_t bytes = d->NumberOfPages << 12;
@@ -215,14 +215,14 @@ static int boot_alloc_pool(void)
 
 	/* Guests run one after another: the largest one's RAM is reused by each. */
 	for (unsigned int g = 0; g < boot_config.nr_guests; g++)
-		guest_ram = HV_MAX(guest_ram, boot_config.guests[g].mem_bytes);
+		guest_ram = TV_MAX(guest_ram, boot_config.guests[g].mem_bytes);
 	bytes = BOOT_POOL_VMM_BYTES + guest_ram;
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages, EfiLoaderData,
 			       bytes >> 12, &addr);
 	if (EFI_ERROR(st)) {
 		pr_err("cannot reserve %llu MiB for the VMM: EFI status %lx\n",
 		       (unsigned long long)(bytes >> 20), (unsigned long)st);
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	}
 	boot_info.pool_base = addr;
 	boot_info.pool_bytes = bytes;
@@ -258,7 +258,7 @@ static int boot_exit_boot_services(EFI_HANDLE image)
 		}
 	}
 	pr_err("ExitBootServices failed: EFI status %lx\n", (unsigned long)st);
-	return -HV_EIO;
+	return -TV_EIO;
 }
 
 static void boot_log_memmap(void)
@@ -325,7 +325,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		vmm_end(TV_STATUS_BOOT, "cannot reserve memory for the VMM");
 	rc = efi_file_preload_guests(image, li, &boot_config, &boot_info);
 	if (rc)
-		pr_warn("some guest files could not be read: %s\n", hv_strerror(rc));
+		pr_warn("some guest files could not be read: %s\n", tv_strerror(rc));
 
 	boot_log_memmap();
 	pr_info("exiting boot services\n");

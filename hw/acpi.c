@@ -4,11 +4,11 @@
 
 #include "acpi.h"
 
-#include <hv/log.h>
+#include <tv/log.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
-struct HV_PACKED acpi_rsdp {
+struct TV_PACKED acpi_rsdp {
 	char signature[8];
 	uint8_t checksum;
 	char oem_id[6];
@@ -20,7 +20,7 @@ struct HV_PACKED acpi_rsdp {
 	uint8_t reserved[3];
 };
 
-struct HV_PACKED acpi_header {
+struct TV_PACKED acpi_header {
 	char signature[4];
 	uint32_t length;
 	uint8_t revision;
@@ -32,7 +32,7 @@ struct HV_PACKED acpi_header {
 	uint32_t creator_revision;
 };
 
-struct HV_PACKED acpi_gas {
+struct TV_PACKED acpi_gas {
 	uint8_t space_id;
 	uint8_t bit_width;
 	uint8_t bit_offset;
@@ -58,7 +58,7 @@ static void acpi_parse_madt(const struct acpi_header *h, struct acpi_info *info)
 	uint32_t off = sizeof(*h) + 8;	/* local APIC address + flags */
 
 	info->has_madt = true;
-	hv_memcpy(&info->madt_lapic_addr, p + sizeof(*h), 4);
+	tv_memcpy(&info->madt_lapic_addr, p + sizeof(*h), 4);
 	while (off + 2 <= h->length) {
 		uint8_t type = p[off], len = p[off + 1];
 		uint32_t flags;
@@ -66,15 +66,15 @@ static void acpi_parse_madt(const struct acpi_header *h, struct acpi_info *info)
 		if (len < 2 || off + len > h->length)
 			break;
 		if (type == 0 && len >= 8) {		/* processor local APIC */
-			hv_memcpy(&flags, p + off + 4, 4);
+			tv_memcpy(&flags, p + off + 4, 4);
 			if (flags & 1U)
 				info->madt_cpus++;
 		} else if (type == 9 && len >= 16) {	/* processor local x2APIC */
-			hv_memcpy(&flags, p + off + 8, 4);
+			tv_memcpy(&flags, p + off + 8, 4);
 			if (flags & 1U)
 				info->madt_cpus++;
 		} else if (type == 1 && len >= 12 && !info->ioapic_addr) {
-			hv_memcpy(&info->ioapic_addr, p + off + 4, 4);
+			tv_memcpy(&info->ioapic_addr, p + off + 4, 4);
 		}
 		off += len;
 	}
@@ -148,22 +148,22 @@ static void acpi_parse_fadt(const struct acpi_header *h, struct acpi_info *info)
 
 	info->has_fadt = true;
 	/* FADT field offsets: DSDT 40, PM1a_CNT_BLK 64, PM1b_CNT_BLK 68, PM_TMR_BLK 76, flags 112, X_DSDT 140. */
-	hv_memcpy(&dsdt32, p + 40, 4);
+	tv_memcpy(&dsdt32, p + 40, 4);
 	dsdt = dsdt32;
 	if (h->length >= 148) {
 		uint64_t x = 0;
 
-		hv_memcpy(&x, p + 140, 8);
+		tv_memcpy(&x, p + 140, 8);
 		if (x)
 			dsdt = x;
 	}
-	hv_memcpy(&info->pm1a_cnt, p + 64, 4);
-	hv_memcpy(&info->pm1b_cnt, p + 68, 4);
-	hv_memcpy(&info->pm_tmr, p + 76, 4);
+	tv_memcpy(&info->pm1a_cnt, p + 64, 4);
+	tv_memcpy(&info->pm1b_cnt, p + 68, 4);
+	tv_memcpy(&info->pm_tmr, p + 76, 4);
 	if (h->length >= 116) {
 		uint32_t flags;
 
-		hv_memcpy(&flags, p + 112, 4);
+		tv_memcpy(&flags, p + 112, 4);
 		info->pm_tmr_32bit = flags & (1U << 8);	/* TMR_VAL_EXT */
 	}
 	d = acpi_map(dsdt);
@@ -184,12 +184,12 @@ static void acpi_parse_table(uint64_t addr, struct acpi_info *info)
 	info->nr_tables++;
 	pr_dbg("table %.4s at %#llx, %u bytes, OEM %.6s\n", h->signature,
 	       (unsigned long long)addr, h->length, h->oem_id);
-	if (!hv_memcmp(h->signature, "APIC", 4)) {
+	if (!tv_memcmp(h->signature, "APIC", 4)) {
 		acpi_parse_madt(h, info);
-	} else if (!hv_memcmp(h->signature, "FACP", 4)) {
+	} else if (!tv_memcmp(h->signature, "FACP", 4)) {
 		acpi_parse_fadt(h, info);
-	} else if (!hv_memcmp(h->signature, "HPET", 4) && h->length >= sizeof(*h) + 4 + sizeof(gas)) {
-		hv_memcpy(&gas, (const uint8_t *)h + sizeof(*h) + 4, sizeof(gas));
+	} else if (!tv_memcmp(h->signature, "HPET", 4) && h->length >= sizeof(*h) + 4 + sizeof(gas)) {
+		tv_memcpy(&gas, (const uint8_t *)h + sizeof(*h) + 4, sizeof(gas));
 		info->has_hpet = true;
 		info->hpet_base = gas.address;
 		pr_info("HPET table: base %#llx\n", (unsigned long long)gas.address);
@@ -203,12 +203,12 @@ void acpi_discover(uint64_t rsdp_addr, struct acpi_info *info)
 	bool xsdt;
 	uint32_t n;
 
-	hv_memset(info, 0, sizeof(*info));
+	tv_memset(info, 0, sizeof(*info));
 	if (!rsdp_addr) {
 		pr_info("no ACPI tables: devices will be probed at their usual addresses\n");
 		return;
 	}
-	if (hv_memcmp(rsdp->signature, "RSD PTR ", 8) || !acpi_checksum_ok(rsdp, 20)) {
+	if (tv_memcmp(rsdp->signature, "RSD PTR ", 8) || !acpi_checksum_ok(rsdp, 20)) {
 		pr_warn("RSDP at %#llx is invalid: ACPI ignored\n", (unsigned long long)rsdp_addr);
 		return;
 	}
@@ -225,7 +225,7 @@ void acpi_discover(uint64_t rsdp_addr, struct acpi_info *info)
 		const uint8_t *e = (const uint8_t *)root + sizeof(*root) + i * (xsdt ? 8U : 4U);
 		uint64_t addr = 0;
 
-		hv_memcpy(&addr, e, xsdt ? 8 : 4);
+		tv_memcpy(&addr, e, xsdt ? 8 : 4);
 		acpi_parse_table(addr, info);
 	}
 	pr_info("ACPI %s: %u tables (MADT %s, FADT %s, HPET %s)\n", xsdt ? "XSDT" : "RSDT",

@@ -5,10 +5,10 @@
  * MADT ("APIC"), FADT ("FACP", and \_S5 in its DSDT) and "HPET" tables.
  * Physical memory is identity mapped both before and after ExitBootServices.
  */
-#ifndef HV_HW_ACPI_H
-#define HV_HW_ACPI_H
+#ifndef TV_HW_ACPI_H
+#define TV_HW_ACPI_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct acpi_info {
 	bool has_rsdp;
@@ -34,4 +34,4 @@ struct acpi_info {
  */
 void acpi_discover(uint64_t rsdp, struct acpi_info *info);
 
-#endif /* HV_HW_ACPI_H */
+#endif /* TV_HW_ACPI_H */

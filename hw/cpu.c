@@ -4,14 +4,14 @@
 
 #include "cpu.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/status.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/status.h>
 #include <x86/cpu.h>
 
 #include "../vmm/pool.h"
 #include "power.h"
-#include <hv/string.h>
+#include <tv/string.h>
 
 #define CPU_IST_STACK_BYTES	(16U * 1024U)
 #define CPU_STACK_TRACE_DEPTH	16U
@@ -26,7 +26,7 @@
 #define MIB2		(2ULL << 20)
 #define CPU_MMIO_START	0xc0000000ULL	/* 3-4 GiB: the MMIO hole, mapped uncached */
 
-struct HV_PACKED cpu_tss {
+struct TV_PACKED cpu_tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
 	uint64_t reserved1;
@@ -35,9 +35,9 @@ struct HV_PACKED cpu_tss {
 	uint16_t reserved3;
 	uint16_t iomap_base;
 };
-HV_STATIC_ASSERT(sizeof(struct cpu_tss) == 104, "TSS layout (SDM Vol. 3A, 64-bit TSS)");
+TV_STATIC_ASSERT(sizeof(struct cpu_tss) == 104, "TSS layout (SDM Vol. 3A, 64-bit TSS)");
 
-struct HV_PACKED cpu_idt_gate {
+struct TV_PACKED cpu_idt_gate {
 	uint16_t offset_lo;
 	uint16_t selector;
 	uint8_t ist;
@@ -46,7 +46,7 @@ struct HV_PACKED cpu_idt_gate {
 	uint32_t offset_hi;
 	uint32_t reserved;
 };
-HV_STATIC_ASSERT(sizeof(struct cpu_idt_gate) == 16, "64-bit IDT gate");
+TV_STATIC_ASSERT(sizeof(struct cpu_idt_gate) == 16, "64-bit IDT gate");
 
 extern const uint64_t isr_stub_table[256];
 extern const uint64_t exc_fixup_table[];
@@ -121,7 +121,7 @@ static int cpu_idt_init(void)
 	struct cpu_dtr idtr;
 
 	if (!ist)
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	/* #DF, NMI and #MC run on their own stack so a blown stack still gets a dump. */
 	cpu_tss.ist[0] = ist + CPU_IST_STACK_BYTES;
 	for (unsigned int v = 0; v < 256; v++) {
@@ -150,7 +150,7 @@ static int cpu_idt_init(void)
 static int cpu_paging_init(uint64_t max_phys_addr)
 {
 	struct cpuid_regs r;
-	uint64_t top = HV_ALIGN_UP(HV_MAX(max_phys_addr, 4 * GIB), GIB);
+	uint64_t top = TV_ALIGN_UP(TV_MAX(max_phys_addr, 4 * GIB), GIB);
 	uint64_t nr_gib, *pml4, *pdpt;
 
 	if (top > 512 * GIB)
@@ -164,7 +164,7 @@ static int cpu_paging_init(uint64_t max_phys_addr)
 	pml4 = (uint64_t *)(uintptr_t)pool_alloc(4096, 4096);
 	pdpt = (uint64_t *)(uintptr_t)pool_alloc(4096, 4096);
 	if (!pml4 || !pdpt)
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
 	for (uint64_t g = 0; g < nr_gib; g++) {
 		uint64_t base = g * GIB;
@@ -177,7 +177,7 @@ static int cpu_paging_init(uint64_t max_phys_addr)
 		}
 		pd = (uint64_t *)(uintptr_t)pool_alloc(4096, 4096);
 		if (!pd)
-			return -HV_ENOMEM;
+			return -TV_ENOMEM;
 		for (uint64_t i = 0; i < 512; i++)
 			pd[i] = (base + i * MIB2) | PTE_P | PTE_W | PTE_PS | cache;
 		pdpt[g] = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;

@@ -6,10 +6,10 @@
  * and OVMF leaves TR = 0); an IDT whose exception handlers dump state and end
  * the run; identity-mapped page tables; a stack of our own.
  */
-#ifndef HV_HW_CPU_H
-#define HV_HW_CPU_H
+#ifndef TV_HW_CPU_H
+#define TV_HW_CPU_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #define CPU_SEL_CODE	0x08U
 #define CPU_SEL_DATA	0x10U
@@ -30,7 +30,7 @@ typedef void (*cpu_irq_handler_fn)(uint64_t vector, struct exc_frame *f);
 /*
  * @brief Build and load the GDT/TSS/IDT and page tables.
  * @param max_phys_addr highest RAM address to map (at least 4 GiB are mapped).
- * @return 0 or -HV_ENOMEM.
+ * @return 0 or -TV_ENOMEM.
  */
 int cpu_tables_init(uint64_t max_phys_addr);
 void cpu_set_irq_handler(uint8_t vector, cpu_irq_handler_fn fn);
@@ -44,8 +44,8 @@ uint64_t cpu_tss_base(void);
 bool cpu_has_1g_pages(void);
 
 void cpu_reload_segments(uint16_t code_sel, uint16_t data_sel);
-HV_NORETURN void vmm_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg);
+TV_NORETURN void vmm_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg);
 /* Called by the stubs; an exception in the VMM dumps state and ends the run. */
 void exc_dispatch(struct exc_frame *f);
 
-#endif /* HV_HW_CPU_H */
+#endif /* TV_HW_CPU_H */

@@ -4,8 +4,8 @@
 
 #include "host_lapic.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/apicdef.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
@@ -40,7 +40,7 @@ int host_lapic_init(bool has_tsc_deadline)
 	if (!(base & APIC_BASE_EN)) {
 		pr_warn("the host LAPIC is disabled (IA32_APIC_BASE %#llx): no host timer interrupts\n",
 			(unsigned long long)base);
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	host_lapic_x2apic = base & APIC_BASE_EXTD;
 	host_lapic_base = base & APIC_BASE_ADDR_MASK;

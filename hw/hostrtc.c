@@ -4,7 +4,7 @@
 
 #include "hostrtc.h"
 
-#include <hv/log.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 #include "../vmm/rtc.h"

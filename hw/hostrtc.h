@@ -4,10 +4,10 @@
  * The host's CMOS clock, read once to give each VM's emulated RTC its
  * starting time (vmm/rtc.h).  Not pure: it does port I/O on 0x70/0x71.
  */
-#ifndef HV_HW_HOSTRTC_H
-#define HV_HW_HOSTRTC_H
+#ifndef TV_HW_HOSTRTC_H
+#define TV_HW_HOSTRTC_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * @brief The host RTC's time in seconds since 1970-01-01 (in whatever zone
@@ -18,4 +18,4 @@
  */
 uint64_t hostrtc_read_unix(uint64_t *tsc);
 
-#endif /* HV_HW_HOSTRTC_H */
+#endif /* TV_HW_HOSTRTC_H */

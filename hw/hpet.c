@@ -4,8 +4,8 @@
 
 #include "hpet.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 #define HPET_DEFAULT_BASE	0xfed00000ULL
@@ -48,7 +48,7 @@ int hpet_init(uint64_t acpi_base, struct hpet_info *info)
 	    info->period_fs > HPET_MAX_PERIOD_FS) {
 		pr_info("no HPET at %#llx (GCAP_ID %#llx)%s\n", (unsigned long long)info->base,
 			(unsigned long long)cap, acpi_base ? "" : ", probed without an ACPI table");
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	hpet_base = info->base;
 	info->present = true;
@@ -76,7 +76,7 @@ int hpet_init(uint64_t acpi_base, struct hpet_info *info)
 	if (!info->running) {
 		pr_warn("HPET main counter does not advance after enabling: not used\n");
 		info->present = false;
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	pr_info("HPET main counter started and advancing\n");
 	return 0;
@@ -103,13 +103,13 @@ int hpet_route_comparator(uint64_t ioapic_base, uint8_t vector, uint8_t apic_id)
 	int pin = -1;
 
 	if (!hpet_base)
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	hpet_ioapic = ioapic_base ? ioapic_base : IOAPIC_DEFAULT_BASE;
 	pins = ((ioapic_read(IOAPIC_REG_VER) >> 16) & 0xffU) + 1U;
 	conf = mmio_read64(hpet_base + HPET_T0_CONF);
 	cap = conf >> 32;	/* Tn_INT_ROUTE_CAP: I/O APIC pins this comparator can drive */
 	/* Prefer the PCI-style pins 16-23: the ISA ones may be taken by legacy devices. */
-	for (int p = (int)HV_MIN(pins, 32U) - 1; p >= 0; p--) {
+	for (int p = (int)TV_MIN(pins, 32U) - 1; p >= 0; p--) {
 		if ((cap >> p) & 1U) {
 			pin = p;
 			if (p >= 16)
@@ -119,7 +119,7 @@ int hpet_route_comparator(uint64_t ioapic_base, uint8_t vector, uint8_t apic_id)
 	if (pin < 0) {
 		pr_warn("HPET comparator 0 can drive no I/O APIC pin (route cap %#llx, %u pins)\n",
 			(unsigned long long)cap, pins);
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	/* Edge triggered, one-shot, 64-bit, interrupt enabled, routed to the pin. */
 	conf &= ~(HPET_TN_32MODE | (0x1fULL << HPET_TN_ROUTE_SHIFT) | (1ULL << 3) | (1ULL << 1));

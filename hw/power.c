@@ -4,8 +4,8 @@
 
 #include "power.h"
 
-#include <hv/assert.h>
-#include <hv/log.h>
+#include <tv/assert.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
@@ -55,7 +55,7 @@ const char *tv_status_name(enum tv_status status)
 	return "unknown";
 }
 
-static HV_NORETURN void power_halt_forever(void)
+static TV_NORETURN void power_halt_forever(void)
 {
 	for (;;) {
 		cpu_cli();
@@ -94,7 +94,7 @@ static void power_acpi_s5(void)
 			 (uint16_t)((power_acpi->s5_slp_typb << 10) | ACPI_SLP_EN));
 }
 
-HV_NORETURN void vmm_end(enum tv_status status, const char *why)
+TV_NORETURN void vmm_end(enum tv_status status, const char *why)
 {
 	const char *action = power_halt ? "halting" : "powering off";
 
@@ -132,7 +132,7 @@ HV_NORETURN void vmm_end(enum tv_status status, const char *why)
 	power_halt_forever();
 }
 
-void hv_assert_fail(const char *expr, const char *file, int line)
+void tv_assert_fail(const char *expr, const char *file, int line)
 {
 	pr_err("assertion failed: %s at %s:%d\n", expr, file, line);
 	vmm_end(TV_STATUS_PANIC, "internal assertion failed");

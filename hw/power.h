@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* The end of every run: one final line, VMX left cleanly, then power-off. */
-#ifndef HV_HW_POWER_H
-#define HV_HW_POWER_H
+#ifndef TV_HW_POWER_H
+#define TV_HW_POWER_H
 
-#include <hv/status.h>
-#include <hv/types.h>
+#include <tv/status.h>
+#include <tv/types.h>
 
 struct acpi_info;
 
@@ -23,8 +23,8 @@ void power_set_cleanup(void (*fn)(void));
  *        config halt=1.  Never returns; a second call (a fault while ending)
  *        only halts, with a line saying so.
  */
-HV_NORETURN void vmm_end(enum tv_status status, const char *why);
+TV_NORETURN void vmm_end(enum tv_status status, const char *why);
 
 const char *tv_status_name(enum tv_status status);
 
-#endif /* HV_HW_POWER_H */
+#endif /* TV_HW_POWER_H */

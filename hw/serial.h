@@ -4,10 +4,10 @@
  * The host's COM1: a 16550 driven by port I/O, usable before and after
  * ExitBootServices (firmware console drivers are not used at all).
  */
-#ifndef HV_HW_SERIAL_H
-#define HV_HW_SERIAL_H
+#ifndef TV_HW_SERIAL_H
+#define TV_HW_SERIAL_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #define SERIAL_COM1	0x3f8U
 
@@ -33,4 +33,4 @@ bool serial_wait_tx_room(void);
 /* @brief Wait until the transmitter is empty (LSR.TEMT), so nothing is lost at power-off. */
 void serial_drain(void);
 
-#endif /* HV_HW_SERIAL_H */
+#endif /* TV_HW_SERIAL_H */

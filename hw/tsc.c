@@ -4,8 +4,8 @@
 
 #include "tsc.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 #include "hpet.h"
@@ -119,7 +119,7 @@ int tsc_calibrate(uint64_t cpuid_khz, enum tsc_source cpuid_src,
 		out->khz = 0;
 		out->source = TSC_SRC_NONE;
 		pr_err("TSC frequency unknown: no CPUID leaf, HPET or PIT gave one\n");
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	pr_info("TSC frequency %llu kHz (%s)\n", (unsigned long long)out->khz,
 		tsc_source_name(out->source));

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* The host TSC: its frequency, from CPUID or measured against a reference clock. */
-#ifndef HV_HW_TSC_H
-#define HV_HW_TSC_H
+#ifndef TV_HW_TSC_H
+#define TV_HW_TSC_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct hpet_info;
 
@@ -36,4 +36,4 @@ int tsc_calibrate(uint64_t cpuid_khz, enum tsc_source cpuid_src,
 		  const struct hpet_info *hpet, struct tsc_info *out);
 const char *tsc_source_name(enum tsc_source s);
 
-#endif /* HV_HW_TSC_H */
+#endif /* TV_HW_TSC_H */

@@ -8,10 +8,10 @@
  * vtimer.h.  See vlapic.h for the deviations from the SDM.
  */
 #define pr_prefix "vlapic: "
-#include <hv/assert.h>
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/types.h>
+#include <tv/assert.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/types.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -110,11 +110,11 @@ void vlapic_config_default(struct vlapic_config *cfg, uint32_t apic_id,
 int vlapic_init(struct vlapic *v, const struct vlapic_config *cfg)
 {
 	if (vtimer_check_config(&cfg->timer) != 0)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (cfg->maxphyaddr < 36U || cfg->maxphyaddr > 52U)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (!cfg->has_x2apic && cfg->apic_id > 0xffU)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	*v = (struct vlapic){ 0 };
 	v->cfg = *cfg;
 	/* Table "IA-32 and Intel 64 Processor States Following Power-up,
@@ -231,7 +231,7 @@ int vlapic_ack_vector(struct vlapic *v, uint32_t vector)
 	uint32_t lvtt = vlapic_get_reg(v, APIC_REG_LVT_TIMER);
 
 	if (vlapic_pending_vector(v) != (int)vector)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	vlapic_clear_vec(v, APIC_REG_IRR0, vector);
 	vlapic_set_vec(v, APIC_REG_ISR0, vector);
 	/* The timer's IRR bit is free again: a tick owed under the delay and
@@ -673,7 +673,7 @@ enum vlapic_mode vlapic_decode_mode(uint64_t base)
 /* The IA32_APIC_BASE bits a write may set under this configuration. */
 uint64_t vlapic_apic_base_bits(const struct vlapic *v)
 {
-	uint64_t addr = HV_BITS(v->cfg.maxphyaddr - 1U, 12);
+	uint64_t addr = TV_BITS(v->cfg.maxphyaddr - 1U, 12);
 
 	return addr | APIC_BASE_BSP | APIC_BASE_EN | (v->cfg.has_x2apic ? APIC_BASE_EXTD : 0U);
 }

@@ -44,10 +44,10 @@
  *    APIC unspecified; KVM keeps the value, and guests test for that.  The
  *    next enable resets it to 0 with the other registers.
  */
-#ifndef HV_LAPIC_VLAPIC_H
-#define HV_LAPIC_VLAPIC_H
+#ifndef TV_LAPIC_VLAPIC_H
+#define TV_LAPIC_VLAPIC_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../timer/vtimer.h"
 
@@ -163,7 +163,7 @@ void vlapic_config_default(struct vlapic_config *cfg, uint32_t apic_id,
  *        every register at its reset value ("Local APIC State After
  *        Power-Up or Reset").
  * @retval 0 on success.
- * @retval -HV_EINVAL a bad configuration (vtimer_check_config(), an APIC
+ * @retval -TV_EINVAL a bad configuration (vtimer_check_config(), an APIC
  *         ID above 255 without x2APIC, MAXPHYADDR outside 36..52).
  */
 int vlapic_init(struct vlapic *v, const struct vlapic_config *cfg);
@@ -265,7 +265,7 @@ uint32_t vlapic_timer_vector(const struct vlapic *v);
  * @brief The CPU took `vector`: move it from IRR to ISR ("Interrupt
  *        Acceptance for Fixed Interrupts").
  * @pre vector == vlapic_pending_vector(v).
- * @retval 0 on success; -HV_EINVAL if `vector` was not the pending one.
+ * @retval 0 on success; -TV_EINVAL if `vector` was not the pending one.
  */
 int vlapic_ack_vector(struct vlapic *v, uint32_t vector);
 
@@ -329,9 +329,9 @@ void vlapic_save(struct vlapic *v, uint64_t now, struct vlapic_state *s);
  * @brief Import a state at `now`; the countdown resumes with the time it
  *        had left at the save.
  * @retval 0 on success.
- * @retval -HV_EINVAL a state no save could produce; the APIC is then at
+ * @retval -TV_EINVAL a state no save could produce; the APIC is then at
  *         power-up.
  */
 int vlapic_restore(struct vlapic *v, const struct vlapic_state *s, uint64_t now);
 
-#endif /* HV_LAPIC_VLAPIC_H */
+#endif /* TV_LAPIC_VLAPIC_H */

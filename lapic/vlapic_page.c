@@ -7,7 +7,7 @@
  * virtual-APIC page without a VM exit.  Both are pure reads and writes of
  * the model; vmm/ copies the image into the page before every VM entry.
  */
-#include <hv/types.h>
+#include <tv/types.h>
 #include <x86/apicdef.h>
 
 #include "vlapic_priv.h"

@@ -11,10 +11,10 @@
  * data; vlapic.c's switch covers only registers with side effects
  * (STYLE.md rule 5).
  */
-#ifndef HV_LAPIC_VLAPIC_PRIV_H
-#define HV_LAPIC_VLAPIC_PRIV_H
+#ifndef TV_LAPIC_VLAPIC_PRIV_H
+#define TV_LAPIC_VLAPIC_PRIV_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 #include <x86/apicdef.h>
 
 #include "vlapic.h"
@@ -132,4 +132,4 @@ enum vlapic_mode vlapic_decode_mode(uint64_t base);
 /* vlapic.c: the IA32_APIC_BASE bits a write may set under v's configuration. */
 uint64_t vlapic_apic_base_bits(const struct vlapic *v);
 
-#endif /* HV_LAPIC_VLAPIC_PRIV_H */
+#endif /* TV_LAPIC_VLAPIC_PRIV_H */

@@ -7,8 +7,8 @@
  * vlapic.c (issue 10: files under 800 lines); the register file and its
  * faces stay there.
  */
-#include <hv/errno.h>
-#include <hv/types.h>
+#include <tv/errno.h>
+#include <tv/types.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -86,19 +86,19 @@ int vlapic_restore(struct vlapic *v, const struct vlapic_state *s, uint64_t now)
 	(void)vlapic_init(v, &cfg);
 	if (s->version != VLAPIC_STATE_VERSION || (s->esr_pending & ~APIC_ESR_MASK) ||
 	    s->is_nmi_pending > 1U || s->reserved != 0)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if ((base & ~vlapic_apic_base_bits(v)) ||
 	    (!(base & APIC_BASE_EN) && (base & APIC_BASE_EXTD)) ||
 	    (base & APIC_BASE_BSP) != (cfg.is_bsp ? APIC_BASE_BSP : 0U))
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (!vlapic_are_regs_valid(v, s))
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	/* A disabled APIC has no running timer: disabling resets it. */
 	if (!(base & APIC_BASE_EN) && s->timer.is_armed)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (vtimer_restore(&v->timer, &s->timer, now) != 0) {
 		(void)vlapic_init(v, &cfg);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 	v->apic_base = base;
 	for (uint32_t i = 0; i < VLAPIC_REG_SLOTS; i++)

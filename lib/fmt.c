@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 
 #define FMT_INT_MAX		0x7fffffffU
 #define FMT_FLAG_LEFT		0x01U	/* '-' */
@@ -345,7 +345,7 @@ static const char *fmt_conversion(struct fmt_out *o, const char *start, va_list 
 	return p + 1;
 }
 
-int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int tv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct fmt_out o = { .buf = buf, .size = size, .pos = 0 };
 	const char *p = fmt;
@@ -366,13 +366,13 @@ int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	return o.pos > FMT_INT_MAX ? -1 : (int)o.pos;
 }
 
-int hv_snprintf(char *buf, size_t size, const char *fmt, ...)
+int tv_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = hv_vsnprintf(buf, size, fmt, ap);
+	n = tv_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -1,48 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include <hv/logfmt.h>
+#include <tv/logfmt.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 
 static const char *const logfmt_level_names[] = {
-	[HV_LOG_ERR] = "ERR ",
-	[HV_LOG_WARN] = "WARN",
-	[HV_LOG_INFO] = "INFO",
-	[HV_LOG_DBG] = "DBG ",
+	[TV_LOG_ERR] = "ERR ",
+	[TV_LOG_WARN] = "WARN",
+	[TV_LOG_INFO] = "INFO",
+	[TV_LOG_DBG] = "DBG ",
 };
 
 /* The spelling of the log= config key, same order. */
 static const char *const logfmt_level_keys[] = {
-	[HV_LOG_ERR] = "error",
-	[HV_LOG_WARN] = "warn",
-	[HV_LOG_INFO] = "info",
-	[HV_LOG_DBG] = "debug",
+	[TV_LOG_ERR] = "error",
+	[TV_LOG_WARN] = "warn",
+	[TV_LOG_INFO] = "info",
+	[TV_LOG_DBG] = "debug",
 };
 
-const char *logfmt_level_name(enum hv_log_level level)
+const char *logfmt_level_name(enum tv_log_level level)
 {
-	if ((unsigned int)level >= HV_ARRAY_SIZE(logfmt_level_names))
+	if ((unsigned int)level >= TV_ARRAY_SIZE(logfmt_level_names))
 		return "????";
 	return logfmt_level_names[level];
 }
 
-int logfmt_parse_level(const char *name, enum hv_log_level *level)
+int logfmt_parse_level(const char *name, enum tv_log_level *level)
 {
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(logfmt_level_keys); i++) {
-		if (hv_strcmp(name, logfmt_level_keys[i]) == 0) {
-			*level = (enum hv_log_level)i;
+	for (unsigned int i = 0; i < TV_ARRAY_SIZE(logfmt_level_keys); i++) {
+		if (tv_strcmp(name, logfmt_level_keys[i]) == 0) {
+			*level = (enum tv_log_level)i;
 			return 0;
 		}
 	}
-	return -HV_EINVAL;
+	return -TV_EINVAL;
 }
 
-bool logfmt_is_level_enabled(unsigned int flags, enum hv_log_level threshold)
+bool logfmt_is_level_enabled(unsigned int flags, enum tv_log_level threshold)
 {
-	return (flags & HV_LOG_LEVEL_MASK) <= (unsigned int)threshold;
+	return (flags & TV_LOG_LEVEL_MASK) <= (unsigned int)threshold;
 }
 
 size_t logfmt_format_header(char *buf, size_t size, const struct logfmt_header *h)
@@ -59,11 +59,11 @@ size_t logfmt_format_header(char *buf, size_t size, const struct logfmt_header *
 		uint64_t sec = h->tsc / ticks_per_sec;
 		uint64_t usec = (h->tsc % ticks_per_sec) * 1000U / h->tsc_khz;
 
-		n = hv_snprintf(buf, size, "[%5llu.%06llu] cpu%u %s %.*s",
+		n = tv_snprintf(buf, size, "[%5llu.%06llu] cpu%u %s %.*s",
 				(unsigned long long)sec, (unsigned long long)usec, h->cpu,
 				logfmt_level_name(h->level), (int)LOGFMT_PREFIX_MAX, prefix);
 	} else {
-		n = hv_snprintf(buf, size, "[t=%llu] cpu%u %s %.*s",
+		n = tv_snprintf(buf, size, "[t=%llu] cpu%u %s %.*s",
 				(unsigned long long)h->tsc, h->cpu,
 				logfmt_level_name(h->level), (int)LOGFMT_PREFIX_MAX, prefix);
 	}
@@ -104,7 +104,7 @@ size_t logfmt_format_lines(char *buf, size_t size, const struct logfmt_header *h
 		if (pos >= limit)
 			break;
 		hlen = logfmt_format_header(buf + pos, size - pos, h);
-		pos = HV_MIN(pos + hlen, limit);
+		pos = TV_MIN(pos + hlen, limit);
 		while (*p && *p != '\n') {
 			if (*p != '\r' && pos < limit)
 				buf[pos++] = logfmt_sanitize(*p);
@@ -123,7 +123,7 @@ size_t logfmt_format_lines(char *buf, size_t size, const struct logfmt_header *h
 
 void logfmt_ratelimit_init(struct logfmt_ratelimit *rl)
 {
-	hv_memset(rl, 0, sizeof(*rl));
+	tv_memset(rl, 0, sizeof(*rl));
 }
 
 /* FNV-1a over the site string: sites are "file:line", short and distinct. */
@@ -151,7 +151,7 @@ static struct logfmt_rl_site *logfmt_find_site(struct logfmt_ratelimit *rl, cons
 			return s;
 		}
 		/* Same text, possibly a different copy of the literal. */
-		if (s->site == site || hv_strcmp(s->site, site) == 0)
+		if (s->site == site || tv_strcmp(s->site, site) == 0)
 			return s;
 	}
 	return &rl->overflow;
@@ -164,12 +164,12 @@ bool logfmt_ratelimit_check(struct logfmt_ratelimit *rl, const char *site,
 	struct logfmt_rl_site *s;
 
 	*suppressed = 0;
-	if (!(flags & (HV_LOG_ONCE | HV_LOG_RATELIMIT)))
+	if (!(flags & (TV_LOG_ONCE | TV_LOG_RATELIMIT)))
 		return true;
 	s = logfmt_find_site(rl, site ? site : "?");
 
 	/* Overflowed sites cannot be told apart, so "once" becomes "rate-limited" there. */
-	if ((flags & HV_LOG_ONCE) && s != &rl->overflow) {
+	if ((flags & TV_LOG_ONCE) && s != &rl->overflow) {
 		if (s->emitted == 0) {
 			s->emitted = 1;
 			return true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include <hv/logring.h>
+#include <tv/logring.h>
 
 void logring_init(struct logring *r, char *buf, uint32_t size, uint32_t reserve, bool block)
 {
@@ -124,7 +124,7 @@ bool logring_is_verdict_text(const char *text, size_t len)
 		"BENCH:", "HIST:", "DRIFT:", "ok ", "not ok ",
 	};
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(words); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(words); i++)
 		if (logring_starts_with(text, len, words[i]))
 			return true;
 	return false;

@@ -4,17 +4,17 @@
  * Plain byte loops: these are called on boot and log paths where a few bytes
  * at a time are copied, so simplicity beats speed.
  */
-#include <hv/string.h>
+#include <tv/string.h>
 
 /*
  * gcc recognises these loops and would replace them by calls to memcpy and
  * memset, which in the image are implemented by calling these functions:
  * endless recursion.  Keep the loops as loops.
  */
-#define HV_STRING_NO_LIBCALL	__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#define TV_STRING_NO_LIBCALL	__attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-HV_STRING_NO_LIBCALL
-void *hv_memcpy(void *dst, const void *src, size_t n)
+TV_STRING_NO_LIBCALL
+void *tv_memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
@@ -24,8 +24,8 @@ void *hv_memcpy(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-HV_STRING_NO_LIBCALL
-void *hv_memmove(void *dst, const void *src, size_t n)
+TV_STRING_NO_LIBCALL
+void *tv_memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
@@ -43,8 +43,8 @@ void *hv_memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
-HV_STRING_NO_LIBCALL
-void *hv_memset(void *dst, int c, size_t n)
+TV_STRING_NO_LIBCALL
+void *tv_memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
 
@@ -53,7 +53,7 @@ void *hv_memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-int hv_memcmp(const void *a, const void *b, size_t n)
+int tv_memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 
@@ -63,7 +63,7 @@ int hv_memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
-size_t hv_strlen(const char *s)
+size_t tv_strlen(const char *s)
 {
 	size_t n = 0;
 
@@ -72,7 +72,7 @@ size_t hv_strlen(const char *s)
 	return n;
 }
 
-size_t hv_strnlen(const char *s, size_t max)
+size_t tv_strnlen(const char *s, size_t max)
 {
 	size_t n = 0;
 
@@ -81,7 +81,7 @@ size_t hv_strnlen(const char *s, size_t max)
 	return n;
 }
 
-int hv_strcmp(const char *a, const char *b)
+int tv_strcmp(const char *a, const char *b)
 {
 	const unsigned char *x = (const unsigned char *)a;
 	const unsigned char *y = (const unsigned char *)b;
@@ -93,7 +93,7 @@ int hv_strcmp(const char *a, const char *b)
 	return *x == *y ? 0 : (*x < *y ? -1 : 1);
 }
 
-int hv_strncmp(const char *a, const char *b, size_t n)
+int tv_strncmp(const char *a, const char *b, size_t n)
 {
 	const unsigned char *x = (const unsigned char *)a;
 	const unsigned char *y = (const unsigned char *)b;
@@ -107,7 +107,7 @@ int hv_strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-char *hv_strchr(const char *s, int c)
+char *tv_strchr(const char *s, int c)
 {
 	for (;; s++) {
 		if (*s == (char)c)
@@ -117,14 +117,14 @@ char *hv_strchr(const char *s, int c)
 	}
 }
 
-size_t hv_strlcpy(char *dst, const char *src, size_t size)
+size_t tv_strlcpy(char *dst, const char *src, size_t size)
 {
-	size_t len = hv_strlen(src);
+	size_t len = tv_strlen(src);
 
 	if (size) {
 		size_t n = len < size - 1 ? len : size - 1;
 
-		hv_memcpy(dst, src, n);
+		tv_memcpy(dst, src, n);
 		dst[n] = '\0';
 	}
 	return len;

@@ -8,17 +8,17 @@
  * HOST_SRCS.  GNU-EFI's libefi (linked into the image for InitializeLib)
  * already defines memcpy and memset, so only the other two are here.
  */
-#include <hv/string.h>
+#include <tv/string.h>
 
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
 void *memmove(void *dst, const void *src, size_t n)
 {
-	return hv_memmove(dst, src, n);
+	return tv_memmove(dst, src, n);
 }
 
 int memcmp(const void *a, const void *b, size_t n)
 {
-	return hv_memcmp(a, b, n);
+	return tv_memcmp(a, b, n);
 }

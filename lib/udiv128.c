@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#include <hv/udiv128.h>
+#include <tv/udiv128.h>
 
 /* Bits to the left of the highest set bit. */
 static unsigned int udiv128_clz(unsigned __int128 x)
@@ -17,7 +17,7 @@ static unsigned int udiv128_clz(unsigned __int128 x)
  * 128/64 DIV once the high half is reduced; otherwise shift and subtract,
  * one quotient bit per step (at most 128 steps; timer maths is not hot).
  */
-unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
+unsigned __int128 tv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 				unsigned __int128 *rem)
 {
 	unsigned __int128 q = 0;

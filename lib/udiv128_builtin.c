@@ -2,9 +2,9 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * The libgcc entry points for 128-bit division, for the image only (the
- * host tests use the real libgcc and test hv_udivmod128 against it).
+ * host tests use the real libgcc and test tv_udivmod128 against it).
  */
-#include <hv/udiv128.h>
+#include <tv/udiv128.h>
 
 unsigned __int128 __udivti3(unsigned __int128 n, unsigned __int128 d);
 unsigned __int128 __umodti3(unsigned __int128 n, unsigned __int128 d);
@@ -13,19 +13,19 @@ unsigned __int128 __udivmodti4(unsigned __int128 n, unsigned __int128 d,
 
 unsigned __int128 __udivti3(unsigned __int128 n, unsigned __int128 d)
 {
-	return hv_udivmod128(n, d, NULL);
+	return tv_udivmod128(n, d, NULL);
 }
 
 unsigned __int128 __umodti3(unsigned __int128 n, unsigned __int128 d)
 {
 	unsigned __int128 r;
 
-	(void)hv_udivmod128(n, d, &r);
+	(void)tv_udivmod128(n, d, &r);
 	return r;
 }
 
 unsigned __int128 __udivmodti4(unsigned __int128 n, unsigned __int128 d,
 			       unsigned __int128 *rem)
 {
-	return hv_udivmod128(n, d, rem);
+	return tv_udivmod128(n, d, rem);
 }

@@ -14,7 +14,7 @@ each source is compiled alone (gcc -c, freestanding, no -fpic), and the check
 reads what came out:
 
   pure-includes        gcc's dependency list (-MMD) of a pure source names only
-                       pure headers, include/hv/*.h, include/x86/*.h except
+                       pure headers, include/tv/*.h, include/x86/*.h except
                        x86/cpu.h (the header of inline asm), and the compiler's
                        own freestanding headers: no <efi.h>, nothing of vmx/,
                        boot/, vmm/, hw/, no libc.
@@ -84,7 +84,7 @@ VMX_INSNS = {"vmread", "vmwrite", "vmlaunch", "vmresume", "vmptrld", "vmclear", 
              "vmxoff", "invept", "invvpid"}
 # What the compiler itself may call from freestanding code, and lib/.
 LINK_OK = re.compile(r"^(memcpy|memset|memmove|memcmp|__udivti3|__umodti3|__divti3|__modti3|"
-                     r"__popcountdi2|hv_[a-z0-9_]+)$")
+                     r"__popcountdi2|tv_[a-z0-9_]+)$")
 
 
 # The files of vmm/ that need no hardware: the device emulators and decoders
@@ -114,7 +114,7 @@ def pure_header_ok(root, path):
         return "/gcc/" in path and "/include/" in path
     if rel == "include/x86/cpu.h":
         return False
-    if rel.startswith("include/hv/") or rel.startswith("include/x86/"):
+    if rel.startswith("include/tv/") or rel.startswith("include/x86/"):
         return True
     if rel.startswith(("lapic/", "timer/")):
         return True
@@ -320,7 +320,7 @@ PLANTS = [
 
 # Look-alikes that must trip nothing: const tables, prose naming the rules.
 HARMLESS = ("lapic/planted_ok.c",
-            "#include <hv/types.h>\n#include <x86/msr.h>\n"
+            "#include <tv/types.h>\n#include <x86/msr.h>\n"
             "/* rdtsc, asm, efi.h and vmread in a comment; \"__asm__(rdmsr)\" in a string */\n"
             "static const char *const planted_names[] = { \"asm\", \"rdtsc\", \"vmread\" };\n"
             "static void (*const planted_hook)(int) = 0;\n"

@@ -8,7 +8,7 @@
 TV_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TV_REPO_DIR=$(cd "$TV_SCRIPTS_DIR/.." && pwd)
 
-# The final line of every run (include/hv/status.h); group 1 is the status.
+# The final line of every run (include/tv/status.h); group 1 is the status.
 # Anchored to tickvisor's own log header: a guest's line has "Gn: " after the
 # header, so a guest printing "end: status=0 (" can neither end the run early
 # (tv_watch) nor give its status (issue 12 item 6).
@@ -23,7 +23,7 @@ tv_note() {
 	echo "$TV_NAME: $*" >&2
 }
 
-# Name of a status from include/hv/status.h, for messages.
+# Name of a status from include/tv/status.h, for messages.
 tv_status_name() {
 	case "$1" in
 	0) echo "ok" ;;

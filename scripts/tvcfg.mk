@@ -13,7 +13,7 @@ TVCFG      := $(BUILD)/tools/tvcfg
 TVCFG_SRCS := tools/tvcfg.c vmm/config.c vmm/config_parse.c lib/fmt.c lib/string.c
 TVCFG_DOC  := docs/configuration.md
 
-$(TVCFG): $(TVCFG_SRCS) vmm/config.h vmm/config_priv.h $(wildcard include/hv/*.h)
+$(TVCFG): $(TVCFG_SRCS) vmm/config.h vmm/config_priv.h $(wildcard include/tv/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -o $@ $(TVCFG_SRCS)

@@ -33,10 +33,10 @@
  *  4. A halted vCPU that has no timer, no timeout and nothing pending can
  *     never wake: the VM stops.
  */
-#ifndef HV_TIMER_PLAN_H
-#define HV_TIMER_PLAN_H
+#ifndef TV_TIMER_PLAN_H
+#define TV_TIMER_PLAN_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* No deadline, no timeout, no host-queue entry (equals VTIMER_NONE and HOSTTIMER_NONE). */
 #define PLAN_NONE	UINT64_MAX
@@ -175,4 +175,4 @@ struct plan_inject plan_inject(const struct plan_events *ev);
  */
 int plan_adapt_path(enum plan_path path, bool timer_injected);
 
-#endif /* HV_TIMER_PLAN_H */
+#endif /* TV_TIMER_PLAN_H */

@@ -10,9 +10,9 @@
  * SCHED_MAX_VCPUS vCPUs a linear scan is both the simplest and the fastest
  * structure: no queue to keep in order, nothing to get out of step.
  */
-#include <hv/assert.h>
-#include <hv/errno.h>
-#include <hv/types.h>
+#include <tv/assert.h>
+#include <tv/errno.h>
+#include <tv/types.h>
 
 #include "sched.h"
 
@@ -67,7 +67,7 @@ static void join_tail(struct sched_vcpu *v, uint64_t t)
 static void refresh_vcpu(struct sched_vcpu *v, uint64_t now)
 {
 	if (v->state == SCHED_HALTED && v->deadline <= now) {
-		uint64_t woke = HV_MAX(v->deadline, v->rr_time);
+		uint64_t woke = TV_MAX(v->deadline, v->rr_time);
 
 		advance_window(v, woke);
 		v->state = SCHED_RUNNABLE;
@@ -95,7 +95,7 @@ static uint64_t eligible_at(const struct sched_vcpu *v, uint64_t now)
 	case SCHED_HALTED:
 		if (v->deadline == SCHED_NONE)
 			return SCHED_NONE;
-		woke = HV_MAX(v->deadline, v->rr_time);
+		woke = TV_MAX(v->deadline, v->rr_time);
 		/* Woken with no budget left: it waits for the boundary. */
 		if (is_server(v) && v->budget_left == 0 && woke < v->window_end)
 			return v->window_end;
@@ -162,7 +162,7 @@ static uint64_t run_bound(const struct sched *s, uint32_t c, uint64_t now)
 		if (v->params.prio == cv->params.prio)
 			e = slice_end_from(cv, now, e);
 		/* A higher priority preempts the instant it can run. */
-		until = HV_MIN(until, e);
+		until = TV_MIN(until, e);
 	}
 	return until;
 }
@@ -175,7 +175,7 @@ static uint64_t idle_bound(const struct sched *s, uint64_t now)
 	for (uint32_t i = 0; i < s->count; i++) {
 		uint64_t e = eligible_at(&s->vcpu[i], now);
 
-		until = HV_MIN(until, e);
+		until = TV_MIN(until, e);
 	}
 	return until;
 }
@@ -191,10 +191,10 @@ int sched_add(struct sched *s, const struct sched_params *p, uint64_t now, uint3
 
 	if (!s || !p || !id || p->slice == 0 || (p->budget == 0) != (p->period == 0) ||
 	    p->budget > p->period)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (s->count >= SCHED_MAX_VCPUS)
-		return -HV_ENOMEM;
-	now = HV_MAX(now, s->now);
+		return -TV_ENOMEM;
+	now = TV_MAX(now, s->now);
 	v = &s->vcpu[s->count];
 	*v = (struct sched_vcpu){
 		.params = *p,
@@ -214,8 +214,8 @@ int sched_set_state(struct sched *s, uint32_t id, enum sched_state state, uint64
 
 	if (id >= s->count || (state != SCHED_STOPPED && state != SCHED_RUNNABLE &&
 			       state != SCHED_HALTED))
-		return -HV_EINVAL;
-	now = HV_MAX(now, s->now);
+		return -TV_EINVAL;
+	now = TV_MAX(now, s->now);
 	s->now = now;
 	v = &s->vcpu[id];
 	/* Its own past events first, so that a wake already due keeps its instant. */
@@ -233,8 +233,8 @@ int sched_set_state(struct sched *s, uint32_t id, enum sched_state state, uint64
 int sched_set_deadline(struct sched *s, uint32_t id, uint64_t deadline, uint64_t now)
 {
 	if (id >= s->count)
-		return -HV_EINVAL;
-	now = HV_MAX(now, s->now);
+		return -TV_EINVAL;
+	now = TV_MAX(now, s->now);
 	s->now = now;
 	/* A wake at the old deadline that already passed stays a wake, at its instant. */
 	refresh_vcpu(&s->vcpu[id], now);
@@ -303,7 +303,7 @@ static void charge_budget(struct sched_vcpu *v, uint64_t from, uint64_t to)
 	v->window_end = sat_add(v->window_end, sat_mul(full + 1U, period));
 	v->budget_left = v->params.budget;
 	if (ran_dry && v->window_end != SCHED_NONE)
-		v->rr_time = HV_MAX(v->rr_time, v->window_end - period);
+		v->rr_time = TV_MAX(v->rr_time, v->window_end - period);
 	use_budget(v, past % period);
 }
 
@@ -312,7 +312,7 @@ int sched_account(struct sched *s, uint32_t id, uint64_t from, uint64_t to)
 	struct sched_vcpu *v;
 
 	if (id >= s->count || to < from)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	v = &s->vcpu[id];
 	v->stats.cpu_ticks = sat_add(v->stats.cpu_ticks, to - from);
 	charge_slice(v, from, to - from);
@@ -343,7 +343,7 @@ struct sched_decision sched_pick(struct sched *s, uint64_t now)
 		.due = 0,
 	};
 
-	now = HV_MAX(now, s->now);
+	now = TV_MAX(now, s->now);
 	s->now = now;
 	/* Rule 4: every vCPU due by now wakes here, all in this one pass. */
 	for (uint32_t i = 0; i < s->count; i++)
@@ -360,14 +360,14 @@ struct sched_decision sched_pick(struct sched *s, uint64_t now)
 			d.due |= 1U << i;
 		/* Rule 6: the deadlines no preemption timer is watching. */
 		if (i != d.vcpu)
-			d.host_deadline = HV_MIN(d.host_deadline, v->deadline);
+			d.host_deadline = TV_MIN(d.host_deadline, v->deadline);
 	}
 	if (d.vcpu == SCHED_IDLE) {
 		d.run_until = idle_bound(s, now);
 	} else {
 		d.run_until = run_bound(s, d.vcpu, now);
 		/* Every bound lies ahead: the budget and slice are >= 1, the rest not eligible yet. */
-		HV_ASSERT(d.run_until > now || d.run_until == SCHED_NONE);
+		TV_ASSERT(d.run_until > now || d.run_until == SCHED_NONE);
 	}
 	return d;
 }

@@ -50,10 +50,10 @@
  * past run_until is charged for it: the excess counts in `overrun_ticks`
  * and a server's exactness (rule 3) then holds only up to that excess.
  */
-#ifndef HV_TIMER_SCHED_H
-#define HV_TIMER_SCHED_H
+#ifndef TV_TIMER_SCHED_H
+#define TV_TIMER_SCHED_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* The most vCPUs one pCPU's run set holds (one bit each in `due`). */
 #define SCHED_MAX_VCPUS		16U
@@ -62,7 +62,7 @@
 /* sched_decision.vcpu when nothing can run: the pCPU idles. */
 #define SCHED_IDLE		UINT32_MAX
 
-HV_STATIC_ASSERT(SCHED_MAX_VCPUS <= 32U, "sched_decision.due has one bit per vCPU");
+TV_STATIC_ASSERT(SCHED_MAX_VCPUS <= 32U, "sched_decision.due has one bit per vCPU");
 
 enum sched_state {
 	SCHED_STOPPED = 0,	/* never runs, its timer is not watched */
@@ -125,8 +125,8 @@ void sched_init(struct sched *s, uint64_t now);
  *        `now`), with no deadline.
  * @param id  set to the new vCPU's index (0, 1, ... in the order added).
  * @retval 0 on success.
- * @retval -HV_EINVAL slice 0, budget > period, or only one of them 0.
- * @retval -HV_ENOMEM the run set already holds SCHED_MAX_VCPUS.
+ * @retval -TV_EINVAL slice 0, budget > period, or only one of them 0.
+ * @retval -TV_ENOMEM the run set already holds SCHED_MAX_VCPUS.
  */
 int sched_add(struct sched *s, const struct sched_params *p, uint64_t now, uint32_t *id);
 
@@ -134,7 +134,7 @@ int sched_add(struct sched *s, const struct sched_params *p, uint64_t now, uint3
  * @brief Set a vCPU's state at `now` (halt on HLT, wake on an interrupt
  *        other than its timer, stop when the VM ends).  Becoming runnable
  *        joins the tail of its priority (rule 2).
- * @retval 0, or -HV_EINVAL for an unknown id or state.
+ * @retval 0, or -TV_EINVAL for an unknown id or state.
  */
 int sched_set_state(struct sched *s, uint32_t id, enum sched_state state, uint64_t now);
 
@@ -143,7 +143,7 @@ int sched_set_state(struct sched *s, uint32_t id, enum sched_state state, uint64
  *        SCHED_NONE: none).  A halted vCPU wakes at it.  A halted vCPU
  *        whose old deadline had passed by `now` has woken at that deadline,
  *        whatever the new one, even if no sched_pick() saw it yet.
- * @retval 0, or -HV_EINVAL for an unknown id.
+ * @retval 0, or -TV_EINVAL for an unknown id.
  */
 int sched_set_deadline(struct sched *s, uint32_t id, uint64_t deadline, uint64_t now);
 
@@ -153,7 +153,7 @@ int sched_set_deadline(struct sched *s, uint32_t id, uint64_t deadline, uint64_t
  *        (split at its window boundaries, rule 3).
  * @pre   called for the run that the last sched_pick() started, before the
  *        next sched_pick().
- * @retval 0, or -HV_EINVAL for an unknown id or to < from.
+ * @retval 0, or -TV_EINVAL for an unknown id or to < from.
  */
 int sched_account(struct sched *s, uint32_t id, uint64_t from, uint64_t to);
 
@@ -171,4 +171,4 @@ struct sched_decision sched_pick(struct sched *s, uint64_t now);
  */
 uint64_t sched_eligible_at(const struct sched *s, uint32_t id);
 
-#endif /* HV_TIMER_SCHED_H */
+#endif /* TV_TIMER_SCHED_H */

@@ -5,9 +5,9 @@
  * the contract.  Sifts move a "hole" rather than swapping, so each level
  * costs one node copy and one back-index store.
  */
-#include <hv/assert.h>
-#include <hv/errno.h>
-#include <hv/types.h>
+#include <tv/assert.h>
+#include <tv/errno.h>
+#include <tv/types.h>
 
 #include "tqueue.h"
 
@@ -49,7 +49,7 @@ static void sift_down(struct tqueue *q, uint32_t slot, const struct tqueue_node 
 	for (;;) {
 		/* 64-bit so that the child index cannot wrap near the capacity limit. */
 		uint64_t first = (uint64_t)TQUEUE_ARITY * slot + 1ULL;
-		uint64_t end = HV_MIN(first + TQUEUE_ARITY, (uint64_t)count);
+		uint64_t end = TV_MIN(first + TQUEUE_ARITY, (uint64_t)count);
 		uint64_t child = first;
 
 		if (first >= count)
@@ -93,7 +93,7 @@ int tqueue_init(struct tqueue *q, struct tqueue_node *heap,
 		struct tqueue_timer *timers, uint32_t capacity)
 {
 	if (!q || !heap || !timers || capacity == 0 || capacity > TQUEUE_MAX_CAPACITY)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	q->heap = heap;
 	q->timers = timers;
 	q->capacity = capacity;
@@ -111,11 +111,11 @@ int tqueue_insert(struct tqueue *q, uint32_t id, uint64_t deadline, void *owner)
 	struct tqueue_node n;
 
 	if (id >= q->capacity || deadline == TQUEUE_NONE)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (q->timers[id].slot != TQUEUE_SLOT_NONE)
-		return -HV_EEXIST;
+		return -TV_EEXIST;
 	/* One slot per id, so a full heap would mean an unqueued id is in it. */
-	HV_ASSERT(q->count < q->capacity);
+	TV_ASSERT(q->count < q->capacity);
 	n.deadline = deadline;
 	n.seq = q->next_seq++;
 	n.id = id;
@@ -128,9 +128,9 @@ int tqueue_insert(struct tqueue *q, uint32_t id, uint64_t deadline, void *owner)
 int tqueue_cancel(struct tqueue *q, uint32_t id)
 {
 	if (id >= q->capacity)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (q->timers[id].slot == TQUEUE_SLOT_NONE)
-		return -HV_ENOENT;
+		return -TV_ENOENT;
 	remove_slot(q, q->timers[id].slot);
 	return 0;
 }
@@ -140,9 +140,9 @@ int tqueue_update(struct tqueue *q, uint32_t id, uint64_t deadline)
 	struct tqueue_node n;
 
 	if (id >= q->capacity || deadline == TQUEUE_NONE)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (q->timers[id].slot == TQUEUE_SLOT_NONE)
-		return -HV_ENOENT;
+		return -TV_ENOENT;
 	n.deadline = deadline;
 	n.seq = q->next_seq++;
 	n.id = id;

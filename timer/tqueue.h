@@ -25,10 +25,10 @@
  * that a run pops timers in a repeatable order.  An entry expires at `now`
  * when its deadline <= now.
  */
-#ifndef HV_TIMER_TQUEUE_H
-#define HV_TIMER_TQUEUE_H
+#ifndef TV_TIMER_TQUEUE_H
+#define TV_TIMER_TQUEUE_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* tqueue_earliest() of an empty queue; never a valid deadline. */
 #define TQUEUE_NONE		UINT64_MAX
@@ -77,7 +77,7 @@ struct tqueue_expired {
  * @param heap   array of `capacity` nodes, owned by the queue until dropped.
  * @param timers array of `capacity` id records, likewise.
  * @retval 0 on success.
- * @retval -HV_EINVAL on a NULL array or capacity 0 or > TQUEUE_MAX_CAPACITY.
+ * @retval -TV_EINVAL on a NULL array or capacity 0 or > TQUEUE_MAX_CAPACITY.
  */
 int tqueue_init(struct tqueue *q, struct tqueue_node *heap,
 		struct tqueue_timer *timers, uint32_t capacity);
@@ -85,16 +85,16 @@ int tqueue_init(struct tqueue *q, struct tqueue_node *heap,
 /*
  * @brief Queue timer `id` at absolute host-TSC `deadline`, owned by `owner`.
  * @retval 0 on success.
- * @retval -HV_EINVAL id >= capacity, or deadline == TQUEUE_NONE.
- * @retval -HV_EEXIST the id is already queued (use tqueue_update()).
+ * @retval -TV_EINVAL id >= capacity, or deadline == TQUEUE_NONE.
+ * @retval -TV_EEXIST the id is already queued (use tqueue_update()).
  */
 int tqueue_insert(struct tqueue *q, uint32_t id, uint64_t deadline, void *owner);
 
 /*
  * @brief Remove queued timer `id`.
  * @retval 0 on success.
- * @retval -HV_EINVAL id >= capacity.
- * @retval -HV_ENOENT the id is not queued.
+ * @retval -TV_EINVAL id >= capacity.
+ * @retval -TV_ENOENT the id is not queued.
  */
 int tqueue_cancel(struct tqueue *q, uint32_t id);
 
@@ -103,8 +103,8 @@ int tqueue_cancel(struct tqueue *q, uint32_t id);
  *        takes a new sequence number: among equal deadlines it now comes
  *        after those already queued, exactly as cancel + insert would.
  * @retval 0 on success.
- * @retval -HV_EINVAL id >= capacity, or deadline == TQUEUE_NONE.
- * @retval -HV_ENOENT the id is not queued.
+ * @retval -TV_EINVAL id >= capacity, or deadline == TQUEUE_NONE.
+ * @retval -TV_ENOENT the id is not queued.
  */
 int tqueue_update(struct tqueue *q, uint32_t id, uint64_t deadline);
 
@@ -140,4 +140,4 @@ size_t tqueue_expire(struct tqueue *q, uint64_t now,
 		     void (*fn)(const struct tqueue_expired *e, void *ctx),
 		     void *ctx);
 
-#endif /* HV_TIMER_TQUEUE_H */
+#endif /* TV_TIMER_TQUEUE_H */

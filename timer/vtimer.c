@@ -7,11 +7,11 @@
  * ("scaled" values, in units of 1 / clock_num TSC tick).
  */
 #define pr_prefix "vtimer: "
-#include <hv/assert.h>
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/types.h>
-#include <hv/udiv128.h>
+#include <tv/assert.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/types.h>
+#include <tv/udiv128.h>
 
 #include "vtimer.h"
 
@@ -24,19 +24,19 @@ typedef unsigned __int128 vtimer_u128;
 #define VTIMER_MAX_DIV_SHIFT	7U
 
 /*
- * 128-bit division by the image's one implementation (include/hv/udiv128.h;
+ * 128-bit division by the image's one implementation (include/tv/udiv128.h;
  * the image also routes gcc's __udivti3 there).  A zero divisor would be a
  * model bug: assert, and answer 0 in a release build rather than trap
- * (hv_udivmod128 leaves division by 0 undefined).
+ * (tv_udivmod128 leaves division by 0 undefined).
  */
 static vtimer_u128 vtimer_divmod(vtimer_u128 n, vtimer_u128 d, vtimer_u128 *rem)
 {
-	HV_ASSERT(d != 0);
+	TV_ASSERT(d != 0);
 	if (d == 0) {
 		*rem = 0;
 		return 0;
 	}
-	return hv_udivmod128(n, d, rem);
+	return tv_udivmod128(n, d, rem);
 }
 
 static vtimer_u128 vtimer_div(vtimer_u128 n, vtimer_u128 d)
@@ -60,18 +60,18 @@ void vtimer_config_default(struct vtimer_config *cfg, uint64_t tsc_khz)
 int vtimer_check_config(const struct vtimer_config *cfg)
 {
 	if (cfg->tsc_khz == 0 || cfg->clock_num == 0 || cfg->clock_den == 0)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (cfg->clock_num > cfg->clock_den)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if ((uint64_t)cfg->clock_den > (uint64_t)cfg->clock_num * VTIMER_MAX_CLOCK_RATIO)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if ((unsigned int)cfg->policy > (unsigned int)VTIMER_POLICY_DROP)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	if (cfg->max_backlog == 0)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	/* A minimum period beyond 2^56 ticks (years) is a typo, not a policy. */
 	if (cfg->min_period_tsc > VTIMER_MAX_LEFT_TSC)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	return 0;
 }
 
@@ -153,7 +153,7 @@ static void vtimer_drop_backlog(struct vtimer *t)
 
 void vtimer_init(struct vtimer *t, const struct vtimer_config *cfg)
 {
-	HV_ASSERT(vtimer_check_config(cfg) == 0);
+	TV_ASSERT(vtimer_check_config(cfg) == 0);
 	*t = (struct vtimer){ 0 };
 	t->cfg = *cfg;
 	t->mode = VTIMER_MODE_ONESHOT;
@@ -354,7 +354,7 @@ static uint32_t vtimer_account(struct vtimer *t, uint64_t k, bool is_pending,
 			t->stats.merged += k - add;
 		return raise;
 	}
-	HV_ASSERT(false);
+	TV_ASSERT(false);
 	return 0;
 }
 
@@ -389,7 +389,7 @@ uint32_t vtimer_expire(struct vtimer *t, uint64_t now, bool is_pending,
 	}
 	/* Periodic: k deadlines are due, the last at d + (k-1) * p <= n. */
 	p = vtimer_period_scaled(t);
-	HV_ASSERT(p != 0);
+	TV_ASSERT(p != 0);
 	if (p == 0)
 		p = 1;
 	k = vtimer_div(n - d, p) + 1U;
@@ -466,7 +466,7 @@ int vtimer_restore(struct vtimer *t, const struct vtimer_state *s, uint64_t now)
 
 	vtimer_init(t, &cfg);
 	if (!vtimer_is_state_valid(t, s))
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	t->mode = (enum vtimer_mode)s->mode;
 	t->tmict = s->tmict;
 	t->div_shift = s->div_shift;

@@ -57,10 +57,10 @@
  *  - Ticks a periodic timer could not deliver follow the per-VM
  *    enum vtimer_policy below.
  */
-#ifndef HV_TIMER_VTIMER_H
-#define HV_TIMER_VTIMER_H
+#ifndef TV_TIMER_VTIMER_H
+#define TV_TIMER_VTIMER_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* vtimer_next_deadline() of an idle timer; never a deadline. */
 #define VTIMER_NONE		UINT64_MAX
@@ -158,7 +158,7 @@ void vtimer_config_default(struct vtimer_config *cfg, uint64_t tsc_khz);
 
 /*
  * @brief Check a configuration.
- * @return 0, or -HV_EINVAL when tsc_khz is 0, clock_num is 0 or above
+ * @return 0, or -TV_EINVAL when tsc_khz is 0, clock_num is 0 or above
  *         clock_den, den/num exceeds VTIMER_MAX_CLOCK_RATIO, the policy is
  *         unknown or max_backlog is 0.
  */
@@ -240,7 +240,7 @@ void vtimer_save(const struct vtimer *t, uint64_t now, struct vtimer_state *s);
 
 /*
  * @brief Import a saved state at `now` (which may be later than the save).
- * @return 0, or -HV_EINVAL for a state that no save could have produced;
+ * @return 0, or -TV_EINVAL for a state that no save could have produced;
  *         the timer is then left in its power-up state.
  */
 int vtimer_restore(struct vtimer *t, const struct vtimer_state *s, uint64_t now);
@@ -251,4 +251,4 @@ const struct vtimer_stats *vtimer_get_stats(const struct vtimer *t);
 /* @return the ticks waiting behind a pending one (delay, one-missed). */
 uint32_t vtimer_get_backlog(const struct vtimer *t);
 
-#endif /* HV_TIMER_VTIMER_H */
+#endif /* TV_TIMER_VTIMER_H */

@@ -11,10 +11,10 @@
  *
  * Pure: no VMCS, no logging; the caller reports the refusal text.
  */
-#ifndef HV_VMM_APIC_PATH_H
-#define HV_VMM_APIC_PATH_H
+#ifndef TV_VMM_APIC_PATH_H
+#define TV_VMM_APIC_PATH_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* The order is the config key's value list ("auto", "apicv", "access", "ept"). */
 enum apic_path {
@@ -56,4 +56,4 @@ static inline const char *apic_path_choose(enum apic_path want, bool has_access,
 	return NULL;
 }
 
-#endif /* HV_VMM_APIC_PATH_H */
+#endif /* TV_VMM_APIC_PATH_H */

@@ -7,9 +7,9 @@
  */
 #include "config.h"
 
-#include <hv/errno.h>
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/errno.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 
 #include "config_priv.h"
 #include "vcpuid.h"
@@ -26,10 +26,10 @@ static const char *const config_unmapped_names[] = { "bus", "stop" };
 static const char *const config_cpuid_hide_names[] = {
 	"x2apic", "tsc-deadline", "xsave", "avx", "avx512", "pku", "pcid", "invpcid", "rdtscp",
 };
-HV_STATIC_ASSERT(HV_ARRAY_SIZE(config_cpuid_hide_names) == VCPUID_HIDE_COUNT,
+TV_STATIC_ASSERT(TV_ARRAY_SIZE(config_cpuid_hide_names) == VCPUID_HIDE_COUNT,
 		 "one name per VCPUID_HIDE_* bit");
 
-#define CONFIG_ENUM(names)	{ names, HV_ARRAY_SIZE(names) }
+#define CONFIG_ENUM(names)	{ names, TV_ARRAY_SIZE(names) }
 static const struct config_enum config_log_enum = CONFIG_ENUM(config_log_names);
 static const struct config_enum config_mode_enum = CONFIG_ENUM(config_mode_names);
 static const struct config_enum config_vmx_enum = CONFIG_ENUM(config_vmx_names);
@@ -54,7 +54,7 @@ static const char *const config_type_names[] = {
 /* In dump order: global keys, then the keys of one guest block. */
 static const struct config_key config_keys[] = {
 	{ .name = "log", CONFIG_GLOBAL(log), .type = CONFIG_TYPE_ENUM,
-	  .values = &config_log_enum, .def = HV_LOG_INFO,
+	  .values = &config_log_enum, .def = TV_LOG_INFO,
 	  .doc = "the least severe serial log level printed" },
 	{ .name = "log_ring", CONFIG_GLOBAL(log_ring), .type = CONFIG_TYPE_SIZE,
 	  .min = TV_CONFIG_LOG_RING_MIN, .max = TV_CONFIG_LOG_RING_MAX,
@@ -155,8 +155,8 @@ const char *config_unmapped_name(enum tv_unmapped unmapped)
 
 const struct config_key *config_find_key(const char *name)
 {
-	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
-		if (!hv_strcmp(config_keys[i].name, name))
+	for (size_t i = 0; i < TV_ARRAY_SIZE(config_keys); i++)
+		if (!tv_strcmp(config_keys[i].name, name))
 			return &config_keys[i];
 	return NULL;
 }
@@ -183,11 +183,11 @@ void config_store(void *base, const struct config_key *k, uint64_t v)
 	uint32_t v32 = (uint32_t)v;
 
 	if (k->size == 1)
-		hv_memcpy(field, &v8, 1);
+		tv_memcpy(field, &v8, 1);
 	else if (k->size == 4)
-		hv_memcpy(field, &v32, 4);
+		tv_memcpy(field, &v32, 4);
 	else if (k->size == 8)
-		hv_memcpy(field, &v, 8);
+		tv_memcpy(field, &v, 8);
 }
 
 static uint64_t config_load(const void *base, const struct config_key *k)
@@ -198,18 +198,18 @@ static uint64_t config_load(const void *base, const struct config_key *k)
 	uint64_t v = 0;
 
 	if (k->size == 1)
-		hv_memcpy(&v8, field, 1);
+		tv_memcpy(&v8, field, 1);
 	else if (k->size == 4)
-		hv_memcpy(&v32, field, 4);
+		tv_memcpy(&v32, field, 4);
 	else if (k->size == 8)
-		hv_memcpy(&v, field, 8);
+		tv_memcpy(&v, field, 8);
 	return k->size == 1 ? v8 : k->size == 4 ? v32 : v;
 }
 
 void config_init_defaults(struct tv_config *cfg)
 {
-	hv_memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++) {
+	tv_memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < TV_ARRAY_SIZE(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 
 		if (config_key_is_number(k))
@@ -221,10 +221,10 @@ void config_init_defaults(struct tv_config *cfg)
 static int config_format_size(char *buf, size_t size, uint64_t bytes)
 {
 	if (bytes && !(bytes & ((1ULL << 30) - 1)))
-		return hv_snprintf(buf, size, "%lluG", (unsigned long long)(bytes >> 30));
+		return tv_snprintf(buf, size, "%lluG", (unsigned long long)(bytes >> 30));
 	if (bytes && !(bytes & ((1ULL << 20) - 1)))
-		return hv_snprintf(buf, size, "%lluM", (unsigned long long)(bytes >> 20));
-	return hv_snprintf(buf, size, "%lluK", (unsigned long long)(bytes >> 10));
+		return tv_snprintf(buf, size, "%lluM", (unsigned long long)(bytes >> 20));
+	return tv_snprintf(buf, size, "%lluK", (unsigned long long)(bytes >> 10));
 }
 
 /* A numeric, enum or bool value as the key reads it. */
@@ -232,10 +232,10 @@ static void config_format_number(const struct config_key *k, uint64_t v, char *b
 {
 	switch (k->type) {
 	case CONFIG_TYPE_ENUM:
-		hv_snprintf(buf, size, "%s", config_enum_name(k->values, (unsigned int)v));
+		tv_snprintf(buf, size, "%s", config_enum_name(k->values, (unsigned int)v));
 		break;
 	case CONFIG_TYPE_BOOL:
-		hv_snprintf(buf, size, "%d", v ? 1 : 0);
+		tv_snprintf(buf, size, "%d", v ? 1 : 0);
 		break;
 	case CONFIG_TYPE_SIZE:
 		config_format_size(buf, size, v);
@@ -243,15 +243,15 @@ static void config_format_number(const struct config_key *k, uint64_t v, char *b
 	case CONFIG_TYPE_FLAGS: {
 		size_t n = 0;
 
-		hv_snprintf(buf, size, "none");
+		tv_snprintf(buf, size, "none");
 		for (unsigned int i = 0; i < k->values->count && n < size; i++)
 			if (v & (1ULL << i))
-				n += (size_t)hv_snprintf(buf + n, size - n, "%s%s", n ? "," : "",
+				n += (size_t)tv_snprintf(buf + n, size - n, "%s%s", n ? "," : "",
 							 k->values->names[i]);
 		break;
 	}
 	default:
-		hv_snprintf(buf, size, "%llu", (unsigned long long)v);
+		tv_snprintf(buf, size, "%llu", (unsigned long long)v);
 		break;
 	}
 }
@@ -266,35 +266,35 @@ void config_format_expected(const struct config_key *k, char *buf, size_t size)
 	switch (k->type) {
 	case CONFIG_TYPE_ENUM:
 		for (unsigned int i = 0; i < k->values->count && n < size; i++)
-			n += (size_t)hv_snprintf(buf + n, size - n, "%s%s", i ? "|" : "",
+			n += (size_t)tv_snprintf(buf + n, size - n, "%s%s", i ? "|" : "",
 						 k->values->names[i]);
 		break;
 	case CONFIG_TYPE_FLAGS:
 		/* The names a comma list takes; "none" alone (or nothing) is the empty list. */
-		n = (size_t)hv_snprintf(buf, size, "none");
+		n = (size_t)tv_snprintf(buf, size, "none");
 		for (unsigned int i = 0; i < k->values->count && n < size; i++)
-			n += (size_t)hv_snprintf(buf + n, size - n, "|%s", k->values->names[i]);
+			n += (size_t)tv_snprintf(buf + n, size - n, "|%s", k->values->names[i]);
 		break;
 	case CONFIG_TYPE_BOOL:
-		hv_snprintf(buf, size, "0|1|yes|no|true|false");
+		tv_snprintf(buf, size, "0|1|yes|no|true|false");
 		break;
 	case CONFIG_TYPE_UINT:
-		hv_snprintf(buf, size, "%s from %llu to %llu", k->unit,
+		tv_snprintf(buf, size, "%s from %llu to %llu", k->unit,
 			    (unsigned long long)k->min, (unsigned long long)k->max);
 		break;
 	case CONFIG_TYPE_SIZE:
 		config_format_size(lo, sizeof(lo), k->min);
 		config_format_size(hi, sizeof(hi), k->max);
 		config_format_size(def, sizeof(def), k->def);
-		hv_snprintf(buf, size, "a size from %s to %s in %uK units, e.g. %s", lo, hi,
+		tv_snprintf(buf, size, "a size from %s to %s in %uK units, e.g. %s", lo, hi,
 			    CONFIG_SIZE_UNIT >> 10, def);
 		break;
 	case CONFIG_TYPE_STRING:
-		hv_snprintf(buf, size, "any text up to %zu characters", k->size - 1);
+		tv_snprintf(buf, size, "any text up to %zu characters", k->size - 1);
 		break;
 	case CONFIG_TYPE_PATH:
 	case CONFIG_TYPE_LIST:
-		hv_snprintf(buf, size, "a file path");
+		tv_snprintf(buf, size, "a file path");
 		break;
 	}
 }
@@ -322,19 +322,19 @@ static void config_dump_key(const struct config_key *k, const void *base,
 	switch (k->type) {
 	case CONFIG_TYPE_STRING:
 		/* Always quoted: an empty args= must still read back as a value. */
-		hv_snprintf(line, sizeof(line), "%s=\"%s\"", k->name, (const char *)base + k->offset);
+		tv_snprintf(line, sizeof(line), "%s=\"%s\"", k->name, (const char *)base + k->offset);
 		emit(ctx, line);
 		return;
 	case CONFIG_TYPE_PATH:
 		s = (const char *)base + k->offset;
-		hv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name, config_needs_quotes(s) ? "\"" : "",
+		tv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name, config_needs_quotes(s) ? "\"" : "",
 			    s, config_needs_quotes(s) ? "\"" : "");
 		emit(ctx, line);
 		return;
 	case CONFIG_TYPE_LIST:
 		for (unsigned int m = 0; m < g->nr_modules; m++) {
 			s = g->modules[m];
-			hv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name,
+			tv_snprintf(line, sizeof(line), "%s=%s%s%s", k->name,
 				    config_needs_quotes(s) ? "\"" : "", s,
 				    config_needs_quotes(s) ? "\"" : "");
 			emit(ctx, line);
@@ -344,7 +344,7 @@ static void config_dump_key(const struct config_key *k, const void *base,
 		if ((k->flags & CONFIG_KEY_DUMP_IF_SET) && config_load(base, k) == k->def)
 			return;
 		config_format_number(k, config_load(base, k), value, sizeof(value));
-		hv_snprintf(line, sizeof(line), "%s=%s", k->name, value);
+		tv_snprintf(line, sizeof(line), "%s=%s", k->name, value);
 		emit(ctx, line);
 		return;
 	}
@@ -353,11 +353,11 @@ static void config_dump_key(const struct config_key *k, const void *base,
 void config_dump(const struct tv_config *cfg,
 		 void (*emit)(void *ctx, const char *line), void *ctx)
 {
-	for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(config_keys); i++)
 		if (config_keys[i].scope == CONFIG_SCOPE_GLOBAL)
 			config_dump_key(&config_keys[i], cfg, emit, ctx);
 	for (unsigned int g = 0; g < cfg->nr_guests; g++)
-		for (size_t i = 0; i < HV_ARRAY_SIZE(config_keys); i++)
+		for (size_t i = 0; i < TV_ARRAY_SIZE(config_keys); i++)
 			if (config_keys[i].scope == CONFIG_SCOPE_GUEST)
 				config_dump_key(&config_keys[i], &cfg->guests[g], emit, ctx);
 }
@@ -366,7 +366,7 @@ bool config_describe_key(unsigned int index, struct config_key_doc *doc)
 {
 	const struct config_key *k;
 
-	if (index >= HV_ARRAY_SIZE(config_keys))
+	if (index >= TV_ARRAY_SIZE(config_keys))
 		return false;
 	k = &config_keys[index];
 	doc->name = k->name;
@@ -376,11 +376,11 @@ bool config_describe_key(unsigned int index, struct config_key_doc *doc)
 	if (config_key_is_number(k))
 		config_format_number(k, k->def, doc->def, sizeof(doc->def));
 	else
-		hv_snprintf(doc->def, sizeof(doc->def), "%s", k->type == CONFIG_TYPE_STRING ? "\"\"" : "");
+		tv_snprintf(doc->def, sizeof(doc->def), "%s", k->type == CONFIG_TYPE_STRING ? "\"\"" : "");
 	config_format_expected(k, doc->values, sizeof(doc->values));
 	if (k->type == CONFIG_TYPE_PATH || k->type == CONFIG_TYPE_LIST)
-		hv_snprintf(doc->values + hv_strlen(doc->values),
-			    sizeof(doc->values) - hv_strlen(doc->values),
+		tv_snprintf(doc->values + tv_strlen(doc->values),
+			    sizeof(doc->values) - tv_strlen(doc->values),
 			    " on the ESP, up to %u characters; at most %u %s", TV_CONFIG_PATH_MAX - 1,
 			    k->type == CONFIG_TYPE_PATH ? TV_CONFIG_MAX_GUESTS : TV_CONFIG_MAX_MODULES,
 			    k->type == CONFIG_TYPE_PATH ? "guests" : "per guest");
@@ -399,7 +399,7 @@ static void config_md_choices(char *buf, size_t size, const char *s)
 
 		while (s[c] && s[c] != '|')
 			c++;
-		n += (size_t)hv_snprintf(buf + n, size - n, "%s`%.*s`", n ? ", " : "", (int)c, s);
+		n += (size_t)tv_snprintf(buf + n, size - n, "%s`%.*s`", n ? ", " : "", (int)c, s);
 		s += c + (s[c] == '|');
 	}
 }
@@ -412,13 +412,13 @@ void config_format_key_table(void (*emit)(void *ctx, const char *line), void *ct
 	emit(ctx, "| key | scope | type | default | accepts | meaning |");
 	emit(ctx, "|---|---|---|---|---|---|");
 	for (unsigned int i = 0; config_describe_key(i, &d); i++) {
-		hv_snprintf(def, sizeof(def), d.def[0] ? "`%s`" : "none", d.def);
-		if (!hv_strcmp(d.type, "enum") || !hv_strcmp(d.type, "bool") ||
-		    !hv_strcmp(d.type, "flags"))
+		tv_snprintf(def, sizeof(def), d.def[0] ? "`%s`" : "none", d.def);
+		if (!tv_strcmp(d.type, "enum") || !tv_strcmp(d.type, "bool") ||
+		    !tv_strcmp(d.type, "flags"))
 			config_md_choices(values, sizeof(values), d.values);
 		else
-			hv_snprintf(values, sizeof(values), "%s", d.values);
-		hv_snprintf(line, sizeof(line), "| `%s` | %s | %s | %s | %s | %s |", d.name,
+			tv_snprintf(values, sizeof(values), "%s", d.values);
+		tv_snprintf(line, sizeof(line), "| `%s` | %s | %s | %s | %s | %s |", d.name,
 			    d.per_guest ? "per guest" : "global", d.type, def, values, d.text);
 		emit(ctx, line);
 	}

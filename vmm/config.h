@@ -36,11 +36,11 @@
  * value in every guest (module= replaces the module lists); guest= in the load
  * options replaces the file's whole guest list.
  */
-#ifndef HV_VMM_CONFIG_H
-#define HV_VMM_CONFIG_H
+#ifndef TV_VMM_CONFIG_H
+#define TV_VMM_CONFIG_H
 
-#include <hv/log.h>
-#include <hv/types.h>
+#include <tv/log.h>
+#include <tv/types.h>
 
 #include "apic_path.h"
 
@@ -121,7 +121,7 @@ struct tv_guest_config {
 
 /* About 14 KiB: keep it static or in the boot context, not on a small stack. */
 struct tv_config {
-	enum hv_log_level log;
+	enum tv_log_level log;
 	uint64_t log_ring;		/* console ring bytes while guests run (vmm/log.c) */
 	bool log_block;			/* a full console ring blocks instead of dropping */
 	enum tv_mode mode;
@@ -152,7 +152,7 @@ void config_init_defaults(struct tv_config *cfg);
  * @brief Apply tickvisor.cfg text on top of cfg.
  * @param text the file contents, len bytes, need not be NUL-terminated; a NUL
  *        byte ends it early.
- * @return 0, or -HV_EINVAL with *err filled (cfg then partly updated: discard it).
+ * @return 0, or -TV_EINVAL with *err filled (cfg then partly updated: discard it).
  */
 int config_parse_file(struct tv_config *cfg, const char *text, size_t len,
 		      struct config_error *err);
@@ -161,7 +161,7 @@ int config_parse_file(struct tv_config *cfg, const char *text, size_t len,
  * @brief Apply EFI load options (program name already stripped) on top of a
  *        cfg that holds the file's settings, with the override rules above.
  * @param text NUL-terminated ASCII.
- * @return 0, or -HV_EINVAL with *err filled (line 0).
+ * @return 0, or -TV_EINVAL with *err filled (line 0).
  */
 int config_parse_load_options(struct tv_config *cfg, const char *text,
 			      struct config_error *err);
@@ -169,7 +169,7 @@ int config_parse_load_options(struct tv_config *cfg, const char *text,
 /*
  * @brief The error as one line: "tickvisor.cfg:3: unknown key 'foo'" or
  *        "load options: bad value 'loud' for 'log' (expected ...)".
- * @return the length hv_snprintf reports.
+ * @return the length tv_snprintf reports.
  */
 int config_format_error(const struct config_error *err, char *buf, size_t size);
 
@@ -208,4 +208,4 @@ const char *config_apic_name(enum apic_path apic);
 const char *config_timer_policy_name(enum tv_timer_policy policy);
 const char *config_unmapped_name(enum tv_unmapped unmapped);
 
-#endif /* HV_VMM_CONFIG_H */
+#endif /* TV_VMM_CONFIG_H */

@@ -9,9 +9,9 @@
  */
 #include "config.h"
 
-#include <hv/errno.h>
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/errno.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 
 #include "config_priv.h"
 
@@ -32,7 +32,7 @@ static void config_show_value(char *out, size_t size, const char *v)
 	for (; *v && n + 1 < size; v++) {
 		if (n == CONFIG_SHOW_MAX) {
 			if (n + 3 < size) {
-				hv_memcpy(out + n, "...", 3);
+				tv_memcpy(out + n, "...", 3);
 				n += 3;
 			}
 			break;
@@ -43,7 +43,7 @@ static void config_show_value(char *out, size_t size, const char *v)
 }
 
 static int config_fail(struct config_parser *p, const char *key, const char *fmt, ...)
-	HV_PRINTF(3, 4);
+	TV_PRINTF(3, 4);
 
 static int config_fail(struct config_parser *p, const char *key, const char *fmt, ...)
 {
@@ -51,9 +51,9 @@ static int config_fail(struct config_parser *p, const char *key, const char *fmt
 
 	config_show_value(p->err->key, sizeof(p->err->key), key ? key : "");
 	va_start(ap, fmt);
-	hv_vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+	tv_vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
 	va_end(ap);
-	return -HV_EINVAL;
+	return -TV_EINVAL;
 }
 
 static int config_bad_value(struct config_parser *p, const struct config_key *k,
@@ -90,7 +90,7 @@ static bool config_parse_uint(const char *s, uint64_t max, uint64_t *out)
 static bool config_parse_size(const char *s, uint64_t max, uint64_t *out)
 {
 	char digits[24];
-	size_t len = hv_strlen(s);
+	size_t len = tv_strlen(s);
 	unsigned int shift = 0;
 	uint64_t v;
 
@@ -102,7 +102,7 @@ static bool config_parse_size(const char *s, uint64_t max, uint64_t *out)
 	case 'g': case 'G': shift = 30; len--; break;
 	default: break;
 	}
-	hv_memcpy(digits, s, len);
+	tv_memcpy(digits, s, len);
 	digits[len] = '\0';
 	/* Bounded so that the shift cannot overflow. */
 	if (!config_parse_uint(digits, max, &v))
@@ -123,7 +123,7 @@ static int config_parse_flags(struct config_parser *p, const struct config_key *
 	const char *s = value;
 
 	*num = 0;
-	if (!*s || !hv_strcmp(s, "none"))
+	if (!*s || !tv_strcmp(s, "none"))
 		return 0;
 	for (;;) {
 		size_t len = 0;
@@ -132,13 +132,13 @@ static int config_parse_flags(struct config_parser *p, const struct config_key *
 		while (s[len] && s[len] != ',')
 			len++;
 		for (i = 0; i < k->values->count; i++)
-			if (hv_strlen(k->values->names[i]) == len &&
-			    !hv_memcmp(s, k->values->names[i], len))
+			if (tv_strlen(k->values->names[i]) == len &&
+			    !tv_memcmp(s, k->values->names[i], len))
 				break;
 		if (i == k->values->count) {
 			config_format_expected(k, expected, sizeof(expected));
 			return config_fail(p, k->name, "unknown name '%.*s' in '%s' (expected a "
-					   "comma list of %s)", (int)HV_MIN(len, CONFIG_SHOW_MAX), s,
+					   "comma list of %s)", (int)TV_MIN(len, CONFIG_SHOW_MAX), s,
 					   k->name, expected);
 		}
 		*num |= 1ULL << i;
@@ -156,18 +156,18 @@ static int config_parse_value(struct config_parser *p, const struct config_key *
 	switch (k->type) {
 	case CONFIG_TYPE_ENUM:
 		for (unsigned int i = 0; i < k->values->count; i++) {
-			if (!hv_strcmp(value, k->values->names[i])) {
+			if (!tv_strcmp(value, k->values->names[i])) {
 				*num = i;
 				return 0;
 			}
 		}
 		break;
 	case CONFIG_TYPE_BOOL:
-		if (!hv_strcmp(value, "1") || !hv_strcmp(value, "yes") || !hv_strcmp(value, "true")) {
+		if (!tv_strcmp(value, "1") || !tv_strcmp(value, "yes") || !tv_strcmp(value, "true")) {
 			*num = 1;
 			return 0;
 		}
-		if (!hv_strcmp(value, "0") || !hv_strcmp(value, "no") || !hv_strcmp(value, "false"))
+		if (!tv_strcmp(value, "0") || !tv_strcmp(value, "no") || !tv_strcmp(value, "false"))
 			return 0;
 		break;
 	case CONFIG_TYPE_UINT:
@@ -195,7 +195,7 @@ static int config_parse_value(struct config_parser *p, const struct config_key *
 static int config_copy_string(struct config_parser *p, const char *key, const char *value,
 			      char *dst, size_t size)
 {
-	if (hv_strlcpy(dst, value, size) >= size)
+	if (tv_strlcpy(dst, value, size) >= size)
 		return config_fail(p, key, "value too long for '%s' (max %zu characters)",
 				   key, size - 1);
 	return 0;
@@ -215,11 +215,11 @@ static int config_apply_guest_key(struct config_parser *p, struct tv_guest_confi
 					   TV_CONFIG_MAX_MODULES);
 		if (config_copy_string(p, k->name, value, g->modules[g->nr_modules],
 				       sizeof(g->modules[0])))
-			return -HV_EINVAL;
+			return -TV_EINVAL;
 		g->module_line[g->nr_modules++] = p->line;
 		return 0;
 	case CONFIG_TYPE_PATH:
-		return -HV_EINVAL;	/* guest= is config_add_guest's */
+		return -TV_EINVAL;	/* guest= is config_add_guest's */
 	default:
 		config_store(g, k, num);
 		return 0;
@@ -263,7 +263,7 @@ static int config_add_guest(struct config_parser *p, const struct config_key *k,
 	g = &cfg->guests[cfg->nr_guests];
 	*g = cfg->guest_defaults;
 	if (config_copy_string(p, k->name, value, g->path, sizeof(g->path)))
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	g->path_line = p->line;
 	cfg->nr_guests++;
 	p->in_guest = true;
@@ -403,8 +403,8 @@ int config_parse_file(struct tv_config *cfg, const char *text, size_t len,
 	size_t start = 0;
 	unsigned int line = 0;
 
-	hv_memset(err, 0, sizeof(*err));
-	len = hv_strnlen(text, len);
+	tv_memset(err, 0, sizeof(*err));
+	len = tv_strnlen(text, len);
 	while (start < len) {
 		size_t end = start, next;
 		int rc;
@@ -430,9 +430,9 @@ int config_parse_load_options(struct tv_config *cfg, const char *text,
 			      struct config_error *err)
 {
 	struct config_parser p = { .cfg = cfg, .err = err, .is_options = true };
-	size_t len = hv_strlen(text), i = 0;
+	size_t len = tv_strlen(text), i = 0;
 
-	hv_memset(err, 0, sizeof(*err));
+	tv_memset(err, 0, sizeof(*err));
 	while (i < len) {
 		char key[TV_CONFIG_KEY_MAX];
 		char value[CONFIG_VALUE_MAX];
@@ -459,8 +459,8 @@ int config_format_error_in(const struct config_error *err, const char *file, cha
 			   size_t size)
 {
 	if (err->line)
-		return hv_snprintf(buf, size, "%s:%u: %s", file, err->line, err->message);
-	return hv_snprintf(buf, size, "load options: %s", err->message);
+		return tv_snprintf(buf, size, "%s:%u: %s", file, err->line, err->message);
+	return tv_snprintf(buf, size, "load options: %s", err->message);
 }
 
 int config_format_error(const struct config_error *err, char *buf, size_t size)

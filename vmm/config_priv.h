@@ -5,10 +5,10 @@
  * vmm/config_parse.c (the file and load-option parser): what a key is, and
  * the table helpers the parser uses.
  */
-#ifndef HV_VMM_CONFIG_PRIV_H
-#define HV_VMM_CONFIG_PRIV_H
+#ifndef TV_VMM_CONFIG_PRIV_H
+#define TV_VMM_CONFIG_PRIV_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "config.h"
 
@@ -71,4 +71,4 @@ void config_store(void *base, const struct config_key *k, uint64_t v);
 /* What k accepts, as error messages and the docs say it, into buf. */
 void config_format_expected(const struct config_key *k, char *buf, size_t size);
 
-#endif /* HV_VMM_CONFIG_PRIV_H */
+#endif /* TV_VMM_CONFIG_PRIV_H */

@@ -5,9 +5,9 @@
 
 #include "guest_priv.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
@@ -18,17 +18,17 @@
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
 #include "config.h"
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 #include "../hw/hostrtc.h"
 #include "gwalk.h"
 #include "hypercall.h"
 #include "insn.h"
 #include "log.h"
-#include <hv/logring.h>
+#include <tv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "vcpuid.h"
 #include "vcpuid_vm.h"
 #include "vmsr.h"
@@ -40,7 +40,7 @@
 static const struct boot_file *guest_find_file(const struct boot_info *bi, const char *path)
 {
 	for (unsigned int i = 0; i < bi->nr_files; i++)
-		if (!hv_strcmp(bi->files[i].path, path))
+		if (!tv_strcmp(bi->files[i].path, path))
 			return &bi->files[i];
 	return NULL;
 }
@@ -68,7 +68,7 @@ static void guest_reset_passthrough_msrs(void)
 		MSR_IA32_KERNEL_GS_BASE,
 	};
 
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(msrs); i++)
+	for (unsigned int i = 0; i < TV_ARRAY_SIZE(msrs); i++)
 		(void)cpu_wrmsr_safe(msrs[i], 0);
 }
 
@@ -83,18 +83,18 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 
 	img = guest_find_file(bi, gc->path);
 	if (!img) {
-		hv_snprintf(vm->end_why, sizeof(vm->end_why), "%s was not loaded from the ESP",
+		tv_snprintf(vm->end_why, sizeof(vm->end_why), "%s was not loaded from the ESP",
 			    gc->path);
-		return -HV_ENOENT;
+		return -TV_ENOENT;
 	}
-	hv_memset(&req, 0, sizeof(req));
+	tv_memset(&req, 0, sizeof(req));
 	for (unsigned int m = 0; m < gc->nr_modules; m++) {
 		const struct boot_file *f = guest_find_file(bi, gc->modules[m]);
 
 		if (!f) {
-			hv_snprintf(vm->end_why, sizeof(vm->end_why),
+			tv_snprintf(vm->end_why, sizeof(vm->end_why),
 				    "module %s was not loaded from the ESP", gc->modules[m]);
-			return -HV_ENOENT;
+			return -TV_ENOENT;
 		}
 		mods[m].data = f->data;
 		mods[m].size = f->size;
@@ -102,9 +102,9 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 	}
 	ram = pool_alloc(gc->mem_bytes, GUEST_RAM_ALIGN);
 	if (!ram) {
-		hv_snprintf(vm->end_why, sizeof(vm->end_why), "no %llu MiB of RAM left for it",
+		tv_snprintf(vm->end_why, sizeof(vm->end_why), "no %llu MiB of RAM left for it",
 			    (unsigned long long)(gc->mem_bytes >> 20));
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	}
 	vm->ram = (uint8_t *)(uintptr_t)ram;
 	vm->ram_bytes = gc->mem_bytes;
@@ -120,14 +120,14 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 		return rc;
 	vm->eptp = ept_build(ram, vm->ram_bytes);
 	if (!vm->eptp) {
-		hv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its EPT");
-		return -HV_ENOMEM;
+		tv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its EPT");
+		return -TV_ENOMEM;
 	}
 	if (vm->pcpu->vmx.proc & PROC_TPR_SHADOW) {
 		vm->vapic_page = (uint32_t *)(uintptr_t)pool_alloc(4096, 4096);
 		if (!vm->vapic_page) {
-			hv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its virtual-APIC page");
-			return -HV_ENOMEM;
+			tv_snprintf(vm->end_why, sizeof(vm->end_why), "no memory for its virtual-APIC page");
+			return -TV_ENOMEM;
 		}
 	}
 	return 0;
@@ -136,9 +136,9 @@ static int guest_prepare(struct vm *vm, const struct boot_info *bi,
 void guest_dump_trace(const struct vm *vm, unsigned int max)
 {
 	const struct vapic *a = &vm->apic;
-	unsigned int n = (unsigned int)HV_MIN((uint64_t)VAPIC_TRACE_SIZE, a->trace_total);
+	unsigned int n = (unsigned int)TV_MIN((uint64_t)VAPIC_TRACE_SIZE, a->trace_total);
 
-	n = HV_MIN(n, max);
+	n = TV_MIN(n, max);
 	pr_info("guest %u timer trace, last %u of %llu (guest TSC: arm, deadline, fire +, "
 		"inject +, path):\n", vm->index, n, (unsigned long long)a->trace_total);
 	for (unsigned int i = 0; i < n; i++) {
@@ -190,7 +190,7 @@ static void guest_report_timer(const struct vm *vm)
 /*
  * The machine-readable line of this guest (vmm/result.h): the runner judges
  * the guest from it, never from the guest's own text.  Kept by the console
- * ring (HV_LOG_KEEP) like the guests' verdict lines.
+ * ring (TV_LOG_KEEP) like the guests' verdict lines.
  */
 static void guest_result(const struct vm *vm)
 {
@@ -209,7 +209,7 @@ static void guest_result(const struct vm *vm)
 	};
 	struct result_guest g = {
 		.index = vm->index, .name = vm->name,
-		.verdict = result_verdict_name((unsigned int)vm->end < HV_ARRAY_SIZE(ends) ?
+		.verdict = result_verdict_name((unsigned int)vm->end < TV_ARRAY_SIZE(ends) ?
 					       ends[vm->end] : RESULT_END_STOPPED, vm->exit_value),
 		.exit_value = exited ? vm->exit_value : 0, .exit_status = exited ? vm->exit_status : 0,
 		.end = guest_end_name(vm->end), .why = exited ? "" : vm->end_why,
@@ -224,7 +224,7 @@ static void guest_result(const struct vm *vm)
 		t.late_max = st->late_max;
 	}
 	result_format_guest(json, sizeof(json), &g);
-	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
+	tv_log(TV_LOG_INFO | TV_LOG_KEEP, TV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
 	       json);
 }
 
@@ -241,12 +241,12 @@ static void guest_report(const struct vm *vm)
 			guest_end_name(vm->end), vm->end_why, (unsigned long long)v->exits);
 	{
 		char line[256];
-		int n = hv_snprintf(line, sizeof(line), "guest %u exits by reason:", vm->index);
+		int n = tv_snprintf(line, sizeof(line), "guest %u exits by reason:", vm->index);
 
-		for (unsigned int r = 0; r < HV_ARRAY_SIZE(v->exits_by_reason) && n > 0 &&
+		for (unsigned int r = 0; r < TV_ARRAY_SIZE(v->exits_by_reason) && n > 0 &&
 		     (size_t)n < sizeof(line); r++)
 			if (v->exits_by_reason[r])
-				n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %u:%llu", r,
+				n += tv_snprintf(line + n, sizeof(line) - (size_t)n, " %u:%llu", r,
 						 (unsigned long long)v->exits_by_reason[r]);
 		pr_info("%s\n", line);
 	}
@@ -267,8 +267,8 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 	struct vmx_exit_action act;
 
 	/* Before the first entry: no exit to act on, nothing decided. */
-	hv_memset(&exit, 0, sizeof(exit));
-	hv_memset(&act, 0, sizeof(act));
+	tv_memset(&exit, 0, sizeof(exit));
+	tv_memset(&act, 0, sizeof(act));
 	vm->vcpu.stage_mark = cpu_rdtsc();
 	while (vm->end == VM_END_NONE) {
 		if (!guest_before_entry(vm, path, &exit, &act))
@@ -290,12 +290,12 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		}
 		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, &act, &exit)) {
 			vm->end = VM_END_STOPPED;
-			hv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
+			tv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));
 			break;
 		}
 #ifdef TV_BENCH
 		vm->vcpu.stage_sum[VCPU_STAGE_ENTER] += exit.entry_tsc - exit.spin_ticks -
-						       HV_MIN(vm->vcpu.stage_mark,
+						       TV_MIN(vm->vcpu.stage_mark,
 							      exit.entry_tsc - exit.spin_ticks);
 		vm->vcpu.stage_mark = exit.tsc;
 #endif
@@ -312,7 +312,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 		vm->last_exit_tsc = exit.tsc + (uint64_t)vm->vcpu.tsc_offset;
 		if (vm->vapic_page)
 			vapic_sync_from_page(&vm->apic, vm->vapic_page, guest_tsc_now(vm, &exit));
-		/* A zero initialiser, not hv_memset(): that byte loop costs ~4 ticks a byte in Bochs. */
+		/* A zero initialiser, not tv_memset(): that byte loop costs ~4 ticks a byte in Bochs. */
 		act = (struct vmx_exit_action){ 0 };
 		guest_stage(vm, VCPU_STAGE_BOOKKEEP);
 #ifdef TV_BENCH
@@ -325,7 +325,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			guest_stage(vm, VCPU_STAGE_HANDLER);
 			dt = vm->vcpu.stage_mark - t0;
 			vm->vcpu.exit_cost_sum[r] += dt;
-			vm->vcpu.exit_cost_max[r] = HV_MAX(vm->vcpu.exit_cost_max[r], dt);
+			vm->vcpu.exit_cost_max[r] = TV_MAX(vm->vcpu.exit_cost_max[r], dt);
 		}
 #else
 		guest_handle_exit(vm, &exit, &act);
@@ -357,13 +357,13 @@ static void guest_report_exit_costs(const struct vm *vm)
 #ifdef TV_BENCH
 	const struct vcpu *v = &vm->vcpu;
 	char line[512];
-	int n = hv_snprintf(line, sizeof(line), "guest %u exit handler cost by reason "
+	int n = tv_snprintf(line, sizeof(line), "guest %u exit handler cost by reason "
 			    "(reason:count/avg/max host TSC ticks):", vm->index);
 
-	for (unsigned int r = 0; r < HV_ARRAY_SIZE(v->exits_by_reason) && n > 0 &&
+	for (unsigned int r = 0; r < TV_ARRAY_SIZE(v->exits_by_reason) && n > 0 &&
 	     (size_t)n < sizeof(line); r++)
 		if (v->exits_by_reason[r])
-			n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %u:%llu/%llu/%llu", r,
+			n += tv_snprintf(line + n, sizeof(line) - (size_t)n, " %u:%llu/%llu/%llu", r,
 					 (unsigned long long)v->exits_by_reason[r],
 					 (unsigned long long)(v->exit_cost_sum[r] /
 							      v->exits_by_reason[r]),
@@ -371,10 +371,10 @@ static void guest_report_exit_costs(const struct vm *vm)
 	pr_info("%s\n", line);
 	if (!v->exits)
 		return;
-	n = hv_snprintf(line, sizeof(line), "guest %u exit path by stage (host TSC ticks per exit, "
+	n = tv_snprintf(line, sizeof(line), "guest %u exit path by stage (host TSC ticks per exit, "
 			"average over %llu):", vm->index, (unsigned long long)v->exits);
 	for (unsigned int st = 0; st < VCPU_STAGE_COUNT && n > 0 && (size_t)n < sizeof(line); st++)
-		n += hv_snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
+		n += tv_snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
 				 guest_stage_names[st],
 				 (unsigned long long)(v->stage_sum[st] / v->exits));
 	pr_info("%s\n", line);
@@ -394,14 +394,14 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	uint64_t vmcs = vm->vcpu.vmcs_pa;
 	bool ok;
 
-	hv_memset(vm, 0, sizeof(*vm));
+	tv_memset(vm, 0, sizeof(*vm));
 	vm->pcpu = p;
 	vm->vcpu.vmcs_pa = vmcs;
 	vm->vcpu.vm = vm;
 	vm->index = index;
 	vm->name = gc->path;
 	vm->unmapped_stop = gc->unmapped == TV_UNMAPPED_STOP;
-	hv_snprintf(vm->prefix, sizeof(vm->prefix), "G%u: ", index);
+	tv_snprintf(vm->prefix, sizeof(vm->prefix), "G%u: ", index);
 	pr_info("guest %u: %s, %llu MiB, args \"%s\"%s\n", index, gc->path,
 		(unsigned long long)(gc->mem_bytes >> 20), gc->args,
 		gc->timeout_s ? "" : ", no timeout");
@@ -424,9 +424,9 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (vapic_init(&vm->apic, vm->pcpu->tsc_khz, bi->config->timer_min_period_us,
 		       (enum vtimer_policy)bi->config->timer_policy)) {
 		vm->end = VM_END_STOPPED;
-		hv_strlcpy(vm->end_why, "its LAPIC configuration is invalid", sizeof(vm->end_why));
+		tv_strlcpy(vm->end_why, "its LAPIC configuration is invalid", sizeof(vm->end_why));
 	}
-	hv_memcpy(vm->apic.margin, vm->pcpu->boot_margin, sizeof(vm->pcpu->boot_margin));
+	tv_memcpy(vm->apic.margin, vm->pcpu->boot_margin, sizeof(vm->pcpu->boot_margin));
 	vmsr_init(&vm->msrs);
 	guest_reset_passthrough_msrs();
 	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
@@ -437,7 +437,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	if (vmx_vcpu_init(&vm->vcpu, &vm->pcpu->vmx, vm->eptp, (uint16_t)(index + 1), res.entry,
 			  res.info_gpa, (uint64_t)(uintptr_t)vm->vapic_page)) {
 		vm->end = VM_END_STOPPED;
-		hv_strlcpy(vm->end_why, "its VMCS could not be set up", sizeof(vm->end_why));
+		tv_strlcpy(vm->end_why, "its VMCS could not be set up", sizeof(vm->end_why));
 	}
 	if (gc->timeout_s && vm->pcpu->tsc_khz)
 		vm->deadline_tsc = cpu_rdtsc() + (uint64_t)gc->timeout_s * vm->pcpu->tsc_khz * 1000ULL;
@@ -449,7 +449,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	{
 		struct vio_effect eff;
 
-		hv_memset(&eff, 0, sizeof(eff));
+		tv_memset(&eff, 0, sizeof(eff));
 		vio_flush_uart(&vm->io, &eff);
 		if (eff.out_line)
 			guest_print(vm, eff.out_line, eff.out_len);
@@ -541,7 +541,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		char json[RESULT_JSON_MAX];
 
 		result_format_run(json, sizeof(json), &run);
-		hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(),
+		tv_log(TV_LOG_INFO | TV_LOG_KEEP, TV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(),
 		       json);
 		return (enum tv_status)run.status;
 	}

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* Running the configured guests, one after another, each in its own VM. */
-#ifndef HV_VMM_GUEST_H
-#define HV_VMM_GUEST_H
+#ifndef TV_VMM_GUEST_H
+#define TV_VMM_GUEST_H
 
-#include <hv/status.h>
-#include <hv/types.h>
+#include <tv/status.h>
+#include <tv/types.h>
 
 struct boot_info;
 struct cpu_caps;
@@ -23,4 +23,4 @@ struct hpet_info;
 enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
 			     uint64_t tsc_khz, const struct hpet_info *hpet, uint64_t ioapic_base);
 
-#endif /* HV_VMM_GUEST_H */
+#endif /* TV_VMM_GUEST_H */

@@ -5,9 +5,9 @@
 
 #include "guest_priv.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
@@ -18,17 +18,17 @@
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
 #include "config.h"
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 #include "../hw/hostrtc.h"
 #include "gwalk.h"
 #include "hypercall.h"
 #include "insn.h"
 #include "log.h"
-#include <hv/logring.h>
+#include <tv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "vcpuid.h"
 #include "vmsr.h"
 
@@ -73,7 +73,7 @@ void guest_calibrate(struct pcpu *pc)
 		uint64_t *gdt = (uint64_t *)(uintptr_t)ram;
 		uint8_t *gate = (uint8_t *)(uintptr_t)(ram + GUEST_CAL_VECTOR * 8U);
 
-		hv_memset(vm, 0, sizeof(*vm));
+		tv_memset(vm, 0, sizeof(*vm));
 		vm->pcpu = pc;
 		vm->vcpu.vmcs_pa = vmcs;
 		vm->vcpu.vm = vm;
@@ -91,20 +91,20 @@ void guest_calibrate(struct pcpu *pc)
 		gate[5] = 0x8e;
 		vm->ram[0x3000] = 0xcf;
 		if (phase == 0)
-			hv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_run, sizeof(code_run));
+			tv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_run, sizeof(code_run));
 		else
-			hv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_halt, sizeof(code_halt));
+			tv_memcpy(vm->ram + GUEST_CAL_ENTRY, code_halt, sizeof(code_halt));
 		vm->eptp = ept_build(ram, GUEST_CAL_RAM);
 		if (pc->vmx.proc & PROC_TPR_SHADOW)
 			vm->vapic_page = (uint32_t *)(uintptr_t)pool_alloc(4096, 4096);
-		hv_snprintf(vm->prefix, sizeof(vm->prefix), "cal: ");
+		tv_snprintf(vm->prefix, sizeof(vm->prefix), "cal: ");
 		vio_init(&vm->io, vm->ram_bytes, 1);
 		if (!vm->eptp || ((pc->vmx.proc & PROC_TPR_SHADOW) && !vm->vapic_page) ||
 		    vapic_init(&vm->apic, tsc_khz, 200, VTIMER_POLICY_COALESCE)) {
 			pool_release_to(mark);
 			return;
 		}
-		hv_memcpy(vm->apic.margin, pc->boot_margin, sizeof(pc->boot_margin));
+		tv_memcpy(vm->apic.margin, pc->boot_margin, sizeof(pc->boot_margin));
 		now = cpu_rdtsc();
 		guest_cal_arm(vm, now);
 		guest_map_apic_page(vm);

@@ -5,9 +5,9 @@
 
 #include "guest_priv.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
@@ -18,17 +18,17 @@
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
 #include "config.h"
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 #include "../hw/hostrtc.h"
 #include "gwalk.h"
 #include "hypercall.h"
 #include "insn.h"
 #include "log.h"
-#include <hv/logring.h>
+#include <tv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "vcpuid.h"
 #include "vmsr.h"
 
@@ -47,7 +47,7 @@ static uint64_t guest_to_host(const struct vm *vm, uint64_t guest_tsc)
 }
 
 /* timer/plan.h orders its paths as enum vapic_notice: a path is passed across as it is. */
-HV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_NOTICE_PREEMPT &&
+TV_STATIC_ASSERT(PLAN_PATH_PREEMPT == (int)VAPIC_NOTICE_PREEMPT &&
 		 PLAN_PATH_HOST_IRQ == (int)VAPIC_NOTICE_HOST_IRQ &&
 		 PLAN_PATH_HALT_WAKE == (int)VAPIC_NOTICE_HALT_WAKE &&
 		 PLAN_PATH_HALT_PREEMPT == (int)VAPIC_NOTICE_HALT_PREEMPT &&
@@ -136,7 +136,7 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 			return false;
 		case PLAN_HALT_IN_GUEST:
 			/* The console, while idle, up to the preemption timer's early exit. */
-			log_drain_until(HV_MIN(hosttimer_earliest(&vm->pcpu->ht), in->deadline_guest == PLAN_NONE ?
+			log_drain_until(TV_MIN(hosttimer_earliest(&vm->pcpu->ht), in->deadline_guest == PLAN_NONE ?
 					       HOSTTIMER_NONE : guest_to_host(vm, in->deadline_guest)),
 					a->margin[VAPIC_NOTICE_HALT_PREEMPT]);
 			act->halt = true;

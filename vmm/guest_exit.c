@@ -5,9 +5,9 @@
 
 #include "guest_priv.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
@@ -18,17 +18,17 @@
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
 #include "config.h"
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 #include "../hw/hostrtc.h"
 #include "gwalk.h"
 #include "hypercall.h"
 #include "insn.h"
 #include "log.h"
-#include <hv/logring.h>
+#include <tv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "vcpuid.h"
 #include "vmsr.h"
 #include "xstate.h"
@@ -37,12 +37,12 @@ void guest_print(const struct vm *vm, const char *text, size_t len)
 {
 	char line[VIO_LINE_MAX + 1];
 
-	len = HV_MIN(len, (size_t)VIO_LINE_MAX);
-	hv_memcpy(line, text, len);
+	len = TV_MIN(len, (size_t)VIO_LINE_MAX);
+	tv_memcpy(line, text, len);
 	line[len] = '\0';
 	/* Verdict lines (PASS:, SUMMARY:, BENCH: ...) are never dropped by the console ring. */
-	hv_log(HV_LOG_INFO | HV_LOG_GUEST | (logring_is_verdict_text(line, len) ? HV_LOG_KEEP : 0U),
-	       HV_LOG_SITE, vm->prefix, "%s\n", line);
+	tv_log(TV_LOG_INFO | TV_LOG_GUEST | (logring_is_verdict_text(line, len) ? TV_LOG_KEEP : 0U),
+	       TV_LOG_SITE, vm->prefix, "%s\n", line);
 }
 
 /* TV_HC_PRINT text may hold several lines: each goes out with the VM's prefix. */
@@ -65,7 +65,7 @@ void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, con
 
 	vm->end = end;
 	va_start(ap, fmt);
-	hv_vsnprintf(vm->end_why, sizeof(vm->end_why), fmt, ap);
+	tv_vsnprintf(vm->end_why, sizeof(vm->end_why), fmt, ap);
 	va_end(ap);
 	act->stop = true;
 }
@@ -235,7 +235,7 @@ static void guest_handle_io(struct vm *vm, const struct vmx_exit_info *e,
 		return;
 	}
 	val = is_in ? 0 : (uint32_t)g->rax;
-	hv_memset(&eff, 0, sizeof(eff));
+	tv_memset(&eff, 0, sizeof(eff));
 	/* The RTC runs on the host TSC: guest time, unmoved by the guest's own TSC writes. */
 	(void)vio_access_port(&vm->io, port, size, !is_in, &val, e->tsc, &eff);
 	if (is_in) {
@@ -261,7 +261,7 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 	uint64_t nr = g->rax;
 	struct hc_effect eff;
 
-	hv_memset(&eff, 0, sizeof(eff));
+	tv_memset(&eff, 0, sizeof(eff));
 	hc_handle_vmcall(&r, vm->ram, vm->ram_bytes, &eff);
 	g->rax = r.rax;
 	if (eff.print && eff.print_len)

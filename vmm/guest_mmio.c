@@ -5,9 +5,9 @@
 
 #include "guest_priv.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
@@ -19,17 +19,17 @@
 #include "../vmx/ept.h"
 #include "../vmx/guest_seg.h"
 #include "config.h"
-#include <hv/fmt.h>
+#include <tv/fmt.h>
 #include "../hw/hostrtc.h"
 #include "gwalk.h"
 #include "hypercall.h"
 #include "insn.h"
 #include "log.h"
-#include <hv/logring.h>
+#include <tv/logring.h>
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "vcpuid.h"
 #include "vmsr.h"
 
@@ -206,7 +206,7 @@ static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint
 
 	while (done < width) {
 		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
-		unsigned int chunk = (unsigned int)HV_MIN((uint64_t)(width - done),
+		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
 							 0x1000ULL - (l & 0xfffULL));
 		struct gwalk_fault fault;
 		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, GUEST_MAXPHYADDR,
@@ -220,13 +220,13 @@ static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint
 		}
 		if (gpa < vm->ram_bytes && chunk <= vm->ram_bytes - gpa) {
 			if (is_write)
-				hv_memcpy(vm->ram + gpa, buf + done, chunk);
+				tv_memcpy(vm->ram + gpa, buf + done, chunk);
 			else
-				hv_memcpy(buf + done, vm->ram + gpa, chunk);
+				tv_memcpy(buf + done, vm->ram + gpa, chunk);
 		} else if (gpa >= vm->ram_bytes && !vapic_is_mmio(&vm->apic, gpa) &&
 			   (gpa & ~0xfffULL) != vm->apic_mapped_gpa) {
 			if (!is_write)
-				hv_memset(buf + done, 0xff, chunk);
+				tv_memset(buf + done, 0xff, chunk);
 		} else {
 			ctx->why = "an operand reaches the APIC page or straddles the end of RAM";
 			return -1;
@@ -286,7 +286,7 @@ static void guest_emulate_string(struct vm *vm, const struct vmx_exit_info *e,
 						false, buf))
 				break;
 		} else {
-			hv_memcpy(buf, &v, in->width);
+			tv_memcpy(buf, &v, in->width);
 		}
 		if (guest_string_access(vm, &ctx, dst_base + (r->rdi & mask), in->width, true, buf))
 			break;

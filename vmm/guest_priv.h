@@ -11,10 +11,10 @@
  * Per-CPU state is in struct pcpu, per-VM state in struct vm: none of
  * these files keeps state of its own.
  */
-#ifndef HV_VMM_GUEST_PRIV_H
-#define HV_VMM_GUEST_PRIV_H
+#ifndef TV_VMM_GUEST_PRIV_H
+#define TV_VMM_GUEST_PRIV_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 #include <x86/cpu.h>
 
 #include "../vmx/vcpu.h"
@@ -58,7 +58,7 @@ static inline uint64_t guest_tsc_host_now(const struct vm *vm)
 void guest_print(const struct vm *vm, const char *text, size_t len);
 void guest_print_text(const struct vm *vm, const char *text, size_t len);
 void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, const char *fmt, ...)
-	HV_PRINTF(4, 5);
+	TV_PRINTF(4, 5);
 void guest_inject_gp(struct vmx_exit_action *act);
 void guest_inject_ud(struct vmx_exit_action *act);
 void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_exit_action *act);
@@ -87,4 +87,4 @@ void guest_loop(struct vm *vm, uint64_t cal_fires);
 /* guest_cal.c */
 void guest_calibrate(struct pcpu *p);
 
-#endif /* HV_VMM_GUEST_PRIV_H */
+#endif /* TV_VMM_GUEST_PRIV_H */

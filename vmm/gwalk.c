@@ -5,17 +5,17 @@
  * Every rule below is from SDM Vol. 3A, Chapter 4 "Paging"; the section
  * title is given where the rule is applied.
  */
-#include <hv/types.h>
-#include <hv/errno.h>
+#include <tv/types.h>
+#include <tv/errno.h>
 
 #include "gwalk.h"
 
 /* Paging-structure entry bits shared by every paging mode. */
-#define PTE_P		HV_BIT(0)
-#define PTE_RW		HV_BIT(1)
-#define PTE_US		HV_BIT(2)
-#define PTE_PS		HV_BIT(7)
-#define PTE_XD		HV_BIT(63)
+#define PTE_P		TV_BIT(0)
+#define PTE_RW		TV_BIT(1)
+#define PTE_US		TV_BIT(2)
+#define PTE_PS		TV_BIT(7)
+#define PTE_XD		TV_BIT(63)
 
 #define PAGE_SHIFT	12U
 #define PAGE_SIZE	(1ULL << PAGE_SHIFT)
@@ -32,7 +32,7 @@ static uint64_t bit_range(unsigned int hi, unsigned int lo)
 {
 	if (lo > hi)
 		return 0;
-	return HV_BITS(hi, lo);
+	return TV_BITS(hi, lo);
 }
 
 /* Little-endian entry of `size` bytes at gpa, or false if outside RAM. */
@@ -147,7 +147,7 @@ static int walk_32bit(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t 
 		 * (M-1):32 and bits 21:(M-19) are reserved, with M the
 		 * minimum of 40 and MAXPHYADDR (PSE-36).
 		 */
-		unsigned int m = HV_MIN(maxphyaddr, 40U);
+		unsigned int m = TV_MIN(maxphyaddr, 40U);
 		uint64_t high = m > 32U ? (pde >> 13) & bit_range(m - 33U, 0) : 0;
 
 		if (pde & bit_range(21, m - 19U)) {
@@ -256,11 +256,11 @@ static int walk_pae(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ra
 		return GWALK_ERANGE;
 	if (!(pdpte & PTE_P))
 		return GWALK_EFAULT;
-	if (pdpte & (HV_BITS(2, 1) | HV_BITS(8, 5) | bit_range(63, maxphyaddr)))
+	if (pdpte & (TV_BITS(2, 1) | TV_BITS(8, 5) | bit_range(63, maxphyaddr)))
 		return GWALK_EPDPTE;
 	return walk_levels(cpu, ram, ram_bytes, maxphyaddr,
 			   pdpte & bit_range(maxphyaddr - 1U, PAGE_SHIFT), linear,
-			   levels_pae, HV_ARRAY_SIZE(levels_pae), 62, r, gpa, ec);
+			   levels_pae, TV_ARRAY_SIZE(levels_pae), 62, r, gpa, ec);
 }
 
 /* "Canonicality": with 4-level paging bits 63:47 must all be equal. */
@@ -317,7 +317,7 @@ int gwalk_translate(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ra
 	if (is_lma)
 		rc = walk_levels(cpu, ram, ram_bytes, maxphyaddr,
 				 cpu->cr3 & bit_range(maxphyaddr - 1U, PAGE_SHIFT), linear,
-				 levels_4level, HV_ARRAY_SIZE(levels_4level), 51,
+				 levels_4level, TV_ARRAY_SIZE(levels_4level), 51,
 				 &rights, gpa, &ec);
 	else if (cpu->cr4 & GWALK_CR4_PAE)
 		rc = walk_pae(cpu, ram, ram_bytes, maxphyaddr, (uint32_t)linear, &rights, gpa, &ec);
@@ -349,7 +349,7 @@ int gwalk_fetch(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ram_by
 
 	while (done < len) {
 		uint64_t linear = rip_linear + done;
-		uint64_t chunk = HV_MIN((uint64_t)(len - done), PAGE_SIZE - (linear & (PAGE_SIZE - 1U)));
+		uint64_t chunk = TV_MIN((uint64_t)(len - done), PAGE_SIZE - (linear & (PAGE_SIZE - 1U)));
 		uint64_t gpa, i;
 
 		/*

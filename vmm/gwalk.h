@@ -43,11 +43,11 @@
  *  - Outside IA-32e mode linear addresses are 32 bits wide, so the upper bits
  *    of `linear` are dropped (a fetch that runs past 0xffffffff wraps to 0).
  */
-#ifndef HV_VMM_GWALK_H
-#define HV_VMM_GWALK_H
+#ifndef TV_VMM_GWALK_H
+#define TV_VMM_GWALK_H
 
-#include <hv/types.h>
-#include <hv/errno.h>
+#include <tv/types.h>
+#include <tv/errno.h>
 
 /* Control-register bits the walk depends on (SDM Vol. 3A "Control Registers"). */
 #define GWALK_CR0_WP		0x00010000ULL
@@ -77,11 +77,11 @@
 #define GWALK_MAXPHYADDR_MAX	52U
 
 /* Errors, all negative; gwalk_strerror() describes each. */
-#define GWALK_EFAULT	(-HV_EFAULT)	/* the guest takes *fault: inject it */
-#define GWALK_ERANGE	(-HV_ERANGE)	/* a paging structure or the bytes lie outside guest RAM */
-#define GWALK_ENOSYS	(-HV_ENOSYS)	/* 5-level paging (CR4.LA57) is not supported */
-#define GWALK_EPDPTE	(-HV_EIO)	/* PAE PDPTE in memory has reserved bits */
-#define GWALK_EINVAL	(-HV_EINVAL)	/* bad argument or impossible CR/EFER combination */
+#define GWALK_EFAULT	(-TV_EFAULT)	/* the guest takes *fault: inject it */
+#define GWALK_ERANGE	(-TV_ERANGE)	/* a paging structure or the bytes lie outside guest RAM */
+#define GWALK_ENOSYS	(-TV_ENOSYS)	/* 5-level paging (CR4.LA57) is not supported */
+#define GWALK_EPDPTE	(-TV_EIO)	/* PAE PDPTE in memory has reserved bits */
+#define GWALK_EINVAL	(-TV_EINVAL)	/* bad argument or impossible CR/EFER combination */
 
 /* The guest's view of its control registers (the read shadows' values). */
 struct gwalk_cpu {
@@ -146,4 +146,4 @@ int gwalk_fetch(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ram_by
 /* Short description of a gwalk return code, for log lines; never NULL. */
 const char *gwalk_strerror(int err);
 
-#endif /* HV_VMM_GWALK_H */
+#endif /* TV_VMM_GWALK_H */

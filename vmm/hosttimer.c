@@ -4,8 +4,8 @@
 
 #include "hosttimer.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 #include "../hw/cpu.h"
@@ -81,21 +81,21 @@ int hosttimer_init(struct hosttimer *ht, enum tv_timer want, bool has_preemption
 		if (!preempt_ok) {
 			pr_err("timer=preempt: the VMX-preemption timer is %s\n",
 			       has_preemption_timer ? "on KVM's list of broken ones" : "absent");
-			return -HV_ENODEV;
+			return -TV_ENODEV;
 		}
 		out->running = out->halted = HOSTTIMER_PREEMPT;
 		break;
 	case TV_TIMER_HPET:
 		if (!hpet_ok) {
 			pr_err("timer=hpet: no HPET comparator can interrupt this CPU\n");
-			return -HV_ENODEV;
+			return -TV_ENODEV;
 		}
 		out->running = out->halted = HOSTTIMER_HPET;
 		break;
 	case TV_TIMER_TSC_DEADLINE:
 		if (!tscdl_ok) {
 			pr_err("timer=tsc-deadline: the host LAPIC has no TSC-deadline mode\n");
-			return -HV_ENODEV;
+			return -TV_ENODEV;
 		}
 		out->running = out->halted = HOSTTIMER_TSC_DEADLINE;
 		break;
@@ -181,7 +181,7 @@ void hosttimer_arm_for_run(struct hosttimer *ht, enum hosttimer_backend b, uint6
 bool hosttimer_wait(struct hosttimer *ht, enum hosttimer_backend b, uint64_t until,
 		    uint64_t early)
 {
-	uint64_t irqs = ht->irqs, wake = until - HV_MIN(until, early);
+	uint64_t irqs = ht->irqs, wake = until - TV_MIN(until, early);
 	bool by_irq = false;
 
 	if (b == HOSTTIMER_HPET || b == HOSTTIMER_TSC_DEADLINE) {
@@ -204,11 +204,11 @@ size_t hosttimer_pop_expired(struct hosttimer *ht, uint64_t host_tsc, uint32_t *
 
 	while (n < max) {
 		size_t got = tqueue_pop_expired(&ht->queue, host_tsc, exp,
-						HV_MIN(max - n, HV_ARRAY_SIZE(exp)));
+						TV_MIN(max - n, TV_ARRAY_SIZE(exp)));
 
 		for (size_t i = 0; i < got; i++)
 			ids[n++] = exp[i].id;
-		if (got < HV_ARRAY_SIZE(exp))
+		if (got < TV_ARRAY_SIZE(exp))
 			break;
 	}
 	return n;

@@ -6,13 +6,13 @@
  * while a vCPU is halted in VMX root or runs without a usable VMX-preemption
  * timer: an HPET comparator through the I/O APIC, the host LAPIC in
  * TSC-deadline mode, or polling the TSC.  The design follows KVM's split:
- * the VMX-preemption timer while the guest runs (hv_timer), a host timer
+ * the VMX-preemption timer while the guest runs (KVM's hv_timer), a host timer
  * while it cannot (hrtimer).
  */
-#ifndef HV_VMM_HOSTTIMER_H
-#define HV_VMM_HOSTTIMER_H
+#ifndef TV_VMM_HOSTTIMER_H
+#define TV_VMM_HOSTTIMER_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../timer/tqueue.h"
 #include "config.h"
@@ -87,4 +87,4 @@ bool hosttimer_wait(struct hosttimer *ht, enum hosttimer_backend b, uint64_t unt
 /* @brief Handle a host timer vector that arrived as an external-interrupt exit. */
 bool hosttimer_handle_vector(struct hosttimer *ht, uint8_t vector);
 
-#endif /* HV_VMM_HOSTTIMER_H */
+#endif /* TV_VMM_HOSTTIMER_H */

@@ -2,15 +2,15 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "hypercall.h"
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
 /* The ABI's error numbers are tickvisor's own: one set of values. */
-HV_STATIC_ASSERT(TV_EPERM == HV_EPERM, "TV_EPERM");
-HV_STATIC_ASSERT(TV_EFAULT == HV_EFAULT, "TV_EFAULT");
-HV_STATIC_ASSERT(TV_EINVAL == HV_EINVAL, "TV_EINVAL");
-HV_STATIC_ASSERT(TV_ENOSYS == HV_ENOSYS, "TV_ENOSYS");
+TV_STATIC_ASSERT(TV_HC_EPERM == TV_EPERM, "TV_HC_EPERM");
+TV_STATIC_ASSERT(TV_HC_EFAULT == TV_EFAULT, "TV_HC_EFAULT");
+TV_STATIC_ASSERT(TV_HC_EINVAL == TV_EINVAL, "TV_HC_EINVAL");
+TV_STATIC_ASSERT(TV_HC_ENOSYS == TV_ENOSYS, "TV_HC_ENOSYS");
 
 /* A result as the guest reads it in RAX: negative values sign-extended. */
 static uint64_t hc_result(int64_t v)
@@ -35,10 +35,10 @@ static int64_t hc_print(const struct hc_regs *regs, const uint8_t *ram, uint64_t
 	uint64_t len = hc_arg(regs, regs->rcx);
 
 	if (len > TV_HC_PRINT_MAX)
-		return -TV_EINVAL;
+		return -TV_HC_EINVAL;
 	/* [gpa, gpa + len) inside [0, ram_bytes), written so that nothing overflows. */
 	if (gpa > ram_bytes || len > ram_bytes - gpa)
-		return -TV_EFAULT;
+		return -TV_HC_EFAULT;
 	if (len == 0)
 		return 0;
 	eff->print = (const char *)(ram + gpa);
@@ -52,7 +52,7 @@ void hc_handle_vmcall(struct hc_regs *regs, const uint8_t *ram, uint64_t ram_byt
 	uint64_t nr = hc_arg(regs, regs->rax);
 	int64_t ret;
 
-	hv_memset(eff, 0, sizeof(*eff));
+	tv_memset(eff, 0, sizeof(*eff));
 	if (ram == NULL)
 		ram_bytes = 0;
 	/*
@@ -61,7 +61,7 @@ void hc_handle_vmcall(struct hc_regs *regs, const uint8_t *ram, uint64_t ram_byt
 	 * only, so user code gets -EPERM, as KVM answers.
 	 */
 	if (regs->cpl != 0) {
-		regs->rax = hc_result(-TV_EPERM);
+		regs->rax = hc_result(-TV_HC_EPERM);
 		return;
 	}
 
@@ -95,7 +95,7 @@ void hc_handle_vmcall(struct hc_regs *regs, const uint8_t *ram, uint64_t ram_byt
 		break;
 	default:
 		eff->unknown = true;
-		ret = -TV_ENOSYS;
+		ret = -TV_HC_ENOSYS;
 		break;
 	}
 	regs->rax = hc_result(ret);

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * VMCALL hypercalls (ABI in include/hv/hypercall_abi.h), as pure C: the exit
+ * VMCALL hypercalls (ABI in include/tv/hypercall_abi.h), as pure C: the exit
  * handler copies the guest's RAX/RBX/RCX/RDX and its mode into struct
  * hc_regs, calls hc_handle_vmcall(), writes regs->rax back, advances RIP
  * past VMCALL and then applies struct hc_effect.  No hardware access, no
  * clock, no globals, no allocation: the host tests run it unchanged.
  */
-#ifndef HV_VMM_HYPERCALL_H
-#define HV_VMM_HYPERCALL_H
+#ifndef TV_VMM_HYPERCALL_H
+#define TV_VMM_HYPERCALL_H
 
-#include <hv/hypercall_abi.h>
-#include <hv/types.h>
+#include <tv/hypercall_abi.h>
+#include <tv/types.h>
 
 struct hc_regs {
 	uint64_t rax;		/* in: hypercall number; out: result */
@@ -62,4 +62,4 @@ struct hc_effect {
 void hc_handle_vmcall(struct hc_regs *regs, const uint8_t *ram, uint64_t ram_bytes,
 		      struct hc_effect *eff);
 
-#endif /* HV_VMM_HYPERCALL_H */
+#endif /* TV_VMM_HYPERCALL_H */

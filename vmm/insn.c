@@ -7,7 +7,7 @@
  * "16-Bit Addressing Forms with the ModR/M Byte", "32-Bit Addressing Forms
  * with the ModR/M Byte" and "32-Bit Addressing Forms with the SIB Byte".
  */
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "insn.h"
 

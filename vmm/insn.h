@@ -56,10 +56,10 @@
  *  - Outside 64-bit mode a load leaves the register bits above its width
  *    as they were (the SDM makes the upper halves undefined there).
  */
-#ifndef HV_VMM_INSN_H
-#define HV_VMM_INSN_H
+#ifndef TV_VMM_INSN_H
+#define TV_VMM_INSN_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* The longest legal instruction ("Instruction Format": 15 bytes). */
 #define INSN_MAX_LENGTH		15U
@@ -190,4 +190,4 @@ uint64_t insn_string_count(const struct insn *in, uint64_t rcx);
 /* @return the step of rSI/rDI per iteration: width, negated when df. */
 int64_t insn_string_step(const struct insn *in, bool df);
 
-#endif /* HV_VMM_INSN_H */
+#endif /* TV_VMM_INSN_H */

@@ -65,7 +65,7 @@ void loadgen_serve(struct loadgen *l)
 	if (!l->n)
 		return;
 	now = cpu_rdtsc();
-	n = hosttimer_pop_expired(l->ht, now, ids, HV_ARRAY_SIZE(ids));
+	n = hosttimer_pop_expired(l->ht, now, ids, TV_ARRAY_SIZE(ids));
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = ids[k] - HOSTTIMER_ID_LOAD;
 		int vec;

@@ -8,10 +8,10 @@
  * below do nothing and load_timers > 1 is reported as ignored.  Co-resident
  * VMs (issue 14) will replace it with real ones.
  */
-#ifndef HV_VMM_LOADGEN_H
-#define HV_VMM_LOADGEN_H
+#ifndef TV_VMM_LOADGEN_H
+#define TV_VMM_LOADGEN_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../lapic/vlapic.h"
 #include "config.h"
@@ -53,4 +53,4 @@ static inline void loadgen_serve(struct loadgen *l)
 }
 #endif
 
-#endif /* HV_VMM_LOADGEN_H */
+#endif /* TV_VMM_LOADGEN_H */

@@ -4,12 +4,12 @@
 
 #include "log.h"
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/cpu.h>
 
-#include <hv/fmt.h>
-#include <hv/logfmt.h>
-#include <hv/logring.h>
+#include <tv/fmt.h>
+#include <tv/logfmt.h>
+#include <tv/logring.h>
 #include "../hw/serial.h"
 #include "pool.h"
 
@@ -18,7 +18,7 @@
 /* Rate-limit window: about 5 s at 1 GHz before calibration, 5 s after. */
 #define LOG_RL_WINDOW_MS 5000U
 
-static enum hv_log_level log_level = HV_LOG_INFO;
+static enum tv_log_level log_level = TV_LOG_INFO;
 static uint64_t log_tsc_khz;
 static uint64_t log_image_base;
 static struct logfmt_ratelimit log_rl;
@@ -47,7 +47,7 @@ void log_init(void)
 	logfmt_ratelimit_init(&log_rl);
 }
 
-void log_set_level(enum hv_log_level level)
+void log_set_level(enum tv_log_level level)
 {
 	log_level = level;
 }
@@ -68,7 +68,7 @@ uint64_t log_suppressed_total(void)
 }
 
 /*
- * Guest lines are ordinary unless they carry a verdict (HV_LOG_KEEP, set by
+ * Guest lines are ordinary unless they carry a verdict (TV_LOG_KEEP, set by
  * vmm/guest.c).  tickvisor's own lines at info level and above are kept:
  * they are few, and the runners split and judge the log by them; debug
  * and rate-limited lines (anything a guest can trigger in bulk) are
@@ -78,13 +78,13 @@ uint64_t log_suppressed_total(void)
  */
 static enum log_class log_class_of(unsigned int flags)
 {
-	unsigned int level = flags & HV_LOG_LEVEL_MASK;
+	unsigned int level = flags & TV_LOG_LEVEL_MASK;
 
-	if (flags & HV_LOG_KEEP)
+	if (flags & TV_LOG_KEEP)
 		return LOG_CLASS_KEEP;
-	if ((flags & HV_LOG_GUEST) || (flags & HV_LOG_RATELIMIT) || level >= HV_LOG_DBG)
+	if ((flags & TV_LOG_GUEST) || (flags & TV_LOG_RATELIMIT) || level >= TV_LOG_DBG)
 		return LOG_CLASS_ORDINARY;
-	return level == HV_LOG_ERR ? LOG_CLASS_SYNC : LOG_CLASS_KEEP;
+	return level == TV_LOG_ERR ? LOG_CLASS_SYNC : LOG_CLASS_KEEP;
 }
 
 /* Hand the UART what it takes now without waiting. @return bytes written. */
@@ -100,7 +100,7 @@ static uint32_t log_push_now(void)
 	room = serial_tx_room();
 	if (!room)
 		return 0;
-	n = logring_take(&log_ring, chunk, HV_MIN(room, (unsigned int)sizeof(chunk)));
+	n = logring_take(&log_ring, chunk, TV_MIN(room, (unsigned int)sizeof(chunk)));
 	serial_put_bytes(chunk, n);
 	return n;
 }
@@ -124,7 +124,7 @@ void log_pump(void)
 
 void log_drain_until(uint64_t until, uint64_t early)
 {
-	uint64_t limit = until - HV_MIN(until, early);
+	uint64_t limit = until - TV_MIN(until, early);
 
 	if (!log_async)
 		return;
@@ -156,9 +156,9 @@ static void log_announce_drops(const struct logfmt_header *h)
 
 	if (!log_ring.unreported)
 		return;
-	nh.level = HV_LOG_WARN;
+	nh.level = TV_LOG_WARN;
 	nh.prefix = "log: ";
-	hv_snprintf(msg, sizeof(msg), "%llu bytes of log dropped (console ring full)",
+	tv_snprintf(msg, sizeof(msg), "%llu bytes of log dropped (console ring full)",
 		    (unsigned long long)log_ring.unreported);
 	n = logfmt_format_lines(line, sizeof(line), &nh, msg);
 	/*
@@ -197,13 +197,13 @@ int log_ring_configure(uint32_t bytes, bool block)
 	if (bytes < LOG_RING_MIN_BYTES || bytes > LOG_RING_MAX_BYTES) {
 		pr_warn("console ring of %u bytes is outside %u..%u: the console stays synchronous\n",
 			bytes, LOG_RING_MIN_BYTES, LOG_RING_MAX_BYTES);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
-	buf = pool_alloc(HV_ALIGN_UP((uint64_t)bytes, 4096U), 4096U);
+	buf = pool_alloc(TV_ALIGN_UP((uint64_t)bytes, 4096U), 4096U);
 	if (!buf) {
 		pr_warn("no memory for a %u-byte console ring: the console stays synchronous\n",
 			bytes);
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	}
 	/* A quarter for verdict lines: room for hundreds of them behind a full ring. */
 	logring_init(&log_ring, (char *)(uintptr_t)buf, bytes, bytes / 4U, block);
@@ -245,7 +245,7 @@ uint64_t log_dropped_bytes(void)
 	return log_ring.dropped_bytes;
 }
 
-void hv_log(unsigned int flags, const char *site, const char *prefix, const char *fmt, ...)
+void tv_log(unsigned int flags, const char *site, const char *prefix, const char *fmt, ...)
 {
 	struct logfmt_header h;
 	char msg[LOG_MSG_MAX];
@@ -253,23 +253,23 @@ void hv_log(unsigned int flags, const char *site, const char *prefix, const char
 	uint64_t window;
 	va_list ap;
 
-	if (!(flags & HV_LOG_GUEST) && !logfmt_is_level_enabled(flags, log_level))
+	if (!(flags & TV_LOG_GUEST) && !logfmt_is_level_enabled(flags, log_level))
 		return;
 	h.tsc = cpu_rdtsc();
 	h.tsc_khz = (uint32_t)log_tsc_khz;
 	h.cpu = 0;
-	h.level = (enum hv_log_level)(flags & HV_LOG_LEVEL_MASK);
+	h.level = (enum tv_log_level)(flags & TV_LOG_LEVEL_MASK);
 	h.prefix = prefix;
 	window = (log_tsc_khz ? log_tsc_khz : 1000000ULL) * LOG_RL_WINDOW_MS;
 	if (!logfmt_ratelimit_check(&log_rl, site, flags, h.tsc, window, &suppressed))
 		return;
 	if (suppressed) {
-		hv_snprintf(msg, sizeof(msg), "%u lines like the next were suppressed",
+		tv_snprintf(msg, sizeof(msg), "%u lines like the next were suppressed",
 			    suppressed);
 		log_emit(&h, msg, log_class_of(flags));
 	}
 	va_start(ap, fmt);
-	hv_vsnprintf(msg, sizeof(msg), fmt, ap);
+	tv_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_emit(&h, msg, log_class_of(flags));
 }

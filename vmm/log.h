@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* The image's backend of the hv_log() seam: timestamped lines on the serial port. */
-#ifndef HV_VMM_LOG_H
-#define HV_VMM_LOG_H
+/* The image's backend of the tv_log() seam: timestamped lines on the serial port. */
+#ifndef TV_VMM_LOG_H
+#define TV_VMM_LOG_H
 
-#include <hv/log.h>
-#include <hv/types.h>
+#include <tv/log.h>
+#include <tv/types.h>
 
 void log_init(void);
-void log_set_level(enum hv_log_level level);
+void log_set_level(enum tv_log_level level);
 /* @brief Timestamps become seconds once the TSC frequency is known. */
 void log_set_tsc_khz(uint64_t khz);
 void log_set_image_base(uint64_t base);
@@ -29,8 +29,8 @@ uint64_t log_suppressed_total(void);
  * full are dropped and counted ("N bytes of log dropped"), or with block
  * wait for room; verdict lines are never dropped.
  * @pre pool_init() was called.  Called once; later calls do nothing.
- * @return 0 (also without a UART: nothing to do), -HV_EINVAL for a size
- *         out of range, -HV_ENOMEM: in both cases the console stays synchronous.
+ * @return 0 (also without a UART: nothing to do), -TV_EINVAL for a size
+ *         out of range, -TV_ENOMEM: in both cases the console stays synchronous.
  */
 int log_ring_configure(uint32_t bytes, bool block);
 /* @brief Hand the UART what it takes right now (one FIFO's worth at most), without waiting. */
@@ -51,4 +51,4 @@ void log_go_sync(void);
 /* @brief Bytes of ordinary lines dropped because the ring was full. */
 uint64_t log_dropped_bytes(void);
 
-#endif /* HV_VMM_LOG_H */
+#endif /* TV_VMM_LOG_H */

@@ -6,9 +6,9 @@
  */
 #define pr_prefix "vmm: "
 
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/status.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/status.h>
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
@@ -79,7 +79,7 @@ static void vmm_pick_token(const struct boot_info *bi)
 }
 
 /* The config's console-ring bounds are vmm/log.h's. */
-HV_STATIC_ASSERT(TV_CONFIG_LOG_RING_MIN == LOG_RING_MIN_BYTES &&
+TV_STATIC_ASSERT(TV_CONFIG_LOG_RING_MIN == LOG_RING_MIN_BYTES &&
 		 TV_CONFIG_LOG_RING_MAX == LOG_RING_MAX_BYTES &&
 		 TV_CONFIG_LOG_RING_DEFAULT == LOG_RING_DEFAULT_BYTES, "log ring bounds differ");
 
@@ -90,7 +90,7 @@ static const char vmm_vtx_remedy[] =
 	"metal, enable Intel VT-x (Virtualization Technology) in the firmware setup; "
 	"anywhere, `make run PLATFORM=bochs` emulates VT-x in software";
 
-static HV_NORETURN void vmm_no_vtx(const char *why)
+static TV_NORETURN void vmm_no_vtx(const char *why)
 {
 	pr_err("VT-x not available: %s\n", why);
 	pr_err("%s\n", vmm_vtx_remedy);
@@ -113,7 +113,7 @@ static void vmm_bring_up_vmx(const struct cpu_caps *caps)
 			   "CPUID.1:ECX.VMX[bit 5] = 0: the CPU, or the hypervisor below us, "
 			   "offers no VMX");
 	rc = vmx_setup_feature_control();
-	if (rc == -HV_EPERM)
+	if (rc == -TV_EPERM)
 		vmm_no_vtx("IA32_FEATURE_CONTROL is locked with VMX disabled by the firmware");
 	if (rc)
 		vmm_no_vtx("IA32_FEATURE_CONTROL cannot be set up");
@@ -151,7 +151,7 @@ static void vmm_fault_on_purpose(enum tv_fault fault)
 	pr_err("fault=: the exception did not happen (value %#llx)\n", (unsigned long long)v);
 }
 
-static HV_NORETURN void vmm_main_on_stack(void *arg)
+static TV_NORETURN void vmm_main_on_stack(void *arg)
 {
 	struct boot_info *bi = arg;
 	const struct tv_config *cfg = bi->config;
@@ -201,7 +201,7 @@ static HV_NORETURN void vmm_main_on_stack(void *arg)
 		"guests could not run");
 }
 
-HV_NORETURN void vmm_main(struct boot_info *bi)
+TV_NORETURN void vmm_main(struct boot_info *bi)
 {
 	uint64_t stack;
 

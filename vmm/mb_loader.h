@@ -64,10 +64,10 @@
  * the guest.  Everything is validated before the first byte is written: a
  * refused image leaves ram untouched.
  */
-#ifndef HV_VMM_MB_LOADER_H
-#define HV_VMM_MB_LOADER_H
+#ifndef TV_VMM_MB_LOADER_H
+#define TV_VMM_MB_LOADER_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #define MB_LOAD_AREA_START		0x9000U
 #define MB_LOAD_AREA_END		0x10000U	/* exclusive */
@@ -129,11 +129,11 @@ struct mb_load_result {
  * @pre ram points to ram_bytes of guest RAM (guest-physical 0 up), zeroed;
  *      req's strings are NUL-terminated.
  * @return 0 and *res filled, or
- * @retval -HV_ENOEXEC the image is not loadable (no or bad header, unknown
+ * @retval -TV_ENOEXEC the image is not loadable (no or bad header, unknown
  *         required flag, malformed or truncated ELF, overlapping ranges,
  *         entry out of reach),
- * @retval -HV_E2BIG the kernel, the modules or the strings do not fit,
- * @retval -HV_EINVAL bad arguments (NULL pointers, RAM size out of range).
+ * @retval -TV_E2BIG the kernel, the modules or the strings do not fit,
+ * @retval -TV_EINVAL bad arguments (NULL pointers, RAM size out of range).
  *         On failure why[why_len] holds a one-line reason (if why != NULL),
  *         res and ram are untouched.
  */
@@ -143,4 +143,4 @@ int mb_load(uint8_t *ram, uint64_t ram_bytes, const struct mb_load_request *req,
 /* "ELF32", "ELF64" or "a.out kludge", for log lines. */
 const char *mb_image_kind_name(enum mb_image_kind kind);
 
-#endif /* HV_VMM_MB_LOADER_H */
+#endif /* TV_VMM_MB_LOADER_H */

@@ -4,9 +4,9 @@
 
 #include "native.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/status.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/status.h>
 #include <x86/cpu.h>
 
 #include "../boot/boot.h"
@@ -15,13 +15,13 @@
 #include "mb_loader.h"
 #include "pool.h"
 #include "result.h"
-#include <hv/string.h>
+#include <tv/string.h>
 
 /* The legacy hole (VGA, option ROMs, BIOS) is never part of a Multiboot load. */
 #define NATIVE_HOLE_START	0xa0000ULL
 #define NATIVE_HOLE_END		0x100000ULL
 
-HV_NORETURN void native_enter(uint32_t entry, uint32_t info);
+TV_NORETURN void native_enter(uint32_t entry, uint32_t info);
 
 static bool native_overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -35,26 +35,26 @@ static int native_check_free(const struct boot_info *bi, uint64_t ram_bytes)
 	if (native_overlaps(0, ram_bytes, bi->image_base, bi->image_size)) {
 		pr_err("guest RAM [0, %#llx) overlaps tickvisor's image at %#llx: use a smaller mem=\n",
 		       (unsigned long long)ram_bytes, (unsigned long long)bi->image_base);
-		return -HV_EBUSY;
+		return -TV_EBUSY;
 	}
 	if (native_overlaps(0, ram_bytes, bi->pool_base, bi->pool_bytes)) {
 		pr_err("guest RAM [0, %#llx) overlaps tickvisor's memory pool at %#llx: use a "
 		       "smaller mem=\n", (unsigned long long)ram_bytes,
 		       (unsigned long long)bi->pool_base);
-		return -HV_EBUSY;
+		return -TV_EBUSY;
 	}
 	for (unsigned int i = 0; i < bi->nr_files; i++) {
 		if (native_overlaps(0, ram_bytes, (uint64_t)(uintptr_t)bi->files[i].data,
 				    bi->files[i].size)) {
 			pr_err("guest RAM [0, %#llx) overlaps the loaded file %s: use a smaller mem=\n",
 			       (unsigned long long)ram_bytes, bi->files[i].path);
-			return -HV_EBUSY;
+			return -TV_EBUSY;
 		}
 	}
 	if (enter >= (1ULL << 32) || bi->image_base + bi->image_size > (1ULL << 32)) {
 		pr_err("tickvisor was loaded above 4 GiB (%#llx): it cannot leave long mode from "
 		       "there\n", (unsigned long long)bi->image_base);
-		return -HV_ERANGE;
+		return -TV_ERANGE;
 	}
 	return 0;
 }
@@ -80,10 +80,10 @@ static void native_result(const struct tv_guest_config *gc, enum result_end end,
 	char json[RESULT_JSON_MAX];
 
 	result_format_guest(json, sizeof(json), &g);
-	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
+	tv_log(TV_LOG_INFO | TV_LOG_KEEP, TV_LOG_SITE, pr_prefix, "TVRESULT %s %s\n", vmm_token(),
 	       json);
 	result_format_run(json, sizeof(json), &run);
-	hv_log(HV_LOG_INFO | HV_LOG_KEEP, HV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(), json);
+	tv_log(TV_LOG_INFO | TV_LOG_KEEP, TV_LOG_SITE, pr_prefix, "TVRUN %s %s\n", vmm_token(), json);
 }
 
 int native_run(const struct boot_info *bi)
@@ -100,29 +100,29 @@ int native_run(const struct boot_info *bi)
 
 	if (cfg->nr_guests == 0) {
 		pr_err("mode=native needs a guest= to run\n");
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 	gc = &cfg->guests[0];
 	if (cfg->nr_guests > 1)
 		pr_warn("mode=native runs only the first guest (%s): the guest owns the machine and "
 			"ends the run; %u more ignored\n", gc->path, cfg->nr_guests - 1);
-	hv_memset(&req, 0, sizeof(req));
+	tv_memset(&req, 0, sizeof(req));
 	for (unsigned int i = 0; i < bi->nr_files; i++) {
-		if (!hv_strcmp(bi->files[i].path, gc->path))
+		if (!tv_strcmp(bi->files[i].path, gc->path))
 			img = &bi->files[i];
 		for (unsigned int m = 0; m < gc->nr_modules; m++) {
-			if (!hv_strcmp(bi->files[i].path, gc->modules[m])) {
+			if (!tv_strcmp(bi->files[i].path, gc->modules[m])) {
 				mods[m].data = bi->files[i].data;
 				mods[m].size = bi->files[i].size;
 				mods[m].cmdline = gc->modules[m];
-				req.nr_modules = HV_MAX(req.nr_modules, m + 1);
+				req.nr_modules = TV_MAX(req.nr_modules, m + 1);
 			}
 		}
 	}
 	if (!img || req.nr_modules != gc->nr_modules) {
 		pr_err("%s or one of its modules was not loaded from the ESP\n", gc->path);
 		native_result(gc, RESULT_END_STOPPED, "it or one of its modules was not loaded from the ESP");
-		return -HV_ENOENT;
+		return -TV_ENOENT;
 	}
 	rc = native_check_free(bi, gc->mem_bytes);
 	if (rc) {
@@ -135,7 +135,7 @@ int native_run(const struct boot_info *bi)
 		pr_err("no room to stage %llu MiB of guest memory\n",
 		       (unsigned long long)(gc->mem_bytes >> 20));
 		native_result(gc, RESULT_END_STOPPED, "no room to stage its memory");
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	}
 	req.image = img->data;
 	req.image_size = img->size;

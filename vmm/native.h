@@ -6,10 +6,10 @@
  * LAPIC (the baseline for every selftest and benchmark).  The guest then
  * owns the machine and ends the run itself (port 0xF4 or 0x8900).
  */
-#ifndef HV_VMM_NATIVE_H
-#define HV_VMM_NATIVE_H
+#ifndef TV_VMM_NATIVE_H
+#define TV_VMM_NATIVE_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct boot_info;
 
@@ -20,4 +20,4 @@ struct boot_info;
  */
 int native_run(const struct boot_info *bi);
 
-#endif /* HV_VMM_NATIVE_H */
+#endif /* TV_VMM_NATIVE_H */

@@ -8,10 +8,10 @@
  * Guests run one after another on one pCPU today; per-CPU state lives here,
  * never in file statics, so that more pCPUs (issue 15) are more array slots.
  */
-#ifndef HV_VMM_PCPU_H
-#define HV_VMM_PCPU_H
+#ifndef TV_VMM_PCPU_H
+#define TV_VMM_PCPU_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../vmx/caps.h"
 #include "../vmx/vcpu.h"
@@ -40,4 +40,4 @@ struct pcpu {
 /* @brief The pCPU the caller runs on (the boot CPU: there is one). */
 struct pcpu *pcpu_this(void);
 
-#endif /* HV_VMM_PCPU_H */
+#endif /* TV_VMM_PCPU_H */

@@ -4,8 +4,8 @@
 
 #include "pool.h"
 
-#include <hv/assert.h>
-#include <hv/log.h>
+#include <tv/assert.h>
+#include <tv/log.h>
 
 #include <x86/cpu.h>
 
@@ -13,7 +13,7 @@ static uint64_t pool_base, pool_end, pool_next;
 
 void pool_init(uint64_t base, uint64_t bytes)
 {
-	pool_base = HV_ALIGN_UP(base, 4096ULL);
+	pool_base = TV_ALIGN_UP(base, 4096ULL);
 	pool_end = base + bytes;
 	pool_next = pool_base;
 }
@@ -22,9 +22,9 @@ uint64_t pool_alloc(uint64_t bytes, uint64_t align)
 {
 	uint64_t start;
 
-	HV_ASSERT(align >= 4096 && (align & (align - 1)) == 0);
-	start = HV_ALIGN_UP(pool_next, align);
-	bytes = HV_ALIGN_UP(bytes, 4096ULL);
+	TV_ASSERT(align >= 4096 && (align & (align - 1)) == 0);
+	start = TV_ALIGN_UP(pool_next, align);
+	bytes = TV_ALIGN_UP(bytes, 4096ULL);
 	if (start < pool_next || start + bytes > pool_end || start + bytes < start) {
 		pr_err("out of memory: %llu KiB wanted, %llu KiB left\n",
 		       (unsigned long long)(bytes >> 10),
@@ -43,7 +43,7 @@ uint64_t pool_mark(void)
 
 void pool_release_to(uint64_t mark)
 {
-	HV_ASSERT(mark >= pool_base && mark <= pool_next);
+	TV_ASSERT(mark >= pool_base && mark <= pool_next);
 	pool_next = mark;
 }
 

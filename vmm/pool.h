@@ -5,10 +5,10 @@
  * handed out in whole 4 KiB pages.  VMM structures are allocated once and
  * live for the run; guest RAM is taken and given back per guest.
  */
-#ifndef HV_VMM_POOL_H
-#define HV_VMM_POOL_H
+#ifndef TV_VMM_POOL_H
+#define TV_VMM_POOL_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 void pool_init(uint64_t base, uint64_t bytes);
 /*
@@ -21,4 +21,4 @@ uint64_t pool_mark(void);
 void pool_release_to(uint64_t mark);
 uint64_t pool_free_bytes(void);
 
-#endif /* HV_VMM_POOL_H */
+#endif /* TV_VMM_POOL_H */

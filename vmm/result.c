@@ -9,8 +9,8 @@
  */
 #include "result.h"
 
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 
 #define RESULT_NSTR	4U	/* string fields of a guest object */
 #define RESULT_CUT	"..."
@@ -68,7 +68,7 @@ size_t result_json_string(char *buf, size_t size, const char *s)
 		return 0;
 	}
 	if (cut && size < 2 + sizeof(RESULT_CUT)) {
-		hv_strlcpy(buf, "\"\"", size);
+		tv_strlcpy(buf, "\"\"", size);
 		return 2;
 	}
 	/* Inner room: the quotes and the NUL always, and "..." when cut. */
@@ -77,7 +77,7 @@ size_t result_json_string(char *buf, size_t size, const char *s)
 	for (; *p && pos - 1 + result_esc_len(*p) <= room; p++)
 		pos += result_put_esc(buf + pos, *p);
 	if (cut) {
-		hv_memcpy(buf + pos, RESULT_CUT, sizeof(RESULT_CUT) - 1);
+		tv_memcpy(buf + pos, RESULT_CUT, sizeof(RESULT_CUT) - 1);
 		pos += sizeof(RESULT_CUT) - 1;
 	}
 	buf[pos++] = '"';
@@ -92,7 +92,7 @@ struct result_writer {
 	bool cut;	/* some text did not fit */
 };
 
-static void result_put(struct result_writer *w, const char *fmt, ...) HV_PRINTF(2, 3);
+static void result_put(struct result_writer *w, const char *fmt, ...) TV_PRINTF(2, 3);
 static void result_put(struct result_writer *w, const char *fmt, ...)
 {
 	va_list ap;
@@ -103,12 +103,12 @@ static void result_put(struct result_writer *w, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	n = hv_vsnprintf(w->buf + w->pos, w->size - w->pos, fmt, ap);
+	n = tv_vsnprintf(w->buf + w->pos, w->size - w->pos, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= w->size - w->pos)
 		w->cut = true;
 	if (n > 0)
-		w->pos = HV_MIN(w->pos + (size_t)n, w->size - 1);
+		w->pos = TV_MIN(w->pos + (size_t)n, w->size - 1);
 }
 
 /* A string field of at most cap escaped bytes (plus quotes). */
@@ -116,7 +116,7 @@ static void result_put_str(struct result_writer *w, const char *s, size_t cap)
 {
 	if (w->pos + 1 >= w->size)
 		return;
-	w->pos += result_json_string(w->buf + w->pos, HV_MIN(cap + 3, w->size - w->pos), s);
+	w->pos += result_json_string(w->buf + w->pos, TV_MIN(cap + 3, w->size - w->pos), s);
 }
 
 static void result_put_opt(struct result_writer *w, const char *key, bool has, uint64_t v)
@@ -169,7 +169,7 @@ static void result_share(const size_t need[RESULT_NSTR], size_t room, size_t cap
 		for (unsigned int i = 0; i < RESULT_NSTR; i++)
 			if (!done[i] && (k == RESULT_NSTR || need[i] < need[k]))
 				k = i;
-		cap[k] = HV_MIN(need[k], room / left);
+		cap[k] = TV_MIN(need[k], room / left);
 		room -= cap[k];
 		done[k] = true;
 	}
@@ -186,8 +186,8 @@ size_t result_format_guest(char *buf, size_t size, const struct result_guest *g)
 	/* The skeleton: every string empty.  What is left of size is the strings' room. */
 	result_emit_guest(&w, g, zero);
 	if (w.cut || w.pos + 1 > size) {
-		hv_strlcpy(buf, size >= 3 ? "{}" : "", size);
-		return hv_strlen(buf);
+		tv_strlcpy(buf, size >= 3 ? "{}" : "", size);
+		return tv_strlen(buf);
 	}
 	need[0] = result_escaped_len(g->name);
 	need[1] = result_escaped_len(g->verdict);
@@ -221,8 +221,8 @@ size_t result_format_run(char *buf, size_t size, const struct result_run *r)
 		   (unsigned long long)r->early_total, (unsigned long long)r->timer_total);
 	/* Only a buffer too small for the fixed fields can cut it: then say nothing. */
 	if (w.cut)
-		hv_strlcpy(buf, size >= 3 ? "{}" : "", size);
-	return hv_strlen(buf);
+		tv_strlcpy(buf, size >= 3 ? "{}" : "", size);
+	return tv_strlen(buf);
 }
 
 const char *result_verdict_name(enum result_end end, uint32_t exit_value)

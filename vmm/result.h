@@ -19,10 +19,10 @@
  * plain ASCII; strings are cut (ending "...") to fit RESULT_JSON_MAX, never
  * inside an escape, so the text is always valid JSON.
  */
-#ifndef HV_VMM_RESULT_H
-#define HV_VMM_RESULT_H
+#ifndef TV_VMM_RESULT_H
+#define TV_VMM_RESULT_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #define RESULT_TOKEN_LEN	16U
 /* vmm/log.c formats a message into 512 bytes: "TVRESULT " + token + ' ' + JSON + '\n' fit. */
@@ -93,4 +93,4 @@ uint64_t result_token_mix(uint64_t acc, uint64_t word);
 /* @brief This boot's token text (vmm/main.c sets it before any guest runs; "" before). */
 const char *vmm_token(void);
 
-#endif /* HV_VMM_RESULT_H */
+#endif /* TV_VMM_RESULT_H */

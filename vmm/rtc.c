@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "rtc.h"
 
-#include <hv/string.h>
+#include <tv/string.h>
 
 /* MC146818A register numbers and bits (data sheet, "Register A" to "Register D"). */
 #define RTC_SEC			0x00U
@@ -213,7 +213,7 @@ static uint64_t rtc_periodic_ticks(const struct vrtc *r)
 	if (rs < 3U)
 		rs += 7U;
 	/* Period 2^rs / 65536 s, in whole ticks; at least one. */
-	return HV_MAX((r->tsc_hz << rs) >> 16, 1ULL);
+	return TV_MAX((r->tsc_hz << rs) >> 16, 1ULL);
 }
 
 /* Raise the C flags for every event in (seen_tick, now]. */
@@ -418,7 +418,7 @@ void rtc_init(struct vrtc *r, uint64_t unix_seconds, uint64_t now, uint64_t tsc_
 {
 	unsigned int century;
 
-	hv_memset(r, 0, sizeof(*r));
+	tv_memset(r, 0, sizeof(*r));
 	r->tsc_hz = tsc_hz;
 	r->reg_a = RTC_A_DV_NORMAL | 0x06U;
 	r->reg_b = RTC_B_24H;

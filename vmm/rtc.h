@@ -54,10 +54,10 @@
  * (minute 61, 30 February) is stored and read back but does not advance;
  * periodic ticks are counted in whole ticks of tsc_hz * 2^rate / 65536.
  */
-#ifndef HV_VMM_RTC_H
-#define HV_VMM_RTC_H
+#ifndef TV_VMM_RTC_H
+#define TV_VMM_RTC_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #define RTC_INDEX_PORT		0x70U
 #define RTC_DATA_PORT		0x71U
@@ -116,4 +116,4 @@ void rtc_time_from_unix(uint64_t unix_seconds, struct rtc_time *t);
 /* @brief Seconds since 1970 of t (year 70-99 is 19xx, 0-69 is 20xx); false if t is impossible. */
 bool rtc_time_to_unix(const struct rtc_time *t, uint64_t *unix_seconds);
 
-#endif /* HV_VMM_RTC_H */
+#endif /* TV_VMM_RTC_H */

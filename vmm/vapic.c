@@ -4,11 +4,11 @@
 
 #include "vapic.h"
 
-#include <hv/log.h>
+#include <tv/log.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
 #define VAPIC_MARGIN_MAX	20000U	/* never arm earlier than this: a bad sample must not spin long */
 
@@ -30,7 +30,7 @@ int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
 {
 	struct vlapic_config cfg;
 
-	hv_memset(a, 0, sizeof(*a));
+	tv_memset(a, 0, sizeof(*a));
 	vlapic_config_default(&cfg, 0, true, tsc_khz);
 	cfg.timer.min_period_tsc = (uint64_t)min_period_us * tsc_khz / 1000U;
 	cfg.timer.policy = policy;
@@ -153,9 +153,9 @@ uint64_t vapic_expire(struct vapic *a, uint64_t now, enum vapic_notice path, uin
 		 * TSC deadline, or the guest moving its TSC forward) is due from
 		 * the moment it was set: lateness counts from then.
 		 */
-		a->fire_deadline = HV_MAX(d, armed);
+		a->fire_deadline = TV_MAX(d, armed);
 		a->fire_tsc = now;
-		a->fire_exit_tsc = HV_MIN(exit_tsc, now);
+		a->fire_exit_tsc = TV_MIN(exit_tsc, now);
 		a->fire_path = path;
 		a->fire_blocked = false;
 	}
@@ -236,7 +236,7 @@ void vapic_adapt_margin(struct vapic *a, enum vapic_notice path, uint64_t cost)
 	 * spinning the rest puts the entry right at the deadline, never before.
 	 */
 	*m = *m ? (*m * 7U + cost) / 8U : cost;	/* the first sample sets it outright */
-	*m = HV_MIN(*m, (uint64_t)VAPIC_MARGIN_MAX);
+	*m = TV_MIN(*m, (uint64_t)VAPIC_MARGIN_MAX);
 }
 
 /* The tail sub-bucket of a sample >= VAPIC_HIST_LINEAR. */
@@ -255,8 +255,8 @@ void vapic_stats_add(struct vapic_stats *s, uint64_t late)
 {
 	unsigned int i;
 
-	s->late_min = HV_MIN(s->late_min, late);	/* vapic_init() starts it at UINT64_MAX */
-	s->late_max = HV_MAX(s->late_max, late);
+	s->late_min = TV_MIN(s->late_min, late);	/* vapic_init() starts it at UINT64_MAX */
+	s->late_max = TV_MAX(s->late_max, late);
 	s->late_sum += late;
 	if (late < VAPIC_HIST_LINEAR) {
 		s->hist[late]++;
@@ -265,7 +265,7 @@ void vapic_stats_add(struct vapic_stats *s, uint64_t late)
 	i = vapic_tail_index(late);
 	if (!s->tail[i] || late < s->tail_min[i])
 		s->tail_min[i] = late;
-	s->tail_max[i] = HV_MAX(s->tail_max[i], late);
+	s->tail_max[i] = TV_MAX(s->tail_max[i], late);
 	s->tail[i]++;
 }
 
@@ -280,7 +280,7 @@ uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct
 	if (!total)
 		return 0;
 	/* Nearest rank: the smallest sample with at least pct% at or below it. */
-	want = HV_MAX((total * HV_MIN(pct, 100U) + 99U) / 100U, 1ULL);
+	want = TV_MAX((total * TV_MIN(pct, 100U) + 99U) / 100U, 1ULL);
 	for (unsigned int i = 0; i < VAPIC_HIST_LINEAR; i++) {
 		seen += s->hist[i];
 		if (seen >= want)
@@ -357,5 +357,5 @@ uint32_t vapic_tpr_threshold(const struct vapic *a)
 	/* A vector that is pending but blocked by TPR: exit once TPR drops below its class. */
 	if (!irr_class || vlapic_pending_vector(&a->lapic) != VLAPIC_NO_VECTOR)
 		return 0;
-	return HV_MIN(irr_class, vlapic_get_tpr(&a->lapic) >> 4);
+	return TV_MIN(irr_class, vlapic_get_tpr(&a->lapic) >> 4);
 }

@@ -10,10 +10,10 @@
  * Time is the guest's TSC throughout ("now" = host TSC + TSC offset), as in
  * the model.  Pure: no VMCS, no clock reads; vmm/guest.c calls it.
  */
-#ifndef HV_VMM_VAPIC_H
-#define HV_VMM_VAPIC_H
+#ifndef TV_VMM_VAPIC_H
+#define TV_VMM_VAPIC_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../lapic/vlapic.h"
 
@@ -188,4 +188,4 @@ void vapic_stats_add(struct vapic_stats *s, uint64_t late);
 uint64_t vapic_lateness_percentile(const struct vapic_stats *s, unsigned int pct);
 const char *vapic_notice_name(enum vapic_notice path);
 
-#endif /* HV_VMM_VAPIC_H */
+#endif /* TV_VMM_VAPIC_H */

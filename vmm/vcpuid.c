@@ -2,9 +2,9 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "vcpuid.h"
 
-#include <hv/hypercall_abi.h>
+#include <tv/hypercall_abi.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
 /*
  * CPUID.(7,0):EDX IBRS/IBPB, STIBP, L1D_FLUSH (IA32_FLUSH_CMD),
@@ -22,9 +22,9 @@ static void vcpuid_signature(struct cpuid_regs *out)
 	const char sig[12] = TV_SIGNATURE;
 
 	out->eax = TV_CPUID_TIMING;
-	hv_memcpy(&out->ebx, sig, 4);
-	hv_memcpy(&out->ecx, sig + 4, 4);
-	hv_memcpy(&out->edx, sig + 8, 4);
+	tv_memcpy(&out->ebx, sig, 4);
+	tv_memcpy(&out->ecx, sig + 4, 4);
+	tv_memcpy(&out->edx, sig + 8, 4);
 }
 
 static void vcpuid_topology(const struct vcpuid_config *cfg, uint32_t subleaf,
@@ -53,7 +53,7 @@ static void vcpuid_leaf0(const struct vcpuid_config *cfg, uint32_t subleaf,
 			 struct cpuid_regs *out)
 {
 	(void)subleaf;
-	out->eax = HV_MAX(out->eax, VCPUID_MIN_BASIC);
+	out->eax = TV_MAX(out->eax, VCPUID_MIN_BASIC);
 	if (cfg->is_cpuid_limited)
 		out->eax = 2;
 }
@@ -107,7 +107,7 @@ static void vcpuid_leaf_empty(const struct vcpuid_config *cfg, uint32_t subleaf,
 {
 	(void)cfg;
 	(void)subleaf;
-	hv_memset(out, 0, sizeof(*out));
+	tv_memset(out, 0, sizeof(*out));
 }
 
 static void vcpuid_leaf6(const struct vcpuid_config *cfg, uint32_t subleaf,
@@ -251,7 +251,7 @@ static bool vcpuid_has_leaf(const struct vcpuid_config *cfg, uint32_t leaf, vcpu
 	if (cfg->is_cpuid_limited && leaf > 2U && leaf < 0x80000000U)
 		return false;
 	host(leaf & 0x80000000U, 0, &max);
-	if (leaf < 0x80000000U && leaf > HV_MAX(max.eax, VCPUID_MIN_BASIC))
+	if (leaf < 0x80000000U && leaf > TV_MAX(max.eax, VCPUID_MIN_BASIC))
 		return false;	/* deviation: real CPUs repeat the highest leaf; we answer zeros */
 	if (leaf >= 0x80000000U && leaf > max.eax)
 		return false;
@@ -322,7 +322,7 @@ static void vcpuid_hide_leafd(uint64_t xcr0_hidden, uint32_t subleaf, vcpuid_hos
 
 	if (xcr0_hidden == ~0ULL) {
 		/* No XSAVE: "CPUID leaf 0DH ... is valid only if CPUID.1:ECX.XSAVE = 1". */
-		hv_memset(out, 0, sizeof(*out));
+		tv_memset(out, 0, sizeof(*out));
 		return;
 	}
 	if (subleaf == 0) {
@@ -332,7 +332,7 @@ static void vcpuid_hide_leafd(uint64_t xcr0_hidden, uint32_t subleaf, vcpuid_hos
 		out->ecx = vcpuid_xsave_max_size(shown, host);
 	} else if (subleaf >= 2U && subleaf < 64U && (xcr0_hidden & (1ULL << subleaf))) {
 		/* Sub-leaf i of an unsupported component i reads 0 ("...returns 0 in EAX"). */
-		hv_memset(out, 0, sizeof(*out));
+		tv_memset(out, 0, sizeof(*out));
 	}
 }
 
@@ -389,7 +389,7 @@ static void vcpuid_hide(uint32_t hide, uint32_t leaf, uint32_t subleaf, vcpuid_h
 void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t subleaf,
 		    vcpuid_host_fn host, struct cpuid_regs *out)
 {
-	hv_memset(out, 0, sizeof(*out));
+	tv_memset(out, 0, sizeof(*out));
 	if (leaf >= 0x40000000U && leaf < 0x50000000U) {
 		vcpuid_hypervisor_leaf(cfg, leaf, out);
 		return;
@@ -398,7 +398,7 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 		return;
 	if (leaf != 0x15U && leaf != 0x16U)
 		host(leaf, subleaf, out);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(vcpuid_leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(vcpuid_leaves); i++) {
 		if (vcpuid_leaves[i].leaf == leaf) {
 			vcpuid_leaves[i].edit_fn(cfg, subleaf, out);
 			break;

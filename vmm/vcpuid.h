@@ -2,14 +2,14 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * What CPUID tells a guest: the host's leaves, minus what tickvisor does not
- * virtualize, plus the hypervisor leaves (include/hv/hypercall_abi.h).
+ * virtualize, plus the hypervisor leaves (include/tv/hypercall_abi.h).
  * Pure: the host's values come in through a callback, so every rule is
  * tested on the host.
  */
-#ifndef HV_VMM_VCPUID_H
-#define HV_VMM_VCPUID_H
+#ifndef TV_VMM_VCPUID_H
+#define TV_VMM_VCPUID_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 #include <x86/cpuid.h>
 
 /*
@@ -61,4 +61,4 @@ uint32_t vcpuid_hide_closure(uint32_t hide);
  */
 uint64_t vcpuid_hide_xcr0(uint32_t hide);
 
-#endif /* HV_VMM_VCPUID_H */
+#endif /* TV_VMM_VCPUID_H */

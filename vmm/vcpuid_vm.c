@@ -4,8 +4,8 @@
 
 #include "vcpuid_vm.h"
 
-#include <hv/log.h>
-#include <hv/string.h>
+#include <tv/log.h>
+#include <tv/string.h>
 
 #include "vcpuid.h"
 #include "vm.h"
@@ -30,7 +30,7 @@ void vcpuid_vm_start(struct vm *vm, uint32_t hide)
 	cfg.has_tsc_deadline = !(hide & VCPUID_HIDE_TSC_DEADLINE);
 	if (vlapic_init(&vm->apic.lapic, &cfg)) {
 		vm->end = VM_END_STOPPED;
-		hv_strlcpy(vm->end_why, "its LAPIC refused the cpuid_hide= configuration",
+		tv_strlcpy(vm->end_why, "its LAPIC refused the cpuid_hide= configuration",
 			   sizeof(vm->end_why));
 	}
 }

@@ -6,10 +6,10 @@
  * by vcpuid_emulate()), the LAPIC model (its has_x2apic and has_tsc_deadline
  * configuration) and XSETBV (vmsr_state.xcr0_hidden).
  */
-#ifndef HV_VMM_VCPUID_VM_H
-#define HV_VMM_VCPUID_VM_H
+#ifndef TV_VMM_VCPUID_VM_H
+#define TV_VMM_VCPUID_VM_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct vm;
 
@@ -23,4 +23,4 @@ struct vm;
  */
 void vcpuid_vm_start(struct vm *vm, uint32_t hide);
 
-#endif /* HV_VMM_VCPUID_VM_H */
+#endif /* TV_VMM_VCPUID_VM_H */

@@ -2,12 +2,12 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "vio.h"
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
-HV_STATIC_ASSERT(VIO_DEBUG_EXIT_BASE == TV_DEBUG_EXIT_PORT, "one exit port");
+TV_STATIC_ASSERT(VIO_DEBUG_EXIT_BASE == TV_DEBUG_EXIT_PORT, "one exit port");
 
 /* 16550A register offsets from VIO_UART_BASE (DLAB = LCR bit 7). */
 #define UART_RBR_THR_DLL	0U
@@ -102,7 +102,7 @@ static bool vio_is_in(uint16_t port, unsigned int base, unsigned int count)
 
 static void uart_hand_out(struct vuart *u, struct vio_effect *eff)
 {
-	hv_memcpy(u->out, u->line, u->line_len);
+	tv_memcpy(u->out, u->line, u->line_len);
 	eff->out_line = u->out;
 	eff->out_len = u->line_len;
 	u->line_len = 0;
@@ -479,16 +479,16 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus)
 {
 	unsigned int i;
 
-	hv_memset(io, 0, sizeof(*io));
+	tv_memset(io, 0, sizeof(*io));
 	/* 115200 baud (divisor 1), 8N1: what a firmware would have left. */
 	io->uart.dll = 1;
 	io->uart.lcr = 0x03;
-	for (i = 0; i < HV_ARRAY_SIZE(io->pic.chip); i++)
+	for (i = 0; i < TV_ARRAY_SIZE(io->pic.chip); i++)
 		io->pic.chip[i].imr = 0xFF;
 	io->ram_bytes = ram_bytes;
 	if (nr_cpus == 0)
 		nr_cpus = 1;
-	io->nr_cpus = (uint16_t)HV_MIN(nr_cpus, 0xFFFFU);
+	io->nr_cpus = (uint16_t)TV_MIN(nr_cpus, 0xFFFFU);
 	/* A20 on, as firmware leaves it; the clock stopped until vio_start_rtc(). */
 	io->port92 = PORT92_A20;
 	rtc_init(&io->rtc, 0, 0, 0);
@@ -505,9 +505,9 @@ int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool
 	uint32_t result = 0;
 	unsigned int i;
 
-	hv_memset(eff, 0, sizeof(*eff));
+	tv_memset(eff, 0, sizeof(*eff));
 	if (size != 1U && size != 2U && size != 4U)
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	eff->port = port;
 	eff->size = (uint8_t)size;
 	eff->is_write = is_write;
@@ -531,7 +531,7 @@ int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool
 
 void vio_flush_uart(struct vio_state *io, struct vio_effect *eff)
 {
-	hv_memset(eff, 0, sizeof(*eff));
+	tv_memset(eff, 0, sizeof(*eff));
 	if (io->uart.line_len > 0)
 		uart_hand_out(&io->uart, eff);
 }

@@ -73,10 +73,10 @@
  * goes to whatever answers at its own port.  The debug-exit, fw_cfg
  * selector, PCI, PM and POST ports take the access whole.
  */
-#ifndef HV_VMM_VIO_H
-#define HV_VMM_VIO_H
+#ifndef TV_VMM_VIO_H
+#define TV_VMM_VIO_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "rtc.h"
 
@@ -199,7 +199,7 @@ void vio_init(struct vio_state *io, uint64_t ram_bytes, unsigned int nr_cpus);
  * @pre io, val and eff are not NULL.  String I/O (INS/OUTS, REP) is one
  *      call per element.
  * @retval 0 done.
- * @retval -HV_EINVAL size is not 1, 2 or 4 (nothing done; *val untouched).
+ * @retval -TV_EINVAL size is not 1, 2 or 4 (nothing done; *val untouched).
  */
 int vio_access_port(struct vio_state *io, uint16_t port, unsigned int size, bool is_write,
 		    uint32_t *val, uint64_t now, struct vio_effect *eff);
@@ -219,4 +219,4 @@ void vio_start_rtc(struct vio_state *io, uint64_t unix_seconds, uint64_t now, ui
  */
 void vio_flush_uart(struct vio_state *io, struct vio_effect *eff);
 
-#endif /* HV_VMM_VIO_H */
+#endif /* TV_VMM_VIO_H */

@@ -5,10 +5,10 @@
  * gets its own RAM from the pool, its own EPT and VMCS, and is torn down
  * before the next one starts.
  */
-#ifndef HV_VMM_VM_H
-#define HV_VMM_VM_H
+#ifndef TV_VMM_VM_H
+#define TV_VMM_VM_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "vapic.h"
 #include "vio.h"
@@ -22,7 +22,7 @@ struct vm_guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t cr2;
 };
-HV_STATIC_ASSERT(sizeof(struct vm_guest_regs) == 16 * 8, "layout used by vmx/entry.asm");
+TV_STATIC_ASSERT(sizeof(struct vm_guest_regs) == 16 * 8, "layout used by vmx/entry.asm");
 
 enum vm_end {
 	VM_END_NONE = 0,
@@ -114,4 +114,4 @@ static inline uint64_t *vcpu_gpr(struct vcpu *v, unsigned int n)
 	return map[n & 15U];
 }
 
-#endif /* HV_VMM_VM_H */
+#endif /* TV_VMM_VM_H */

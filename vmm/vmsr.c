@@ -4,11 +4,11 @@
 
 #include "vmsr.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/msr.h>
 
-#include <hv/string.h>
+#include <tv/string.h>
 
 #define MSR_IA32_BIOS_SIGN_ID	0x0000008bU
 #define MSR_IA32_MCG_CAP	0x00000179U
@@ -77,7 +77,7 @@ static bool vmsr_is_mtrr_type(uint64_t type)
 
 void vmsr_init(struct vmsr_state *s)
 {
-	hv_memset(s, 0, sizeof(*s));
+	tv_memset(s, 0, sizeof(*s));
 	/* Power-up state: xAPIC enabled at the default base, this is the BSP. */
 	s->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | APIC_BASE_BSP;
 	/*
@@ -137,7 +137,7 @@ int vmsr_xsetbv(struct vmsr_state *s, uint32_t xcr, uint64_t val, unsigned int c
 	if (why) {
 		pr_dbg_ratelimited("XSETBV XCR%u = %#llx: %s, #GP\n", xcr, (unsigned long long)val,
 				   why);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 	s->xcr0 = val;
 	return 0;
@@ -150,7 +150,7 @@ static int vmsr_write_misc_enable(struct vmsr_state *s, uint64_t val)
 				    (unsigned long long)val,
 				    (unsigned long long)(val & ~(VMSR_MISC_WRITABLE |
 								 VMSR_MISC_READ_ONLY)));
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 	s->misc_enable = (s->misc_enable & VMSR_MISC_READ_ONLY) | (val & VMSR_MISC_WRITABLE);
 	return 0;
@@ -187,14 +187,14 @@ int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *
 		return 0;
 	default:
 		pr_info_ratelimited("RDMSR %#x: not implemented, #GP\n", msr);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 }
 
 int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_tsc,
 	       struct vmsr_effect *eff)
 {
-	hv_memset(eff, 0, sizeof(*eff));
+	tv_memset(eff, 0, sizeof(*eff));
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/*
@@ -217,7 +217,7 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 		pr_warn_ratelimited("IA32_APIC_BASE %#llx -> %#llx: APIC relocation and mode "
 				    "changes are not supported yet: #GP\n",
 				    (unsigned long long)s->apic_base, (unsigned long long)val);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	case MSR_IA32_MTRR_DEF_TYPE:
 		/*
 		 * SDM Vol. 3A, "IA32_MTRR_DEF_TYPE MSR": bits 8-9 and 12-63 are
@@ -225,7 +225,7 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 		 * else raises #GP.
 		 */
 		if ((val & ~VMSR_MTRR_DEF_TYPE_MASK) || !vmsr_is_mtrr_type(val & 0xffU))
-			return -HV_EINVAL;
+			return -TV_EINVAL;
 		s->mtrr_def_type = val;
 		return 0;
 	case MSR_IA32_BIOS_SIGN_ID:
@@ -242,12 +242,12 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
 		 * ever delivered, so the value is only stored.
 		 */
 		if (val & ~VMSR_MCG_STATUS_MASK)
-			return -HV_EINVAL;
+			return -TV_EINVAL;
 		s->mcg_status = val;
 		return 0;
 	default:
 		pr_info_ratelimited("WRMSR %#x = %#llx: not implemented, #GP\n", msr,
 				    (unsigned long long)val);
-		return -HV_EINVAL;
+		return -TV_EINVAL;
 	}
 }

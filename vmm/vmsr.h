@@ -6,10 +6,10 @@
  * that vmm/ turns into a new TSC offset.  An MSR not listed here raises #GP,
  * as on a CPU that does not implement it, and is logged rate-limited.
  */
-#ifndef HV_VMM_VMSR_H
-#define HV_VMM_VMSR_H
+#ifndef TV_VMM_VMSR_H
+#define TV_VMM_VMSR_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * IA32_MISC_ENABLE bits with an effect elsewhere (SDM Vol. 4, Table 2-2
@@ -73,7 +73,7 @@ struct vmsr_effect {
 void vmsr_init(struct vmsr_state *s);
 /*
  * @param guest_tsc the guest's TSC at the access (for TSC reads and deltas).
- * @retval 0 done; -HV_EINVAL raise #GP(0).
+ * @retval 0 done; -TV_EINVAL raise #GP(0).
  */
 int vmsr_read(struct vmsr_state *s, uint32_t msr, uint64_t guest_tsc, uint64_t *val);
 int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_tsc,
@@ -84,7 +84,7 @@ int vmsr_write(struct vmsr_state *s, uint32_t msr, uint64_t val, uint64_t guest_
  *        the guest's CPUID, and record it in s->xcr0.
  * @param xcr ECX; @param cpl the guest's CPL (SS.DPL).
  * @retval 0 recorded (the caller loads it into the CPU);
- *         -HV_EINVAL raise #GP(0), s->xcr0 unchanged.
+ *         -TV_EINVAL raise #GP(0), s->xcr0 unchanged.
  */
 int vmsr_xsetbv(struct vmsr_state *s, uint32_t xcr, uint64_t val, unsigned int cpl);
 
@@ -100,4 +100,4 @@ static inline bool vmsr_is_xd_disabled(const struct vmsr_state *s)
 	return (s->misc_enable & VMSR_MISC_XD_DISABLE) != 0;
 }
 
-#endif /* HV_VMM_VMSR_H */
+#endif /* TV_VMM_VMSR_H */

@@ -4,9 +4,9 @@
 
 #include "xstate.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
-#include <hv/string.h>
+#include <tv/errno.h>
+#include <tv/log.h>
+#include <tv/string.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 
@@ -42,7 +42,7 @@ static void xstate_probe(void)
 
 	xstate_probed = true;
 	/* Legacy region: FCW as FNINIT leaves it, MXCSR at its reset value; tags all empty (0). */
-	hv_memset(xstate_clean, 0, sizeof(xstate_clean));
+	tv_memset(xstate_clean, 0, sizeof(xstate_clean));
 	xstate_clean[0] = (uint8_t)XSTATE_FCW_INIT;
 	xstate_clean[1] = (uint8_t)(XSTATE_FCW_INIT >> 8);
 	xstate_clean[24] = (uint8_t)XSTATE_MXCSR_RESET;

@@ -15,10 +15,10 @@
  * When VMs share a CPU, the same two calls become save/restore points
  * (a per-VM XSAVE area, DR0-3/DR6 and TSC_AUX copies): not done yet.
  */
-#ifndef HV_VMM_XSTATE_H
-#define HV_VMM_XSTATE_H
+#ifndef TV_VMM_XSTATE_H
+#define TV_VMM_XSTATE_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct vm;
 
@@ -44,8 +44,8 @@ void xstate_end_guest(struct vm *vm);
  *        value into XCR0, where it stays while the guest runs and while its
  *        exits are handled.
  * @param cpl the guest's CPL (SS.DPL).
- * @retval 0 done, advance RIP; -HV_EINVAL inject #GP(0).
+ * @retval 0 done, advance RIP; -TV_EINVAL inject #GP(0).
  */
 int xstate_xsetbv(struct vm *vm, uint32_t xcr, uint64_t val, unsigned int cpl);
 
-#endif /* HV_VMM_XSTATE_H */
+#endif /* TV_VMM_XSTATE_H */

@@ -2,12 +2,12 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #include "caps.h"
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/msr.h>
 #include <x86/vmx_caps.h>
 
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 
 #define CAPS_LINE_MAX	192
 
@@ -91,7 +91,7 @@ bool vmx_caps_is_preemption_timer_broken(uint32_t signature)
 {
 	uint32_t sig = signature & ~CAPS_SIGNATURE_RESERVED;
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(caps_broken_preemption_signatures); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(caps_broken_preemption_signatures); i++)
 		if (sig == caps_broken_preemption_signatures[i])
 			return true;
 	return false;
@@ -160,7 +160,7 @@ static void caps_decode_cpuid(const struct cpu_caps_raw *raw, struct cpu_caps *c
 	if ((l = caps_leaf(raw, c, CAPS_LEAF_0))) {
 		c->max_leaf = l->eax;
 		caps_vendor(c->vendor, l->ebx, l->edx, l->ecx);
-		c->is_intel = hv_strcmp(c->vendor, "GenuineIntel") == 0;
+		c->is_intel = tv_strcmp(c->vendor, "GenuineIntel") == 0;
 	}
 	if ((l = caps_leaf(raw, c, CAPS_LEAF_EXT_0)) && l->eax >= 0x80000000U)
 		c->max_ext_leaf = l->eax;
@@ -390,7 +390,7 @@ static void caps_decode_vmx(const struct cpu_caps_raw *raw, struct cpu_caps *c)
 
 int vmx_caps_decode(const struct cpu_caps_raw *raw, struct cpu_caps *out)
 {
-	hv_memset(out, 0, sizeof(*out));
+	tv_memset(out, 0, sizeof(*out));
 	caps_decode_cpuid(raw, out);
 	caps_decode_feature_control(raw, out);
 	caps_decode_vmx(raw, out);
@@ -400,21 +400,21 @@ int vmx_caps_decode(const struct cpu_caps_raw *raw, struct cpu_caps *out)
 }
 
 struct caps_out {
-	void (*emit)(void *ctx, enum hv_log_level level, const char *prefix, const char *text);
+	void (*emit)(void *ctx, enum tv_log_level level, const char *prefix, const char *text);
 	void *ctx;
 };
 
-static void caps_line(const struct caps_out *o, enum hv_log_level level, const char *prefix,
-		      const char *fmt, ...) HV_PRINTF(4, 5);
+static void caps_line(const struct caps_out *o, enum tv_log_level level, const char *prefix,
+		      const char *fmt, ...) TV_PRINTF(4, 5);
 
-static void caps_line(const struct caps_out *o, enum hv_log_level level, const char *prefix,
+static void caps_line(const struct caps_out *o, enum tv_log_level level, const char *prefix,
 		      const char *fmt, ...)
 {
 	char line[CAPS_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	hv_vsnprintf(line, sizeof(line), fmt, ap);
+	tv_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	o->emit(o->ctx, level, prefix, line);
 }
@@ -435,47 +435,47 @@ static const char *caps_memtype_name(unsigned int t)
 
 static void caps_report_cpu(const struct cpu_caps *c, const struct caps_out *o)
 {
-	caps_line(o, HV_LOG_INFO, "cpu: ", "%s family %u model 0x%x stepping %u (signature 0x%x)",
+	caps_line(o, TV_LOG_INFO, "cpu: ", "%s family %u model 0x%x stepping %u (signature 0x%x)",
 		  c->vendor[0] ? c->vendor : "unknown-vendor", c->family, c->model, c->stepping,
 		  c->signature);
 	if (!c->has_hypervisor)
-		caps_line(o, HV_LOG_INFO, "cpu: ", "hypervisor: none (CPUID.1:ECX[31] clear)");
+		caps_line(o, TV_LOG_INFO, "cpu: ", "hypervisor: none (CPUID.1:ECX[31] clear)");
 	else if (c->hypervisor_vendor[0])
-		caps_line(o, HV_LOG_INFO, "cpu: ", "hypervisor: running under \"%s\" (max leaf 0x%x)",
+		caps_line(o, TV_LOG_INFO, "cpu: ", "hypervisor: running under \"%s\" (max leaf 0x%x)",
 			  c->hypervisor_vendor, c->hypervisor_max_leaf);
 	else
-		caps_line(o, HV_LOG_INFO, "cpu: ", "hypervisor: running under one (vendor leaf not read)");
-	caps_line(o, HV_LOG_INFO, "cpu: ", "x2APIC: %s", caps_yes(c->has_x2apic));
-	caps_line(o, HV_LOG_INFO, "cpu: ", "TSC-deadline: %s", caps_yes(c->has_tsc_deadline));
+		caps_line(o, TV_LOG_INFO, "cpu: ", "hypervisor: running under one (vendor leaf not read)");
+	caps_line(o, TV_LOG_INFO, "cpu: ", "x2APIC: %s", caps_yes(c->has_x2apic));
+	caps_line(o, TV_LOG_INFO, "cpu: ", "TSC-deadline: %s", caps_yes(c->has_tsc_deadline));
 	if (c->is_invariant_tsc_known)
-		caps_line(o, HV_LOG_INFO, "cpu: ", "invariant TSC: %s", caps_yes(c->has_invariant_tsc));
+		caps_line(o, TV_LOG_INFO, "cpu: ", "invariant TSC: %s", caps_yes(c->has_invariant_tsc));
 	else
-		caps_line(o, HV_LOG_INFO, "cpu: ", "invariant TSC: unknown (leaf 0x80000007 not read)");
-	caps_line(o, HV_LOG_INFO, "cpu: ", "APIC timer always running (ARAT): %s",
+		caps_line(o, TV_LOG_INFO, "cpu: ", "invariant TSC: unknown (leaf 0x80000007 not read)");
+	caps_line(o, TV_LOG_INFO, "cpu: ", "APIC timer always running (ARAT): %s",
 		  caps_yes(c->has_arat));
 	switch (c->tsc_source) {
 	case CAPS_TSC_CPUID_15:
-		caps_line(o, HV_LOG_INFO, "cpu: ", "TSC frequency: %llu kHz from CPUID 0x15 (crystal x ratio)",
+		caps_line(o, TV_LOG_INFO, "cpu: ", "TSC frequency: %llu kHz from CPUID 0x15 (crystal x ratio)",
 			  (unsigned long long)c->tsc_khz);
 		break;
 	case CAPS_TSC_CPUID_16:
-		caps_line(o, HV_LOG_INFO, "cpu: ",
+		caps_line(o, TV_LOG_INFO, "cpu: ",
 			  "TSC frequency: %llu kHz from CPUID 0x16 base frequency (0x15 gives no crystal)",
 			  (unsigned long long)c->tsc_khz);
 		break;
 	case CAPS_TSC_NONE:
-		caps_line(o, HV_LOG_INFO, "cpu: ",
+		caps_line(o, TV_LOG_INFO, "cpu: ",
 			  "TSC frequency: not enumerated by CPUID: calibrate against the HPET, else the PIT");
 		break;
 	}
 	if (c->has_hypervisor && c->tsc_source != CAPS_TSC_NONE)
-		caps_line(o, HV_LOG_INFO, "cpu: ",
+		caps_line(o, TV_LOG_INFO, "cpu: ",
 			  "TSC frequency from CPUID under a hypervisor may be made up: calibrate to check");
 	if (!c->has_tsc_deadline)
-		caps_line(o, HV_LOG_WARN, "cpu: ",
+		caps_line(o, TV_LOG_WARN, "cpu: ",
 			  "no TSC-deadline mode: timer=tsc-deadline unavailable, the fallback queue uses the HPET or polling");
 	if (c->is_invariant_tsc_known && !c->has_invariant_tsc)
-		caps_line(o, HV_LOG_WARN, "cpu: ",
+		caps_line(o, TV_LOG_WARN, "cpu: ",
 			  "no invariant TSC: the TSC rate may change with power states, deadlines may drift");
 }
 
@@ -483,26 +483,26 @@ static void caps_report_feature_control(const struct cpu_caps *c, const struct c
 {
 	switch (c->fc_state) {
 	case VMX_FC_NO_VTX:
-		caps_line(o, HV_LOG_ERR, "vmx: ",
+		caps_line(o, TV_LOG_ERR, "vmx: ",
 			  "VT-x absent (CPUID.1:ECX.VMX = 0): no guest can run; on an Intel host use "
 			  "kvm_intel nested=1 and -cpu host,+vmx, on bare metal enable VT-x in firmware setup");
 		break;
 	case VMX_FC_UNREADABLE:
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "IA32_FEATURE_CONTROL not readable: leaving it alone, VMXON will tell");
 		break;
 	case VMX_FC_LOCKED_OFF:
-		caps_line(o, HV_LOG_ERR, "vmx: ",
+		caps_line(o, TV_LOG_ERR, "vmx: ",
 			  "IA32_FEATURE_CONTROL 0x%llx: locked by firmware with VMX outside SMX off: "
 			  "VT-x disabled, enable it in firmware setup", (unsigned long long)c->feature_control);
 		break;
 	case VMX_FC_LOCKED_ON:
-		caps_line(o, HV_LOG_INFO, "vmx: ",
+		caps_line(o, TV_LOG_INFO, "vmx: ",
 			  "IA32_FEATURE_CONTROL 0x%llx: locked with VMX outside SMX on: nothing to change",
 			  (unsigned long long)c->feature_control);
 		break;
 	case VMX_FC_UNLOCKED:
-		caps_line(o, HV_LOG_INFO, "vmx: ",
+		caps_line(o, TV_LOG_INFO, "vmx: ",
 			  "IA32_FEATURE_CONTROL 0x%llx: unlocked: setting lock and VMX outside SMX (0x%llx)",
 			  (unsigned long long)c->feature_control, (unsigned long long)c->fc_write_value);
 		break;
@@ -513,19 +513,19 @@ static void caps_report_controls(const struct vmx_caps *v, const struct caps_out
 {
 	const char *t = v->has_true_controls ? "TRUE_" : "";
 
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_%sPINBASED_CTLS 0x%016llx", t,
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_%sPINBASED_CTLS 0x%016llx", t,
 		  (unsigned long long)v->pinbased);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_%sPROCBASED_CTLS 0x%016llx", t,
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_%sPROCBASED_CTLS 0x%016llx", t,
 		  (unsigned long long)v->procbased);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_PROCBASED_CTLS2 0x%016llx",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_PROCBASED_CTLS2 0x%016llx",
 		  (unsigned long long)v->procbased2);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_%sEXIT_CTLS 0x%016llx", t,
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_%sEXIT_CTLS 0x%016llx", t,
 		  (unsigned long long)v->exit);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_%sENTRY_CTLS 0x%016llx", t,
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_%sENTRY_CTLS 0x%016llx", t,
 		  (unsigned long long)v->entry);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "IA32_VMX_MISC 0x%016llx, IA32_VMX_EPT_VPID_CAP 0x%016llx",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "IA32_VMX_MISC 0x%016llx, IA32_VMX_EPT_VPID_CAP 0x%016llx",
 		  (unsigned long long)v->misc, (unsigned long long)v->ept_vpid);
-	caps_line(o, HV_LOG_INFO, "vmx: ", "CR0 fixed0 0x%llx fixed1 0x%llx, CR4 fixed0 0x%llx fixed1 0x%llx",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "CR0 fixed0 0x%llx fixed1 0x%llx, CR4 fixed0 0x%llx fixed1 0x%llx",
 		  (unsigned long long)v->cr0_fixed0, (unsigned long long)v->cr0_fixed1,
 		  (unsigned long long)v->cr4_fixed0, (unsigned long long)v->cr4_fixed1);
 }
@@ -535,51 +535,51 @@ static void caps_report_features(const struct cpu_caps *c, const struct caps_out
 	const struct vmx_caps *v = &c->vmx;
 
 	if (v->has_preemption_timer)
-		caps_line(o, HV_LOG_INFO, "vmx: ", "VMX-preemption timer: yes, rate 2^%u TSC ticks per count%s",
+		caps_line(o, TV_LOG_INFO, "vmx: ", "VMX-preemption timer: yes, rate 2^%u TSC ticks per count%s",
 			  v->preemption_timer_rate,
 			  v->is_preemption_timer_broken ? " (on KVM's broken list: not used)" : "");
 	else
-		caps_line(o, HV_LOG_INFO, "vmx: ", "VMX-preemption timer: no");
-	caps_line(o, HV_LOG_INFO, "vmx: ", "save VMX-preemption timer: %s",
+		caps_line(o, TV_LOG_INFO, "vmx: ", "VMX-preemption timer: no");
+	caps_line(o, TV_LOG_INFO, "vmx: ", "save VMX-preemption timer: %s",
 		  caps_yes(v->has_save_preemption_timer));
 	if (v->has_ept)
-		caps_line(o, HV_LOG_INFO, "vmx: ", "EPT: yes (4-level: %s, A/D: %s, 2M: %s, 1G: %s, WB: %s)",
+		caps_line(o, TV_LOG_INFO, "vmx: ", "EPT: yes (4-level: %s, A/D: %s, 2M: %s, 1G: %s, WB: %s)",
 			  caps_yes(v->has_ept_4level), caps_yes(v->has_ept_ad), caps_yes(v->has_ept_2m),
 			  caps_yes(v->has_ept_1g), caps_yes(v->has_ept_wb));
 	else
-		caps_line(o, HV_LOG_INFO, "vmx: ", "EPT: no");
-	caps_line(o, HV_LOG_INFO, "vmx: ", "unrestricted guest: %s", caps_yes(v->has_unrestricted_guest));
+		caps_line(o, TV_LOG_INFO, "vmx: ", "EPT: no");
+	caps_line(o, TV_LOG_INFO, "vmx: ", "unrestricted guest: %s", caps_yes(v->has_unrestricted_guest));
 	if (v->has_vpid)
-		caps_line(o, HV_LOG_INFO, "vmx: ", "VPID: yes (INVVPID:%s%s%s%s%s)",
+		caps_line(o, TV_LOG_INFO, "vmx: ", "VPID: yes (INVVPID:%s%s%s%s%s)",
 			  v->has_invvpid ? "" : " none",
 			  v->has_invvpid_addr ? " individual-address" : "",
 			  v->has_invvpid_single ? " single-context" : "",
 			  v->has_invvpid_all ? " all-context" : "",
 			  v->has_invvpid_single_globals ? " single-context-retaining-globals" : "");
 	else
-		caps_line(o, HV_LOG_INFO, "vmx: ", "VPID: no");
-	caps_line(o, HV_LOG_INFO, "vmx: ", "APIC-access page: %s", caps_yes(v->has_apic_access));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "TPR shadow: %s", caps_yes(v->has_tpr_shadow));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "APIC-register virtualization: %s",
+		caps_line(o, TV_LOG_INFO, "vmx: ", "VPID: no");
+	caps_line(o, TV_LOG_INFO, "vmx: ", "APIC-access page: %s", caps_yes(v->has_apic_access));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "TPR shadow: %s", caps_yes(v->has_tpr_shadow));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "APIC-register virtualization: %s",
 		  caps_yes(v->has_apic_register_virt));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "virtual-interrupt delivery: %s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "virtual-interrupt delivery: %s",
 		  caps_yes(v->has_virtual_intr_delivery));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "x2APIC virtualization: %s", caps_yes(v->has_x2apic_virt));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "posted interrupts: %s", caps_yes(v->has_posted_interrupts));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "TSC offsetting: %s, TSC scaling: %s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "x2APIC virtualization: %s", caps_yes(v->has_x2apic_virt));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "posted interrupts: %s", caps_yes(v->has_posted_interrupts));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "TSC offsetting: %s, TSC scaling: %s",
 		  caps_yes(v->has_tsc_offsetting), caps_yes(v->has_tsc_scaling));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "MSR bitmaps: %s, I/O bitmaps: %s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "MSR bitmaps: %s, I/O bitmaps: %s",
 		  caps_yes(v->has_msr_bitmaps), caps_yes(v->has_io_bitmaps));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "HLT exiting: %s", caps_yes(v->has_hlt_exiting));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "external-interrupt exiting: %s, acknowledge interrupt on exit: %s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "HLT exiting: %s", caps_yes(v->has_hlt_exiting));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "external-interrupt exiting: %s, acknowledge interrupt on exit: %s",
 		  caps_yes(v->has_ext_intr_exiting), caps_yes(v->has_ack_intr_on_exit));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "NMI exiting: %s, virtual NMIs: %s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "NMI exiting: %s, virtual NMIs: %s",
 		  caps_yes(v->has_nmi_exiting), caps_yes(v->has_virtual_nmis));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "load/save EFER: %s/%s, load/save PAT: %s/%s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "load/save EFER: %s/%s, load/save PAT: %s/%s",
 		  caps_yes(v->has_load_efer), caps_yes(v->has_save_efer),
 		  caps_yes(v->has_load_pat), caps_yes(v->has_save_pat));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "monitor trap flag: %s", caps_yes(v->has_monitor_trap_flag));
-	caps_line(o, HV_LOG_INFO, "vmx: ", "activity states:%s%s%s%s",
+	caps_line(o, TV_LOG_INFO, "vmx: ", "monitor trap flag: %s", caps_yes(v->has_monitor_trap_flag));
+	caps_line(o, TV_LOG_INFO, "vmx: ", "activity states:%s%s%s%s",
 		  v->has_activity_hlt ? " HLT" : "", v->has_activity_shutdown ? " shutdown" : "",
 		  v->has_activity_wait_sipi ? " wait-for-SIPI" : "",
 		  (v->has_activity_hlt || v->has_activity_shutdown || v->has_activity_wait_sipi) ?
@@ -592,42 +592,42 @@ static void caps_report_missing(const struct cpu_caps *c, const struct caps_out 
 	const struct vmx_caps *v = &c->vmx;
 
 	if (!v->has_ept || !v->has_unrestricted_guest)
-		caps_line(o, HV_LOG_ERR, "vmx: ",
+		caps_line(o, TV_LOG_ERR, "vmx: ",
 			  "no %s: guests cannot run (EPT and unrestricted guest are both required)",
 			  !v->has_ept ? (v->has_unrestricted_guest ? "EPT" : "EPT or unrestricted guest")
 				      : "unrestricted guest");
 	if (!v->has_preemption_timer)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "no VMX-preemption timer: timer expiry will use the host fallback queue only");
 	else if (v->is_preemption_timer_broken)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "VMX-preemption timer broken on this CPU (signature 0x%x is on KVM's list): "
 			  "timer expiry will use the host fallback queue only", c->signature);
 	if (!v->has_apic_register_virt)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "no APIC-register virtualization: APIC-write path unavailable, xAPIC accesses "
 			  "fall back to %s with instruction decoding",
 			  v->has_apic_access ? "APIC-access exits" : "EPT violations");
 	if (!v->has_apic_access)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "no APIC-access page: xAPIC MMIO is trapped through EPT violations");
 	if (!v->has_tpr_shadow)
-		caps_line(o, HV_LOG_WARN, "vmx: ", "no TPR shadow: every CR8 access exits");
+		caps_line(o, TV_LOG_WARN, "vmx: ", "no TPR shadow: every CR8 access exits");
 	if (!v->has_hlt_exiting)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "no HLT exiting: a halted guest cannot be woken by the host fallback queue");
 	if (!v->has_msr_bitmaps)
-		caps_line(o, HV_LOG_WARN, "vmx: ", "no MSR bitmaps: every RDMSR and WRMSR exits");
+		caps_line(o, TV_LOG_WARN, "vmx: ", "no MSR bitmaps: every RDMSR and WRMSR exits");
 	if (!v->has_io_bitmaps)
-		caps_line(o, HV_LOG_WARN, "vmx: ", "no I/O bitmaps: every port access exits");
+		caps_line(o, TV_LOG_WARN, "vmx: ", "no I/O bitmaps: every port access exits");
 	if (!v->has_ext_intr_exiting || !v->has_ack_intr_on_exit)
-		caps_line(o, HV_LOG_WARN, "vmx: ",
+		caps_line(o, TV_LOG_WARN, "vmx: ",
 			  "no external-interrupt exiting with acknowledge on exit: a host timer interrupt "
 			  "cannot force a running guest out");
 }
 
 void vmx_caps_report(const struct cpu_caps *c,
-		     void (*emit)(void *ctx, enum hv_log_level level, const char *prefix,
+		     void (*emit)(void *ctx, enum tv_log_level level, const char *prefix,
 				  const char *text),
 		     void *ctx)
 {
@@ -639,10 +639,10 @@ void vmx_caps_report(const struct cpu_caps *c,
 	if (!c->has_vmx)
 		return;
 	if (!v->has_basic) {
-		caps_line(&o, HV_LOG_ERR, "vmx: ", "IA32_VMX_BASIC not readable: VMX capabilities unknown");
+		caps_line(&o, TV_LOG_ERR, "vmx: ", "IA32_VMX_BASIC not readable: VMX capabilities unknown");
 		return;
 	}
-	caps_line(&o, HV_LOG_INFO, "vmx: ",
+	caps_line(&o, TV_LOG_INFO, "vmx: ",
 		  "VMCS revision 0x%x, region %u bytes, memory type %s, true controls: %s%s",
 		  v->vmcs_revision, v->vmcs_region_size, caps_memtype_name(v->vmcs_memory_type),
 		  caps_yes(v->has_true_controls), v->is_phys_32bit ? ", regions below 4 GiB" : "");

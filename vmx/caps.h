@@ -6,11 +6,11 @@
  * IA32_VMX_* MSRs #GP on a CPU without VMX); this file only interprets them,
  * so the host tests feed it values recorded on real CPUs.
  */
-#ifndef HV_VMX_CAPS_H
-#define HV_VMX_CAPS_H
+#ifndef TV_VMX_CAPS_H
+#define TV_VMX_CAPS_H
 
-#include <hv/log.h>
-#include <hv/types.h>
+#include <tv/log.h>
+#include <tv/types.h>
 
 #include <x86/cpuid.h>
 
@@ -176,12 +176,12 @@ uint32_t vmx_caps_adjust_controls(uint64_t cap_msr, uint32_t want, uint32_t *out
 
 /*
  * @brief The capability report: one fact per call of emit, prefix "cpu: " or
- *        "vmx: ", at HV_LOG_WARN for each missing feature we need (saying what
- *        will not work) and HV_LOG_INFO otherwise.
+ *        "vmx: ", at TV_LOG_WARN for each missing feature we need (saying what
+ *        will not work) and TV_LOG_INFO otherwise.
  */
 void vmx_caps_report(const struct cpu_caps *caps,
-		     void (*emit)(void *ctx, enum hv_log_level level, const char *prefix,
+		     void (*emit)(void *ctx, enum tv_log_level level, const char *prefix,
 				  const char *text),
 		     void *ctx);
 
-#endif /* HV_VMX_CAPS_H */
+#endif /* TV_VMX_CAPS_H */

@@ -4,7 +4,7 @@
 
 #include "caps_read.h"
 
-#include <hv/log.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 
 static bool caps_leaf_in_range(uint32_t leaf, uint32_t max_basic, uint32_t max_ext,
@@ -46,10 +46,10 @@ static void caps_read_raw(struct cpu_caps_raw *raw)
 			raw->msr_valid |= 1U << i;
 }
 
-static void caps_emit(void *ctx, enum hv_log_level level, const char *prefix, const char *text)
+static void caps_emit(void *ctx, enum tv_log_level level, const char *prefix, const char *text)
 {
 	(void)ctx;
-	hv_log(level, HV_LOG_SITE, prefix, "%s\n", text);
+	tv_log(level, TV_LOG_SITE, prefix, "%s\n", text);
 }
 
 void caps_collect_and_report(struct cpu_caps *caps)

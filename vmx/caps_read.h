@@ -5,10 +5,10 @@
  * capability MSRs (each RDMSR guarded, since a missing MSR #GPs), decoded by
  * vmx/caps.c and reported at boot, one line per fact.
  */
-#ifndef HV_VMX_CAPS_READ_H
-#define HV_VMX_CAPS_READ_H
+#ifndef TV_VMX_CAPS_READ_H
+#define TV_VMX_CAPS_READ_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "caps.h"
 
@@ -18,4 +18,4 @@
  */
 void caps_collect_and_report(struct cpu_caps *caps);
 
-#endif /* HV_VMX_CAPS_READ_H */
+#endif /* TV_VMX_CAPS_READ_H */

@@ -4,8 +4,8 @@
 
 #include "ept.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/vmcs_fields.h>
 
 #include "../vmm/pool.h"
@@ -71,7 +71,7 @@ int ept_map_4k(uint64_t eptp, uint64_t gpa, uint64_t hpa, uint64_t flags)
 	pd = pdpt ? ept_table_at(pdpt, (unsigned int)(gpa >> 30) & 511U) : NULL;
 	pt = pd ? ept_table_at(pd, (unsigned int)(gpa >> 21) & 511U) : NULL;
 	if (!pt)
-		return -HV_ENOMEM;
+		return -TV_ENOMEM;
 	pt[(gpa >> 12) & 511U] = flags ? (hpa & EPT_ADDR_MASK) | flags : 0;
 	return 0;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* Extended page tables: guest-physical [0, ram_bytes) onto the VM's RAM, nothing else. */
-#ifndef HV_VMX_EPT_H
-#define HV_VMX_EPT_H
+#ifndef TV_VMX_EPT_H
+#define TV_VMX_EPT_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * @brief Build a 4-level EPT mapping GPA [0, ram_bytes) to HPA ram_hpa,
@@ -21,8 +21,8 @@ uint64_t ept_build(uint64_t ram_hpa, uint64_t ram_bytes);
  * @brief Map (flags != 0) or unmap (flags == 0) one 4 KiB guest-physical
  *        page outside RAM, e.g. the APIC-access page at the guest's APIC base.
  * @pre gpa is not covered by a 2 MiB mapping.
- * @return 0 or -HV_ENOMEM.  The caller flushes (INVEPT) after an unmap.
+ * @return 0 or -TV_ENOMEM.  The caller flushes (INVEPT) after an unmap.
  */
 int ept_map_4k(uint64_t eptp, uint64_t gpa, uint64_t hpa, uint64_t flags);
 
-#endif /* HV_VMX_EPT_H */
+#endif /* TV_VMX_EPT_H */

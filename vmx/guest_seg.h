@@ -5,10 +5,10 @@
  * every exit: only the string-instruction emulation in vmm/guest_mmio.c
  * needs them, to form the linear addresses of [seg:rSI] and [ES:rDI]).
  */
-#ifndef HV_VMX_GUEST_SEG_H
-#define HV_VMX_GUEST_SEG_H
+#ifndef TV_VMX_GUEST_SEG_H
+#define TV_VMX_GUEST_SEG_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * @brief The base of guest segment register sreg (the SDM's Sreg number:
@@ -18,4 +18,4 @@
  */
 uint64_t vmx_guest_seg_base(unsigned int sreg);
 
-#endif /* HV_VMX_GUEST_SEG_H */
+#endif /* TV_VMX_GUEST_SEG_H */

@@ -56,14 +56,14 @@ static const char *const vmx_error_names[] = {
 
 const char *vmx_exit_reason_name(uint32_t reason)
 {
-	if (reason < HV_ARRAY_SIZE(vmx_exit_names) && vmx_exit_names[reason])
+	if (reason < TV_ARRAY_SIZE(vmx_exit_names) && vmx_exit_names[reason])
 		return vmx_exit_names[reason];
 	return "unknown exit reason";
 }
 
 const char *vmx_instr_error_name(uint32_t err)
 {
-	if (err < HV_ARRAY_SIZE(vmx_error_names) && vmx_error_names[err])
+	if (err < TV_ARRAY_SIZE(vmx_error_names) && vmx_error_names[err])
 		return vmx_error_names[err];
 	return "unknown VM-instruction error";
 }

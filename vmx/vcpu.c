@@ -4,15 +4,15 @@
 
 #include "vcpu.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 #include <x86/vmcs_fields.h>
 
 #include "../hw/cpu.h"
 #include "../vmm/pool.h"
-#include <hv/string.h>
+#include <tv/string.h>
 #include "../vmm/vm.h"
 #include "caps.h"
 #include "vmx_insn.h"
@@ -64,7 +64,7 @@ static int vmx_pick(const char *what, uint64_t cap, uint32_t need, uint32_t want
 	if (missing & need) {
 		pr_err("%s controls %#x are required but not supported (capability %#llx): "
 		       "guests cannot run\n", what, missing & need, (unsigned long long)cap);
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	}
 	if (missing)
 		pr_info("%s controls %#x not available: running without them\n", what, missing);
@@ -84,7 +84,7 @@ const char *vmx_apic_path_name(enum apic_path p)
 
 /*
  * The VMCS controls for s->apic_path from the capabilities: the required
- * ones or -HV_ENODEV, the wanted ones where the CPU has them.
+ * ones or -TV_ENODEV, the wanted ones where the CPU has them.
  */
 static int vmx_setup_controls(const struct vmx_caps *vc, struct vmx_setup *s)
 {
@@ -122,7 +122,7 @@ static int vmx_setup_controls(const struct vmx_caps *vc, struct vmx_setup *s)
 	rc |= vmx_pick("VM-entry", vc->entry, ENTRY_LOAD_EFER,
 		       ENTRY_LOAD_PAT | ENTRY_LOAD_DEBUG_CONTROLS, &s->entry);
 	if (rc)
-		return -HV_ENODEV;
+		return -TV_ENODEV;
 	/* Window exiting is asked for only while an event waits (act->intr_window, act->nmi_window). */
 	s->has_intr_window = s->proc & PROC_INTR_WINDOW_EXITING;
 	s->has_nmi_window = (s->proc & PROC_NMI_WINDOW_EXITING) && (s->pin & PIN_VIRTUAL_NMIS);
@@ -148,16 +148,16 @@ static int vmx_setup_bitmaps(struct vmx_setup *s)
 	if (s->apic_path != APIC_PATH_EPT) {
 		s->apic_access_pa = pool_alloc(4096, 4096);
 		if (!s->apic_access_pa)
-			return -HV_ENOMEM;
+			return -TV_ENOMEM;
 	}
 	/* Every port exits: both I/O bitmaps all ones. */
 	s->io_bitmap_a_pa = pool_alloc(4096, 4096);
 	s->io_bitmap_b_pa = pool_alloc(4096, 4096);
 	s->msr_bitmap_pa = pool_alloc(4096, 4096);
 	if (!s->io_bitmap_a_pa || !s->io_bitmap_b_pa || !s->msr_bitmap_pa)
-		return -HV_ENOMEM;
-	hv_memset((void *)(uintptr_t)s->io_bitmap_a_pa, 0xff, 4096);
-	hv_memset((void *)(uintptr_t)s->io_bitmap_b_pa, 0xff, 4096);
+		return -TV_ENOMEM;
+	tv_memset((void *)(uintptr_t)s->io_bitmap_a_pa, 0xff, 4096);
+	tv_memset((void *)(uintptr_t)s->io_bitmap_b_pa, 0xff, 4096);
 	/*
 	 * MSR bitmap (SDM Vol. 3C, "VM-Execution Control Fields", MSR-Bitmap
 	 * Address): read-low at 0, read-high at 1024, write-low at 2048,
@@ -167,7 +167,7 @@ static int vmx_setup_bitmaps(struct vmx_setup *s)
 	 * for every new guest).  TSC reads pass through; writes exit.
 	 */
 	msr_bitmap = (uint8_t *)(uintptr_t)s->msr_bitmap_pa;
-	hv_memset(msr_bitmap, 0xff, 4096);
+	tv_memset(msr_bitmap, 0xff, 4096);
 	{
 		static const uint32_t pass_rw[] = {
 			MSR_IA32_EFER, MSR_IA32_FS_BASE, MSR_IA32_GS_BASE,
@@ -177,7 +177,7 @@ static int vmx_setup_bitmaps(struct vmx_setup *s)
 			MSR_IA32_DEBUGCTL, MSR_IA32_TSC_AUX,
 		};
 
-		for (unsigned int i = 0; i < HV_ARRAY_SIZE(pass_rw); i++) {
+		for (unsigned int i = 0; i < TV_ARRAY_SIZE(pass_rw); i++) {
 			uint32_t m = pass_rw[i];
 			unsigned int base = m >= 0xc0000000U ? 1024U : 0U;
 			uint32_t bit = m & 0x1fffU;
@@ -195,9 +195,9 @@ int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct
 	const struct vmx_caps *vc = &caps->vmx;
 	int rc;
 
-	hv_memset(s, 0, sizeof(*s));
+	tv_memset(s, 0, sizeof(*s));
 	if (apic_path == APIC_PATH_AUTO)
-		return -HV_EINVAL;	/* vmm/ decides: apic_path_choose() */
+		return -TV_EINVAL;	/* vmm/ decides: apic_path_choose() */
 	s->apic_path = apic_path;
 	rc = vmx_setup_controls(vc, s);
 	if (rc)
@@ -327,16 +327,16 @@ int vmx_vcpu_init(struct vcpu *v, const struct vmx_setup *s, uint64_t eptp,
 	if (!v->vmcs_pa) {
 		v->vmcs_pa = pool_alloc(4096, 4096);
 		if (!v->vmcs_pa)
-			return -HV_ENOMEM;
+			return -TV_ENOMEM;
 	}
 	*(volatile uint32_t *)(uintptr_t)v->vmcs_pa = s->vmcs_revision;
 	if (vmx_vmclear(v->vmcs_pa) != VMX_OK || vmx_vmptrld(v->vmcs_pa) != VMX_OK) {
 		pr_err("VMCLEAR/VMPTRLD of the VMCS at %#llx failed\n",
 		       (unsigned long long)v->vmcs_pa);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	v->launched = false;
-	hv_memset(&v->regs, 0, sizeof(v->regs));
+	tv_memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rax = MULTIBOOT_BOOTLOADER_MAGIC;
 	v->regs.rbx = info;
 
@@ -542,7 +542,7 @@ int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_e
 		pr_err("%s failed: %s%s\n", v->launched ? "VMRESUME" : "VMLAUNCH",
 		       rc == 1 ? "VMfailInvalid (no current VMCS)" : "",
 		       rc == 2 ? vmx_instr_error_name((uint32_t)err) : "");
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	v->launched = true;
 	vmx_read_exit(exit);

@@ -7,10 +7,10 @@
  * (the exit handler its part, the entry planning the rest), and
  * vmx_vcpu_enter() applies it in one place, right before VMRESUME.
  */
-#ifndef HV_VMX_VCPU_H
-#define HV_VMX_VCPU_H
+#ifndef TV_VMX_VCPU_H
+#define TV_VMX_VCPU_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "../vmm/apic_path.h"
 
@@ -105,7 +105,7 @@ struct vmx_setup {
  * @brief Choose the controls from the capabilities (required: EPT, unrestricted
  *        guest, HLT exiting, MSR and I/O bitmaps) for apic_path, which vmm/
  *        chose (apic_path_choose()); allocate the shared bitmaps.
- * @return 0, or -HV_ENODEV with the missing feature logged.
+ * @return 0, or -TV_ENODEV with the missing feature logged.
  */
 int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct vmx_setup *s);
 const char *vmx_apic_path_name(enum apic_path p);
@@ -130,7 +130,7 @@ void vmx_vcpu_destroy(struct vcpu *v, const struct vmx_setup *s);
  *        before the first entry), enter the guest and come back with the
  *        new snapshot in exit.  act->spin_until is the last step of "never
  *        early", as close to VMRESUME as C allows.
- * @return 0, or -HV_EIO when VMLAUNCH/VMRESUME itself failed (logged by name).
+ * @return 0, or -TV_EIO when VMLAUNCH/VMRESUME itself failed (logged by name).
  */
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_exit_action *act,
 		   struct vmx_exit_info *exit);
@@ -162,4 +162,4 @@ void vmx_vcpu_set_rsp(uint64_t rsp);
 const char *vmx_exit_reason_name(uint32_t reason);
 const char *vmx_instr_error_name(uint32_t err);
 
-#endif /* HV_VMX_VCPU_H */
+#endif /* TV_VMX_VCPU_H */

@@ -4,8 +4,8 @@
 
 #include "vmx.h"
 
-#include <hv/errno.h>
-#include <hv/log.h>
+#include <tv/errno.h>
+#include <tv/log.h>
 #include <x86/cpu.h>
 #include <x86/msr.h>
 
@@ -18,13 +18,13 @@ int vmx_setup_feature_control(void)
 
 	if (cpu_rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc)) {
 		pr_err("IA32_FEATURE_CONTROL cannot be read: VT-x not available\n");
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	if (fc & FEATURE_CONTROL_LOCK) {
 		if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
 			pr_err("IA32_FEATURE_CONTROL %#llx: locked with VMX off by the firmware\n",
 			       (unsigned long long)fc);
-			return -HV_EPERM;
+			return -TV_EPERM;
 		}
 		pr_info("IA32_FEATURE_CONTROL %#llx: locked by the firmware with VMX outside "
 			"SMX on: using it as it is\n", (unsigned long long)fc);
@@ -38,12 +38,12 @@ int vmx_setup_feature_control(void)
 			   fc | FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCK)) {
 		pr_err("IA32_FEATURE_CONTROL %#llx: unlocked, but writing it faulted\n",
 		       (unsigned long long)fc);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	(void)cpu_rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc);
 	pr_info("IA32_FEATURE_CONTROL was unlocked: set VMX-outside-SMX and lock, now %#llx\n",
 		(unsigned long long)fc);
-	return (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX) ? 0 : -HV_EIO;
+	return (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX) ? 0 : -TV_EIO;
 }
 
 /* Bits 1 in FIXED0 must be 1, bits 0 in FIXED1 must be 0 (SDM Vol. 3D, Appendix A.7, A.8). */
@@ -63,18 +63,18 @@ int vmx_on(struct vmx_root *root)
 	if (region == 0 || region > 4096) {
 		pr_err("IA32_VMX_BASIC %#llx gives a VMXON region of %u bytes\n",
 		       (unsigned long long)basic, region);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	if (!root->vmxon_pa) {
 		root->vmxon_pa = pool_alloc(4096, 4096);
 		if (!root->vmxon_pa)
-			return -HV_ENOMEM;
+			return -TV_ENOMEM;
 	}
 	/* "Only 32-bit physical addresses" (BASIC bit 48) limits where the region may sit. */
-	if ((basic & HV_BIT(48)) && root->vmxon_pa >= (1ULL << 32)) {
+	if ((basic & TV_BIT(48)) && root->vmxon_pa >= (1ULL << 32)) {
 		pr_err("VMXON region at %#llx is above 4 GiB but IA32_VMX_BASIC[48] limits "
 		       "VMX structures to 32-bit addresses\n", (unsigned long long)root->vmxon_pa);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	*(volatile uint32_t *)(uintptr_t)root->vmxon_pa = revision;
 
@@ -94,7 +94,7 @@ int vmx_on(struct vmx_root *root)
 		       "already in VMX operation" : "VMfailValid", (unsigned long long)root->vmxon_pa,
 		       revision, region);
 		cpu_write_cr4(cpu_read_cr4() & ~CR4_VMXE);
-		return -HV_EIO;
+		return -TV_EIO;
 	}
 	root->on = true;
 	pr_info("VMXON ok (region %#llx, %u bytes, VMCS revision %#x)\n",

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* Entering and leaving VMX root operation on one physical CPU. */
-#ifndef HV_VMX_VMX_H
-#define HV_VMX_VMX_H
+#ifndef TV_VMX_VMX_H
+#define TV_VMX_VMX_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* One CPU's VMX root operation: its VMXON region, owned by its struct pcpu. */
 struct vmx_root {
@@ -15,7 +15,7 @@ struct vmx_root {
 /*
  * @brief Make IA32_FEATURE_CONTROL allow VMXON outside SMX: if the firmware
  *        left it unlocked, set VMX-outside-SMX and lock it.
- * @retval 0 VMXON allowed; -HV_EPERM locked off by firmware; -HV_EIO the MSR faulted.
+ * @retval 0 VMXON allowed; -TV_EPERM locked off by firmware; -TV_EIO the MSR faulted.
  */
 int vmx_setup_feature_control(void);
 
@@ -23,10 +23,10 @@ int vmx_setup_feature_control(void);
  * @brief VMXON with a region sized and tagged from IA32_VMX_BASIC, after
  *        honouring the CR0/CR4 fixed bits (SDM Vol. 3C, "Enabling and Entering
  *        VMX Operation"; "Restrictions on VMX Operation").
- * @return 0, or -HV_EIO with the cause logged.
+ * @return 0, or -TV_EIO with the cause logged.
  */
 int vmx_on(struct vmx_root *root);
 /* @brief VMXOFF if VMXON succeeded; safe to call more than once. */
 void vmx_off(struct vmx_root *root);
 
-#endif /* HV_VMX_VMX_H */
+#endif /* TV_VMX_VMX_H */

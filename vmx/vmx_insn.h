@@ -8,10 +8,10 @@
  * (with the error number in the VM-instruction error field), VMsucceed
  * clears both.
  */
-#ifndef HV_VMX_VMX_INSN_H
-#define HV_VMX_VMX_INSN_H
+#ifndef TV_VMX_VMX_INSN_H
+#define TV_VMX_VMX_INSN_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 enum vmx_insn_result {
 	VMX_OK = 0,
@@ -101,4 +101,4 @@ static inline enum vmx_insn_result vmx_invvpid_all(void)
 	return vmx_flags_result(cf, zf);
 }
 
-#endif /* HV_VMX_VMX_INSN_H */
+#endif /* TV_VMX_VMX_INSN_H */

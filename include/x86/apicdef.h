@@ -9,8 +9,8 @@
  * xAPIC offsets are byte offsets into the 4 KiB APIC page; the x2APIC MSR of
  * a register is MSR_IA32_X2APIC_BASE + (offset >> 4).
  */
-#ifndef HV_X86_APICDEF_H
-#define HV_X86_APICDEF_H
+#ifndef TV_X86_APICDEF_H
+#define TV_X86_APICDEF_H
 
 #define APIC_PAGE_SIZE		0x1000U
 
@@ -137,4 +137,4 @@
 #define APIC_VECTOR_MIN_LEGAL	16U
 #define APIC_VECTOR_COUNT	256U
 
-#endif /* HV_X86_APICDEF_H */
+#endif /* TV_X86_APICDEF_H */

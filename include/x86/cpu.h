@@ -6,10 +6,10 @@
  * Banned in the pure directories (lapic/, timer/ model): see
  * scripts/check-purity.py.
  */
-#ifndef HV_X86_CPU_H
-#define HV_X86_CPU_H
+#ifndef TV_X86_CPU_H
+#define TV_X86_CPU_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 #include <x86/cpuid.h>
 
 static inline void cpu_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
@@ -203,7 +203,7 @@ static inline void cpu_copy_phys(uint64_t dst, uint64_t src, uint64_t bytes)
 	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(count) : : "memory");
 }
 
-struct HV_PACKED cpu_dtr {
+struct TV_PACKED cpu_dtr {
 	uint16_t limit;
 	uint64_t base;
 };
@@ -248,4 +248,4 @@ CPU_DEFINE_SEG(gs)
 #define CR4_VMXE	0x00002000ULL
 #define RFLAGS_IF	0x00000200ULL
 
-#endif /* HV_X86_CPU_H */
+#endif /* TV_X86_CPU_H */

@@ -6,10 +6,10 @@
  * CPUID_<leaf>[_<sub-leaf>]_<register>_<flag>.  Constants only; the
  * instruction is in x86/cpu.h.
  */
-#ifndef HV_X86_CPUID_H
-#define HV_X86_CPUID_H
+#ifndef TV_X86_CPUID_H
+#define TV_X86_CPUID_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -84,4 +84,4 @@ struct cpuid_regs {
 /* CPUID.80000007H:EDX */
 #define CPUID_80000007_EDX_INVARIANT_TSC (1U << 8)
 
-#endif /* HV_X86_CPUID_H */
+#endif /* TV_X86_CPUID_H */

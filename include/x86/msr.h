@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* MSR numbers and bits (Intel SDM Vol. 4, "Model-Specific Registers"). Constants only. */
-#ifndef HV_X86_MSR_H
-#define HV_X86_MSR_H
+#ifndef TV_X86_MSR_H
+#define TV_X86_MSR_H
 
 #define MSR_IA32_TSC			0x00000010U
 #define MSR_IA32_PLATFORM_ID		0x00000017U
@@ -62,4 +62,4 @@
 #define APIC_BASE_ADDR_MASK		0x000ffffffffff000ULL
 #define APIC_BASE_DEFAULT		0xfee00000ULL
 
-#endif /* HV_X86_MSR_H */
+#endif /* TV_X86_MSR_H */

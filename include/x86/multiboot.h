@@ -8,10 +8,10 @@
  * All structures are little-endian and packed; offsets are pinned below
  * because the guest reads them at the spec's byte offsets.
  */
-#ifndef HV_X86_MULTIBOOT_H
-#define HV_X86_MULTIBOOT_H
+#ifndef TV_X86_MULTIBOOT_H
+#define TV_X86_MULTIBOOT_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /* "The layout of Multiboot header": magic, flags, checksum. */
 #define MB_HEADER_MAGIC			0x1badb002U
@@ -48,7 +48,7 @@ struct mb_header {
 	uint32_t width;
 	uint32_t height;
 	uint32_t depth;
-} HV_PACKED;
+} TV_PACKED;
 
 #define MB_HEADER_BASIC_BYTES		12U	/* magic, flags, checksum */
 #define MB_HEADER_AOUT_BYTES		32U	/* ... through entry_addr */
@@ -97,7 +97,7 @@ struct mb_info {
 	uint8_t framebuffer_bpp;
 	uint8_t framebuffer_type;
 	uint8_t color_info[6];
-} HV_PACKED;
+} TV_PACKED;
 
 /* One boot module; mod_end is the first byte after the module. */
 struct mb_module {
@@ -105,7 +105,7 @@ struct mb_module {
 	uint32_t mod_end;
 	uint32_t string;		/* physical address of a C string */
 	uint32_t reserved;		/* 0 */
-} HV_PACKED;
+} TV_PACKED;
 
 /* One memory-map entry; `size` does not count itself (the next is at +4+size). */
 struct mb_mmap_entry {
@@ -113,7 +113,7 @@ struct mb_mmap_entry {
 	uint64_t base_addr;
 	uint64_t length;
 	uint32_t type;
-} HV_PACKED;
+} TV_PACKED;
 
 #define MB_MMAP_ENTRY_SIZE		20U	/* the `size` value of struct mb_mmap_entry */
 
@@ -124,15 +124,15 @@ struct mb_mmap_entry {
 #define MB_MEMORY_NVS			4U
 #define MB_MEMORY_BADRAM		5U
 
-HV_STATIC_ASSERT(sizeof(struct mb_header) == 48, "Multiboot header layout");
-HV_STATIC_ASSERT(offsetof(struct mb_header, entry_addr) + 4 == MB_HEADER_AOUT_BYTES,
+TV_STATIC_ASSERT(sizeof(struct mb_header) == 48, "Multiboot header layout");
+TV_STATIC_ASSERT(offsetof(struct mb_header, entry_addr) + 4 == MB_HEADER_AOUT_BYTES,
 		 "a.out kludge fields end at 32");
-HV_STATIC_ASSERT(offsetof(struct mb_info, mmap_length) == 44, "mb_info.mmap_length at 44");
-HV_STATIC_ASSERT(offsetof(struct mb_info, boot_loader_name) == 64, "mb_info.boot_loader_name at 64");
-HV_STATIC_ASSERT(offsetof(struct mb_info, vbe_mode) == 80, "mb_info.vbe_mode at 80");
-HV_STATIC_ASSERT(offsetof(struct mb_info, framebuffer_addr) == 88, "mb_info.framebuffer_addr at 88");
-HV_STATIC_ASSERT(sizeof(struct mb_info) == 116, "mb_info is 116 bytes");
-HV_STATIC_ASSERT(sizeof(struct mb_module) == 16, "mb_module is 16 bytes");
-HV_STATIC_ASSERT(sizeof(struct mb_mmap_entry) == MB_MMAP_ENTRY_SIZE + 4, "mmap entry is 24 bytes");
+TV_STATIC_ASSERT(offsetof(struct mb_info, mmap_length) == 44, "mb_info.mmap_length at 44");
+TV_STATIC_ASSERT(offsetof(struct mb_info, boot_loader_name) == 64, "mb_info.boot_loader_name at 64");
+TV_STATIC_ASSERT(offsetof(struct mb_info, vbe_mode) == 80, "mb_info.vbe_mode at 80");
+TV_STATIC_ASSERT(offsetof(struct mb_info, framebuffer_addr) == 88, "mb_info.framebuffer_addr at 88");
+TV_STATIC_ASSERT(sizeof(struct mb_info) == 116, "mb_info is 116 bytes");
+TV_STATIC_ASSERT(sizeof(struct mb_module) == 16, "mb_module is 16 bytes");
+TV_STATIC_ASSERT(sizeof(struct mb_mmap_entry) == MB_MMAP_ENTRY_SIZE + 4, "mmap entry is 24 bytes");
 
-#endif /* HV_X86_MULTIBOOT_H */
+#endif /* TV_X86_MULTIBOOT_H */

@@ -5,8 +5,8 @@
  * Appendix B "Field Encoding in VMCS" and Appendix C "VMX Basic Exit
  * Reasons"; Vol. 3C, "VM-Execution Control Fields").  Constants only.
  */
-#ifndef HV_X86_VMCS_FIELDS_H
-#define HV_X86_VMCS_FIELDS_H
+#ifndef TV_X86_VMCS_FIELDS_H
+#define TV_X86_VMCS_FIELDS_H
 
 /* 16-bit fields */
 #define VMCS_VPID			0x0000U
@@ -277,4 +277,4 @@
 #define EPTP_WB				6ULL
 #define EPTP_WALK_4			(3ULL << 3)
 
-#endif /* HV_X86_VMCS_FIELDS_H */
+#endif /* TV_X86_VMCS_FIELDS_H */

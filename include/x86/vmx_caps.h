@@ -7,8 +7,8 @@
  * Control Fields", "VM-Exit Control Fields", "VM-Entry Control Fields").
  * Constants only.
  */
-#ifndef HV_X86_VMX_CAPS_H
-#define HV_X86_VMX_CAPS_H
+#ifndef TV_X86_VMX_CAPS_H
+#define TV_X86_VMX_CAPS_H
 
 /* IA32_VMX_BASIC (A.1 "Basic VMX Information"). */
 #define VMX_BASIC_REVISION_MASK		0x7fffffffULL		/* bits 30:0 */
@@ -133,4 +133,4 @@
 /* The CPUID bits the capability report reads are in x86/cpuid.h. */
 #include <x86/cpuid.h>
 
-#endif /* HV_X86_VMX_CAPS_H */
+#endif /* TV_X86_VMX_CAPS_H */

@@ -38,7 +38,7 @@ static void test_unknown(void)
 
 	__asm__ volatile("vmcall" : "=a"(ret), "+b"(rbx), "+c"(rcx), "+d"(rdx)
 			 : "a"(TV_HC_UNKNOWN) : "memory");
-	report(ret == -TV_ENOSYS, "unknown hypercall 0x%lx returns -ENOSYS (%ld)", TV_HC_UNKNOWN,
+	report(ret == -TV_HC_ENOSYS, "unknown hypercall 0x%lx returns -ENOSYS (%ld)", TV_HC_UNKNOWN,
 	       ret);
 	report(rbx == 0x1111UL && rcx == 0x2222UL && rdx == 0x3333UL,
 	       "RBX, RCX, RDX are preserved across VMCALL");
@@ -58,9 +58,9 @@ static void test_tickvisor(void)
 	ret = tv_print(hello_msg, 0);
 	report(ret == 0, "TV_HC_PRINT of 0 bytes returns 0 (%ld)", ret);
 	ret = tv_hypercall(TV_HC_PRINT, GPA_OUTSIDE_RAM, 16, 0);
-	report(ret == -TV_EFAULT, "TV_HC_PRINT of a buffer outside RAM returns -EFAULT (%ld)", ret);
+	report(ret == -TV_HC_EFAULT, "TV_HC_PRINT of a buffer outside RAM returns -EFAULT (%ld)", ret);
 	ret = tv_print(hello_msg, TV_HC_PRINT_MAX + 1);
-	report(ret == -TV_EINVAL, "TV_HC_PRINT longer than %lu bytes returns -EINVAL (%ld)",
+	report(ret == -TV_HC_EINVAL, "TV_HC_PRINT longer than %lu bytes returns -EINVAL (%ld)",
 	       TV_HC_PRINT_MAX, ret);
 	test_unknown();
 }

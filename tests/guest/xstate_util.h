@@ -8,8 +8,8 @@
  * asm.  Each register file is moved through memory with one explicit
  * instruction per register, so what a check sees is the register itself.
  */
-#ifndef HV_GUEST_XSTATE_UTIL_H
-#define HV_GUEST_XSTATE_UTIL_H
+#ifndef TV_GUEST_XSTATE_UTIL_H
+#define TV_GUEST_XSTATE_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -185,4 +185,4 @@ static inline bool xu_all_zero(const void *p, unsigned long n)
 #define XU_RAM_FROM	(32ULL << 20)
 #define XU_RAM_TO	(40ULL << 20)
 
-#endif /* HV_GUEST_XSTATE_UTIL_H */
+#endif /* TV_GUEST_XSTATE_UTIL_H */

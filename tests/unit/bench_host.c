@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
 #include "fake_log.h"
 #include "../../timer/tqueue.h"
@@ -166,9 +166,9 @@ static void bench_queue(uint32_t size, const char *label)
 
 		for (uint32_t i = 0; i < rounds; i++)
 			queue_bench_round(&b, &t_pop, &t_insert, &t_update, k);
-		best_pop = HV_MIN(best_pop, (double)t_pop / (double)ops);
-		best_insert = HV_MIN(best_insert, (double)t_insert / (double)ops);
-		best_update = HV_MIN(best_update, (double)t_update / (double)ops);
+		best_pop = TV_MIN(best_pop, (double)t_pop / (double)ops);
+		best_insert = TV_MIN(best_insert, (double)t_insert / (double)ops);
+		best_update = TV_MIN(best_update, (double)t_update / (double)ops);
 	}
 	check(tqueue_count(&b.q) == size, "queue size after rounds");
 	snprintf(what, sizeof(what), "tqueue insert          @ %s entries", label);
@@ -210,7 +210,7 @@ static void bench_vtimer(void)
 		}
 		t1 = now_ns();
 		bench_sink += vtimer_next_deadline(&t);
-		best_tmict = HV_MIN(best_tmict, (double)(t1 - t0) / VT_ITERS);
+		best_tmict = TV_MIN(best_tmict, (double)(t1 - t0) / VT_ITERS);
 
 		vtimer_write_tmict(&t, 0xffffffffU, now);
 		t0 = now_ns();
@@ -219,7 +219,7 @@ static void bench_vtimer(void)
 			now += 3;
 		}
 		t1 = now_ns();
-		best_tmcct = HV_MIN(best_tmcct, (double)(t1 - t0) / VT_ITERS);
+		best_tmcct = TV_MIN(best_tmcct, (double)(t1 - t0) / VT_ITERS);
 
 		/* A periodic timer expired once per call, exactly at each deadline. */
 		vtimer_bench_init(&t, VTIMER_MODE_PERIODIC);
@@ -234,7 +234,7 @@ static void bench_vtimer(void)
 			check(raised == VT_ITERS, "vtimer periodic expiry raises once per period");
 			bench_sink += raised;
 		}
-		best_expire = HV_MIN(best_expire, (double)(t1 - t0) / VT_ITERS);
+		best_expire = TV_MIN(best_expire, (double)(t1 - t0) / VT_ITERS);
 	}
 	print_row("vtimer TMICT write (one-shot re-arm)", best_tmict, VT_ITERS);
 	print_row("vtimer TMCCT read", best_tmcct, VT_ITERS);
@@ -288,7 +288,7 @@ static void bench_vlapic(void)
 			now += 7;
 		}
 		t1 = now_ns();
-		best_tmict = HV_MIN(best_tmict, (double)(t1 - t0) / VL_ITERS);
+		best_tmict = TV_MIN(best_tmict, (double)(t1 - t0) / VL_ITERS);
 
 		/* One-shot <-> periodic: the countdown carries on. */
 		t0 = now_ns();
@@ -300,7 +300,7 @@ static void bench_vlapic(void)
 			now += 3;
 		}
 		t1 = now_ns();
-		best_lvtt = HV_MIN(best_lvtt, (double)(t1 - t0) / VL_ITERS);
+		best_lvtt = TV_MIN(best_lvtt, (double)(t1 - t0) / VL_ITERS);
 
 		res = vlapic_mmio_write(v, APIC_REG_TMICT, 4, 0xffffffffU, now);
 		bad += res.status != VLAPIC_OK;
@@ -312,7 +312,7 @@ static void bench_vlapic(void)
 			now += 3;
 		}
 		t1 = now_ns();
-		best_tmcct = HV_MIN(best_tmcct, (double)(t1 - t0) / VL_ITERS);
+		best_tmcct = TV_MIN(best_tmcct, (double)(t1 - t0) / VL_ITERS);
 
 		/* Periodic expiry at each deadline, then the guest takes it. */
 		res = vlapic_mmio_write(v, APIC_REG_LVT_TIMER, 4, VL_VECTOR | APIC_LVT_TIMER_PERIODIC, now);
@@ -330,7 +330,7 @@ static void bench_vlapic(void)
 			bad += vlapic_eoi(v) != (int)VL_VECTOR;
 		}
 		t1 = now_ns();
-		best_cycle = HV_MIN(best_cycle, (double)(t1 - t0) / VL_ITERS);
+		best_cycle = TV_MIN(best_cycle, (double)(t1 - t0) / VL_ITERS);
 
 		/* The x2APIC face: WRMSR to TMICT (MSR 0x838). */
 		res = vlapic_write_apic_base(v, 0xfee00000ULL | 0xd00ULL, now);
@@ -343,7 +343,7 @@ static void bench_vlapic(void)
 			now += 7;
 		}
 		t1 = now_ns();
-		best_msr = HV_MIN(best_msr, (double)(t1 - t0) / VL_ITERS);
+		best_msr = TV_MIN(best_msr, (double)(t1 - t0) / VL_ITERS);
 	}
 	check(bad == 0, "vlapic register accesses");
 	print_row("vlapic MMIO TMICT write (one-shot re-arm)", best_tmict, VL_ITERS);

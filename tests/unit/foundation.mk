@@ -6,4 +6,4 @@
 HOST_SRCS += $(filter-out $(HOST_SRCS),lib/string.c)
 
 # The pattern rule's prerequisites were expanded before this file was read.
-$(UT_BINS): lib/string.c include/hv/string.h $(wildcard tests/unit/data/*)
+$(UT_BINS): lib/string.c include/tv/string.h $(wildcard tests/unit/data/*)

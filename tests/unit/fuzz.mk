@@ -35,17 +35,17 @@ FUZZ_PLAN_BIN  := $(BUILD)/fuzz/fuzz_plan
 FUZZ_SCHED_SRCS := tests/unit/fuzz_sched.c timer/sched.c tests/unit/fakes/log.c
 FUZZ_SCHED_BIN  := $(BUILD)/fuzz/fuzz_sched
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard lapic/*.h timer/vtimer.h include/hv/*.h include/x86/*.h tests/unit/fakes/*.h)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard lapic/*.h timer/vtimer.h include/tv/*.h include/x86/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS)
 
-$(FUZZ_PLAN_BIN): $(FUZZ_PLAN_SRCS) timer/plan.h tests/unit/plan_props.h $(wildcard include/hv/*.h)
+$(FUZZ_PLAN_BIN): $(FUZZ_PLAN_SRCS) timer/plan.h tests/unit/plan_props.h $(wildcard include/tv/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_PLAN_SRCS)
 
-$(FUZZ_SCHED_BIN): $(FUZZ_SCHED_SRCS) timer/sched.h tests/unit/sched_props.h $(wildcard include/hv/*.h)
+$(FUZZ_SCHED_BIN): $(FUZZ_SCHED_SRCS) timer/sched.h tests/unit/sched_props.h $(wildcard include/tv/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCHED_SRCS)

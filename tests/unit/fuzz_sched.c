@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sched_props_setup(&sim, &src, start))
 		goto broken;
 	/* One step per two bytes of input left, at least one; past the end the choices are 0. */
-	for (size_t steps = 1U + (size - HV_MIN(size, in.pos)) / 2U; steps > 0; steps--)
+	for (size_t steps = 1U + (size - TV_MIN(size, in.pos)) / 2U; steps > 0; steps--)
 		if (!sched_props_step(&sim, &src))
 			goto broken;
 	return 0;

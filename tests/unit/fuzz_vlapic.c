@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 4: {	/* MSR read */
-			uint32_t msr = fuzz_msrs[(op >> 4) % HV_ARRAY_SIZE(fuzz_msrs)];
+			uint32_t msr = fuzz_msrs[(op >> 4) % TV_ARRAY_SIZE(fuzz_msrs)];
 
 			(void)vlapic_msr_read(&v, (op & 0x80U) ? 0x800U + (uint32_t)ut_fuzz_get(&in, 1) : msr,
 					      &val, now);
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 5: {	/* MSR write */
 			uint32_t sel = (uint32_t)ut_fuzz_get(&in, 1);
-			uint32_t msr = fuzz_msrs[sel % HV_ARRAY_SIZE(fuzz_msrs)];
+			uint32_t msr = fuzz_msrs[sel % TV_ARRAY_SIZE(fuzz_msrs)];
 			uint64_t value = ut_fuzz_get(&in, (op & 0x80U) ? 8 : 4);
 
 			/* Small values pass the reserved-bit checks more often. */
@@ -204,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 6:		/* IA32_APIC_BASE through the state machine */
-			(void)vlapic_write_apic_base(&v, fuzz_bases[(op >> 4) % HV_ARRAY_SIZE(fuzz_bases)],
+			(void)vlapic_write_apic_base(&v, fuzz_bases[(op >> 4) % TV_ARRAY_SIZE(fuzz_bases)],
 						     now);
 			is_reset = true;
 			break;

@@ -9,8 +9,8 @@
  * line per case, the same PASS:/FAIL:/SKIP: lines the guest selftests print,
  * so scripts/summary.sh counts both kinds together.
  */
-#ifndef HV_TESTS_UNIT_HARNESS_H
-#define HV_TESTS_UNIT_HARNESS_H
+#ifndef TV_TESTS_UNIT_HARNESS_H
+#define TV_TESTS_UNIT_HARNESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,4 +60,4 @@ int ut_main(const char *suite, const struct ut_case *cases, size_t n,
 	int main(int argc, char **argv) \
 	{ return ut_main(suite, cases, sizeof(cases) / sizeof(cases[0]), argc, argv); }
 
-#endif /* HV_TESTS_UNIT_HARNESS_H */
+#endif /* TV_TESTS_UNIT_HARNESS_H */

@@ -7,7 +7,7 @@
 INSN_DIFF_N ?= 1000000
 INSN_DIFF_SEED ?=
 
-$(BUILD)/host/insn_diff: tests/unit/insn_diff.c vmm/insn.c vmm/insn.h $(wildcard include/hv/*.h)
+$(BUILD)/host/insn_diff: tests/unit/insn_diff.c vmm/insn.c vmm/insn.h $(wildcard include/tv/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/unit/insn_diff.c vmm/insn.c -lZydis

@@ -409,7 +409,7 @@ static const char *compare(const struct insn *in, const ZydisDecodedInstruction 
 int main(int argc, char **argv)
 {
 	uint64_t n = 1000000ULL, seed = 0x696e73645f646966ULL;
-	ZydisDecoder dec[HV_ARRAY_SIZE(modes)];
+	ZydisDecoder dec[TV_ARRAY_SIZE(modes)];
 	struct diff_stats st = { 0 };
 	uint64_t rng;
 
@@ -418,14 +418,14 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		seed = strtoull(argv[2], NULL, 0);
 	rng = seed;
-	for (size_t i = 0; i < HV_ARRAY_SIZE(modes); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(modes); i++) {
 		if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec[i], modes[i].zmode, modes[i].zstack))) {
 			printf("FAIL: insn-diff: Zydis decoder init\n");
 			return 1;
 		}
 	}
 	for (uint64_t k = 0; k < n; k++) {
-		const struct mode_info *m = &modes[rng_next(&rng) % HV_ARRAY_SIZE(modes)];
+		const struct mode_info *m = &modes[rng_next(&rng) % TV_ARRAY_SIZE(modes)];
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		uint8_t buf[BUF_LEN];

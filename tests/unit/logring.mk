@@ -5,4 +5,4 @@
 HOST_SRCS += $(filter-out $(HOST_SRCS),lib/logring.c)
 
 # The pattern rule's prerequisites were expanded before this file was read.
-$(UT_BINS): lib/logring.c include/hv/logring.h
+$(UT_BINS): lib/logring.c include/tv/logring.h

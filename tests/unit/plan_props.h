@@ -7,8 +7,8 @@
  * the plan's effect (when the entry happens, when the hardware fires), not
  * by re-running the planner's own arithmetic.
  */
-#ifndef HV_TESTS_UNIT_PLAN_PROPS_H
-#define HV_TESTS_UNIT_PLAN_PROPS_H
+#ifndef TV_TESTS_UNIT_PLAN_PROPS_H
+#define TV_TESTS_UNIT_PLAN_PROPS_H
 
 #include "../../timer/plan.h"
 
@@ -147,4 +147,4 @@ static inline const char *plan_props_check(const struct plan_timing *t, const st
 	return why;
 }
 
-#endif /* HV_TESTS_UNIT_PLAN_PROPS_H */
+#endif /* TV_TESTS_UNIT_PLAN_PROPS_H */

@@ -23,8 +23,8 @@
  * The simulation runs each vCPU up to run_until, the host deadline, its own
  * deadline, or an earlier exit the random source asks for, as vmm/ would.
  */
-#ifndef HV_TESTS_UNIT_SCHED_PROPS_H
-#define HV_TESTS_UNIT_SCHED_PROPS_H
+#ifndef TV_TESTS_UNIT_SCHED_PROPS_H
+#define TV_TESTS_UNIT_SCHED_PROPS_H
 
 #include <stdio.h>
 
@@ -136,7 +136,7 @@ static inline bool sched_props_charge(struct sched_props_sim *sim, uint32_t i, u
 	v->cpu += b - a;
 	while (sched_props_is_server(v) && a < b) {
 		uint64_t w = (a - v->origin) / v->p.period;
-		uint64_t end = HV_MIN(b, sched_props_window_end(v, a));
+		uint64_t end = TV_MIN(b, sched_props_window_end(v, a));
 
 		if (w != v->window) {
 			v->window = w;
@@ -170,8 +170,8 @@ static inline bool sched_props_check_pick(struct sched_props_sim *sim, const str
 						 (unsigned long long)v->deadline);
 		}
 		if (i != c)
-			host = HV_MIN(host, v->deadline);
-		first = HV_MIN(first, sched_props_eligible_from(v, now));
+			host = TV_MIN(host, v->deadline);
+		first = TV_MIN(first, sched_props_eligible_from(v, now));
 	}
 	if (d->due != due)
 		SCHED_PROPS_FAIL(sim, "due %#x, expected %#x", d->due, due);
@@ -215,7 +215,7 @@ static inline bool sched_props_check_wait(struct sched_props_sim *sim, uint32_t 
 	for (uint32_t i = 0; i < sim->n; i++)
 		if (sim->v[i].p.prio == sim->v[c].p.prio) {
 			peers++;
-			max_slice = HV_MAX(max_slice, sim->v[i].p.slice);
+			max_slice = TV_MAX(max_slice, sim->v[i].p.slice);
 		}
 	for (uint32_t i = 0; i < sim->n; i++) {
 		struct sched_props_vcpu *v = &sim->v[i];
@@ -289,15 +289,15 @@ static inline bool sched_props_step(struct sched_props_sim *sim, struct sched_pr
 		if (i == d.vcpu || !sched_props_is_eligible(&sim->v[i], sim->now))
 			sim->v[i].peer_ticks = 0;
 	c = d.vcpu;
-	end = HV_MIN(d.run_until, d.host_deadline);
+	end = TV_MIN(d.run_until, d.host_deadline);
 	if (c != SCHED_IDLE) {
-		/* HV_MIN evaluates its arguments twice: draw the random exit first. */
+		/* TV_MIN evaluates its arguments twice: draw the random exit first. */
 		uint64_t exit_at = sim->now + 1U + sched_props_rand(src, 300);
 
-		end = HV_MIN(end, sim->v[c].deadline);
+		end = TV_MIN(end, sim->v[c].deadline);
 		/* An exit for another reason; always one when nothing else bounds the run. */
 		if (end == SCHED_NONE || sched_props_rand(src, 4) == 0)
-			end = HV_MIN(end, exit_at);
+			end = TV_MIN(end, exit_at);
 		if (sched_account(&sim->s, c, sim->now, end) != 0)
 			SCHED_PROPS_FAIL(sim, "sched_account refused a run");
 		if (!sched_props_charge(sim, c, sim->now, end) ||
@@ -360,4 +360,4 @@ static inline bool sched_props_setup(struct sched_props_sim *sim, struct sched_p
 	return true;
 }
 
-#endif /* HV_TESTS_UNIT_SCHED_PROPS_H */
+#endif /* TV_TESTS_UNIT_SCHED_PROPS_H */

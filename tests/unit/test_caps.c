@@ -82,23 +82,23 @@ static bool load_record(const char *name, struct cpu_caps_raw *raw)
 /* Collected report lines. */
 struct report {
 	char lines[96][200];
-	enum hv_log_level level[96];
+	enum tv_log_level level[96];
 	unsigned int n;
 	unsigned int warnings;	/* WARN and ERR lines */
 	bool overflow;
 };
 
-static void report_collect(void *ctx, enum hv_log_level level, const char *prefix, const char *text)
+static void report_collect(void *ctx, enum tv_log_level level, const char *prefix, const char *text)
 {
 	struct report *r = ctx;
 
-	if (r->n >= HV_ARRAY_SIZE(r->lines)) {
+	if (r->n >= TV_ARRAY_SIZE(r->lines)) {
 		r->overflow = true;
 		return;
 	}
 	snprintf(r->lines[r->n], sizeof(r->lines[0]), "%s%s", prefix, text);
 	r->level[r->n] = level;
-	if (level <= HV_LOG_WARN)
+	if (level <= TV_LOG_WARN)
 		r->warnings++;
 	r->n++;
 }
@@ -275,7 +275,7 @@ static void caps_broken_preemption_list_matches_kvm(void)
 		0x206e6, 0x20652, 0x20655, 0x106e5, 0x106a0, 0x106a1, 0x106a4, 0x106a5, 0x306a8,
 	};
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(listed); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(listed); i++) {
 		UT_CHECK_MSG(vmx_caps_is_preemption_timer_broken(listed[i]), "0x%x", listed[i]);
 		/* KVM clears the reserved bits 15:14 and 31:28 before comparing. */
 		UT_CHECK(vmx_caps_is_preemption_timer_broken(listed[i] | (0x3U << 14) | (0xfU << 28)));
@@ -338,7 +338,7 @@ static void caps_feature_control_decisions(void)
 		{ 0x20005, VMX_FC_LOCKED_ON, true, 0 },
 	};
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(t); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(t); i++) {
 		if (!load_record("ivybridge_i7_3770.txt", &raw))
 			return;
 		raw.msr[CAPS_MSR_FEATURE_CONTROL] = t[i].fc;
@@ -376,7 +376,7 @@ static void caps_no_vtx_reports_remedy_and_stops(void)
 				  "host use kvm_intel nested=1 and -cpu host,+vmx, on bare metal enable "
 				  "VT-x in firmware setup"));
 	UT_CHECK(!report_has(&rep, "vmx: EPT"));
-	UT_EQ(rep.level[rep.n - 1], HV_LOG_ERR);
+	UT_EQ(rep.level[rep.n - 1], TV_LOG_ERR);
 }
 
 static void caps_vmx_msrs_faulting_is_not_usable(void)
@@ -536,7 +536,7 @@ static void caps_report_lines_fit_and_are_single(void)
 	static const char *const records[] = { "ivybridge_i7_3770.txt", "coffeelake_i7_8750h.txt" };
 	unsigned int bad = 0;
 
-	for (size_t r = 0; r < HV_ARRAY_SIZE(records); r++) {
+	for (size_t r = 0; r < TV_ARRAY_SIZE(records); r++) {
 		if (!load_record(records[r], &raw))
 			return;
 		decode_and_report();

@@ -16,7 +16,7 @@
 
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -176,16 +176,16 @@ static void xsetbv_follows_shaped_leaf_d(void)
 	vmsr_init(&s);
 	s.xcr0_supported = HOST_XCR0;
 	s.xcr0_hidden = vcpuid_hide_xcr0(VCPUID_HIDE_AVX512);
-	UT_EQ(vmsr_xsetbv(&s, 0, 0xe7, 0), -HV_EINVAL);
+	UT_EQ(vmsr_xsetbv(&s, 0, 0xe7, 0), -TV_EINVAL);
 	UT_EQ(s.xcr0, VMSR_XCR0_RESET);
 	UT_EQ(vmsr_xsetbv(&s, 0, 0x7, 0), 0);
 	UT_EQ(vmsr_xsetbv(&s, 0, 0x207, 0), 0);
 	s.xcr0_hidden = vcpuid_hide_xcr0(VCPUID_HIDE_PKU);
-	UT_EQ(vmsr_xsetbv(&s, 0, 0x207, 0), -HV_EINVAL);
+	UT_EQ(vmsr_xsetbv(&s, 0, 0x207, 0), -TV_EINVAL);
 	UT_EQ(vmsr_xsetbv(&s, 0, 0xe7, 0), 0);
 	s.xcr0_hidden = vcpuid_hide_xcr0(VCPUID_HIDE_XSAVE);
-	UT_EQ(vmsr_xsetbv(&s, 0, 0x1, 0), -HV_EINVAL);
-	UT_EQ(vmsr_xsetbv(&s, 0, 0x3, 0), -HV_EINVAL);
+	UT_EQ(vmsr_xsetbv(&s, 0, 0x1, 0), -TV_EINVAL);
+	UT_EQ(vmsr_xsetbv(&s, 0, 0x3, 0), -TV_EINVAL);
 	/* vmsr_init() hides nothing. */
 	vmsr_init(&s);
 	UT_EQ(s.xcr0_hidden, 0);
@@ -297,7 +297,7 @@ static void no_tsc_deadline_restore_refuses_mode_2(void)
 				T0).status, VLAPIC_OK);
 	vlapic_save(&v, T0, &s);
 	lapic(&v, true, false);
-	UT_EQ(vlapic_restore(&v, &s, T0), -HV_EINVAL);
+	UT_EQ(vlapic_restore(&v, &s, T0), -TV_EINVAL);
 	lapic(&v, true, true);
 	UT_EQ(vlapic_restore(&v, &s, T0), 0);
 }

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
-#include <hv/fmt.h>
-#include <hv/string.h>
+#include <tv/fmt.h>
+#include <tv/string.h>
 #include "ut_rng.h"
 
 #define FMT_BUF	512
@@ -28,13 +28,13 @@ static void fmt_compare(const char *fmt, size_t size, int n_libc, const char *b_
 	size_t used;
 
 	fmt_compared++;
-	used = size ? HV_MIN((size_t)(n_libc < 0 ? 0 : n_libc), size - 1) + 1 : 0;
+	used = size ? TV_MIN((size_t)(n_libc < 0 ? 0 : n_libc), size - 1) + 1 : 0;
 	if (n_libc == n_hv && (size == 0 || memcmp(b_libc, b_hv, used) == 0))
 		return;
 	fmt_mismatches++;
 	UT_CHECK_MSG(false, "format \"%s\" size %zu: libc %d \"%.*s\", hv %d \"%.*s\"",
-		     fmt, size, n_libc, (int)HV_MIN(used, (size_t)80), b_libc, n_hv,
-		     (int)HV_MIN(used, (size_t)80), b_hv);
+		     fmt, size, n_libc, (int)TV_MIN(used, (size_t)80), b_libc, n_hv,
+		     (int)TV_MIN(used, (size_t)80), b_hv);
 }
 
 /* Both implementations, same arguments. */
@@ -44,7 +44,7 @@ static void fmt_compare(const char *fmt, size_t size, int n_libc, const char *b_
 	memset(b1_, 0x5a, sizeof(b1_)); \
 	memset(b2_, 0x5a, sizeof(b2_)); \
 	n1_ = snprintf(b1_, (size), (fmt), __VA_ARGS__); \
-	n2_ = hv_snprintf(b2_, (size), (fmt), __VA_ARGS__); \
+	n2_ = tv_snprintf(b2_, (size), (fmt), __VA_ARGS__); \
 	fmt_compare((fmt), (size), n1_, b1_, n2_, b2_); \
 } while (0)
 
@@ -125,12 +125,12 @@ static void fmt_differential_grid_matches_libc(void)
 
 	fmt_compared = fmt_mismatches = 0;
 	for (const char *c = fmt_convs; *c; c++)
-	for (size_t l = 0; l < HV_ARRAY_SIZE(fmt_lengths); l++) {
+	for (size_t l = 0; l < TV_ARRAY_SIZE(fmt_lengths); l++) {
 		if (!fmt_len_allowed(*c, fmt_lengths[l]))
 			continue;
 		for (unsigned int flags = 0; flags < 32; flags++)
-		for (size_t w = 0; w < HV_ARRAY_SIZE(widths); w++)
-		for (size_t pr = 0; pr < HV_ARRAY_SIZE(precs); pr++) {
+		for (size_t w = 0; w < TV_ARRAY_SIZE(widths); w++)
+		for (size_t pr = 0; pr < TV_ARRAY_SIZE(precs); pr++) {
 			char fmt[64];
 			size_t k = 0;
 
@@ -144,8 +144,8 @@ static void fmt_differential_grid_matches_libc(void)
 			/* A few values per format keeps the grid at tens of thousands of calls. */
 			for (unsigned int vi = 0; vi < 4; vi++) {
 				uint64_t v = fmt_values[(flags * 7U + w * 3U + pr + vi * 5U) %
-							HV_ARRAY_SIZE(fmt_values)];
-				const char *s = fmt_strings[(vi + w) % HV_ARRAY_SIZE(fmt_strings)];
+							TV_ARRAY_SIZE(fmt_values)];
+				const char *s = fmt_strings[(vi + w) % TV_ARRAY_SIZE(fmt_strings)];
 
 				fmt_diff_one(fmt, FMT_BUF, fmt_kind(*c, fmt_lengths[l]), v, s,
 					     (int)(vi * 5U) - 7, (int)(vi * 3U) - 2,
@@ -169,7 +169,7 @@ static void fmt_differential_random_matches_libc(void)
 		size_t k = 0;
 		uint64_t r = fmt_rand();
 		char conv = fmt_convs[r % (sizeof(fmt_convs) - 1)];
-		const char *len = fmt_lengths[(r >> 8) % HV_ARRAY_SIZE(fmt_lengths)];
+		const char *len = fmt_lengths[(r >> 8) % TV_ARRAY_SIZE(fmt_lengths)];
 		bool star_w = false, star_p = false;
 		uint64_t v;
 
@@ -200,13 +200,13 @@ static void fmt_differential_random_matches_libc(void)
 		if (r & 0x4000000)
 			v %= 1000;
 		else if (r & 0x8000000)
-			v = fmt_values[v % HV_ARRAY_SIZE(fmt_values)];
+			v = fmt_values[v % TV_ARRAY_SIZE(fmt_values)];
 		if (conv == 'p' && v == 0)
 			v = 1;
 		/* Also check truncation: a buffer of random size from 0 to 64. */
 		fmt_diff_one(fmt, (r >> 32) % 3 ? FMT_BUF : (size_t)(fmt_rand() % 65),
 			     fmt_kind(conv, len), v,
-			     fmt_strings[fmt_rand() % HV_ARRAY_SIZE(fmt_strings)],
+			     fmt_strings[fmt_rand() % TV_ARRAY_SIZE(fmt_strings)],
 			     (int)(fmt_rand() % 61) - 30, (int)(fmt_rand() % 41) - 20,
 			     star_w, star_p);
 	}
@@ -217,7 +217,7 @@ static void fmt_differential_random_matches_libc(void)
 }
 
 /*
- * hv_snprintf without the format attribute, for formats whose redundant
+ * tv_snprintf without the format attribute, for formats whose redundant
  * flags gcc warns about: those flag interactions are what the cases test.
  */
 static int fmt_unchecked(char *buf, size_t size, const char *fmt, ...)
@@ -226,7 +226,7 @@ static int fmt_unchecked(char *buf, size_t size, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = hv_vsnprintf(buf, size, fmt, ap);
+	n = tv_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -235,7 +235,7 @@ static void fmt_returns_would_be_length_when_truncated(void)
 {
 	char b[8];
 
-	UT_EQ(hv_snprintf(b, sizeof(b), "%s-%d", "abcdef", 12345), 12);
+	UT_EQ(tv_snprintf(b, sizeof(b), "%s-%d", "abcdef", 12345), 12);
 	UT_STREQ(b, "abcdef-");
 }
 
@@ -243,21 +243,21 @@ static void fmt_size_one_writes_only_nul(void)
 {
 	char b[4] = "xyz";
 
-	UT_EQ(hv_snprintf(b, 1, "%d", 42), 2);
+	UT_EQ(tv_snprintf(b, 1, "%d", 42), 2);
 	UT_EQ(b[0], '\0');
 	UT_EQ(b[1], 'y');
 }
 
 static void fmt_size_zero_writes_nothing(void)
 {
-	UT_EQ(hv_snprintf(NULL, 0, "%08x|%s", 0xabcU, "tail"), 13);
+	UT_EQ(tv_snprintf(NULL, 0, "%08x|%s", 0xabcU, "tail"), 13);
 }
 
 static void fmt_precision_zero_value_zero_prints_no_digits(void)
 {
 	char b[32];
 
-	UT_EQ(hv_snprintf(b, sizeof(b), "[%.0d][%.0x][%5.0u]", 0, 0U, 0U), 11);
+	UT_EQ(tv_snprintf(b, sizeof(b), "[%.0d][%.0x][%5.0u]", 0, 0U, 0U), 11);
 	UT_STREQ(b, "[][][     ]");
 }
 
@@ -265,7 +265,7 @@ static void fmt_octal_alt_forces_leading_zero(void)
 {
 	char b[32];
 
-	hv_snprintf(b, sizeof(b), "%#o %#o %#.0o %#.3o", 8U, 0U, 0U, 8U);
+	tv_snprintf(b, sizeof(b), "%#o %#o %#.0o %#.3o", 8U, 0U, 0U, 8U);
 	UT_STREQ(b, "010 0 0 010");
 }
 
@@ -273,7 +273,7 @@ static void fmt_hex_alt_prefixes_only_nonzero(void)
 {
 	char b[32];
 
-	hv_snprintf(b, sizeof(b), "%#x %#X %#x %#06x", 0x1fU, 0xabU, 0U, 0x1fU);
+	tv_snprintf(b, sizeof(b), "%#x %#X %#x %#06x", 0x1fU, 0xabU, 0U, 0x1fU);
 	UT_STREQ(b, "0x1f 0XAB 0 0x001f");
 }
 
@@ -281,7 +281,7 @@ static void fmt_negative_star_width_is_left_justify(void)
 {
 	char b[32];
 
-	hv_snprintf(b, sizeof(b), "[%*d]", -5, 42);
+	tv_snprintf(b, sizeof(b), "[%*d]", -5, 42);
 	UT_STREQ(b, "[42   ]");
 }
 
@@ -321,7 +321,7 @@ static void fmt_length_modifiers_narrow_and_widen(void)
 {
 	char b[96];
 
-	hv_snprintf(b, sizeof(b), "%hhd %hhu %hd %hu %ld %llx %zu %td %jd", 0x1ff, 0x1ffU,
+	tv_snprintf(b, sizeof(b), "%hhd %hhu %hd %hu %ld %llx %zu %td %jd", 0x1ff, 0x1ffU,
 		    0x18000, 0x18000U, -1L, 0xfedcba9876543210ULL, (size_t)77, (ptrdiff_t)-9,
 		    (intmax_t)-123);
 	UT_STREQ(b, "-1 255 -32768 32768 -1 fedcba9876543210 77 -9 -123");
@@ -331,7 +331,7 @@ static void fmt_most_negative_values(void)
 {
 	char b[64];
 
-	hv_snprintf(b, sizeof(b), "%d %lld", INT_MIN, LLONG_MIN);
+	tv_snprintf(b, sizeof(b), "%d %lld", INT_MIN, LLONG_MIN);
 	UT_STREQ(b, "-2147483648 -9223372036854775808");
 }
 
@@ -341,7 +341,7 @@ static void fmt_null_string_and_pointer(void)
 	const char *volatile null_str = NULL;
 	char b[64];
 
-	hv_snprintf(b, sizeof(b), "[%s][%.3s][%p][%7p]", null_str, null_str, NULL, NULL);
+	tv_snprintf(b, sizeof(b), "[%s][%.3s][%p][%7p]", null_str, null_str, NULL, NULL);
 	UT_STREQ(b, "[(null)][][(nil)][  (nil)]");
 }
 
@@ -349,7 +349,7 @@ static void fmt_pointer_is_alt_hex(void)
 {
 	char b[64];
 
-	hv_snprintf(b, sizeof(b), "%p", (void *)(uintptr_t)0xfee00000ULL);
+	tv_snprintf(b, sizeof(b), "%p", (void *)(uintptr_t)0xfee00000ULL);
 	UT_STREQ(b, "0xfee00000");
 }
 
@@ -357,7 +357,7 @@ static void fmt_percent_and_char(void)
 {
 	char b[16];
 
-	UT_EQ(hv_snprintf(b, sizeof(b), "%%%c%-3c|", 'a', 'b'), 6);
+	UT_EQ(tv_snprintf(b, sizeof(b), "%%%c%-3c|", 'a', 'b'), 6);
 	UT_STREQ(b, "%ab  |");
 }
 
@@ -367,7 +367,7 @@ static void fmt_unknown_conversion_is_copied(void)
 	const char *fmt = "a%-5ya%";
 	char b[32];
 
-	UT_EQ(hv_snprintf(b, sizeof(b), fmt, 1), 7);
+	UT_EQ(tv_snprintf(b, sizeof(b), fmt, 1), 7);
 	UT_STREQ(b, "a%-5ya%");
 }
 
@@ -378,16 +378,16 @@ static void string_helpers_match_libc(void)
 	char buf[16], big[64];
 	unsigned int bad = 0;
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(strs); i++) {
-		if (hv_strlen(strs[i]) != strlen(strs[i]))
+	for (size_t i = 0; i < TV_ARRAY_SIZE(strs); i++) {
+		if (tv_strlen(strs[i]) != strlen(strs[i]))
 			bad++;
-		for (size_t j = 0; j < HV_ARRAY_SIZE(strs); j++) {
-			int a = hv_strcmp(strs[i], strs[j]), b = strcmp(strs[i], strs[j]);
+		for (size_t j = 0; j < TV_ARRAY_SIZE(strs); j++) {
+			int a = tv_strcmp(strs[i], strs[j]), b = strcmp(strs[i], strs[j]);
 
 			if ((a > 0) != (b > 0) || (a < 0) != (b < 0))
 				bad++;
 			for (size_t n = 0; n < 5; n++) {
-				a = hv_strncmp(strs[i], strs[j], n);
+				a = tv_strncmp(strs[i], strs[j], n);
 				b = strncmp(strs[i], strs[j], n);
 				if ((a > 0) != (b > 0) || (a < 0) != (b < 0))
 					bad++;
@@ -395,31 +395,31 @@ static void string_helpers_match_libc(void)
 		}
 	}
 	UT_EQ(bad, 0);
-	UT_EQ(hv_strlcpy(buf, "0123456789abcdefXYZ", sizeof(buf)), 19);
+	UT_EQ(tv_strlcpy(buf, "0123456789abcdefXYZ", sizeof(buf)), 19);
 	UT_STREQ(buf, "0123456789abcde");
-	UT_EQ(hv_strnlen("abc", 2), 2);
-	UT_CHECK(hv_strchr("a=b", '=') != NULL && *hv_strchr("a=b", '=') == '=');
-	UT_CHECK(hv_strchr("abc", 'z') == NULL);
+	UT_EQ(tv_strnlen("abc", 2), 2);
+	UT_CHECK(tv_strchr("a=b", '=') != NULL && *tv_strchr("a=b", '=') == '=');
+	UT_CHECK(tv_strchr("abc", 'z') == NULL);
 	/* Overlapping moves in both directions. */
 	memcpy(big, "0123456789", 11);
-	hv_memmove(big + 2, big, 8);
+	tv_memmove(big + 2, big, 8);
 	UT_CHECK(memcmp(big, "0101234567", 10) == 0);
-	hv_memmove(big, big + 2, 8);
+	tv_memmove(big, big + 2, 8);
 	UT_CHECK(memcmp(big, "0123456767", 10) == 0);
-	hv_memset(big, 'x', 3);
-	UT_CHECK(hv_memcmp(big, "xxx3", 4) == 0);
-	UT_CHECK(hv_memcmp("a\x01", "a\xff", 2) < 0);
+	tv_memset(big, 'x', 3);
+	UT_CHECK(tv_memcmp(big, "xxx3", 4) == 0);
+	UT_CHECK(tv_memcmp("a\x01", "a\xff", 2) < 0);
 }
 
 static void strerror_names_codes_of_either_sign(void)
 {
-	UT_STREQ(hv_strerror(-HV_EINVAL), "EINVAL");
-	UT_STREQ(hv_strerror(HV_EINVAL), "EINVAL");
-	UT_STREQ(hv_strerror(-HV_ENODEV), "ENODEV");
-	UT_STREQ(hv_strerror(-HV_ETIMEDOUT), "ETIMEDOUT");
-	UT_STREQ(hv_strerror(0), "OK");
-	UT_STREQ(hv_strerror(-9999), "E?");
-	UT_STREQ(hv_strerror(-2147483647 - 1), "E?");
+	UT_STREQ(tv_strerror(-TV_EINVAL), "EINVAL");
+	UT_STREQ(tv_strerror(TV_EINVAL), "EINVAL");
+	UT_STREQ(tv_strerror(-TV_ENODEV), "ENODEV");
+	UT_STREQ(tv_strerror(-TV_ETIMEDOUT), "ETIMEDOUT");
+	UT_STREQ(tv_strerror(0), "OK");
+	UT_STREQ(tv_strerror(-9999), "E?");
+	UT_STREQ(tv_strerror(-2147483647 - 1), "E?");
 }
 
 static const struct ut_case cases[] = {

@@ -7,7 +7,7 @@
  * against a reference walker written here straight from the SDM's entry
  * format tables (SDM Vol. 3A, Chapter 4 "Paging").
  */
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -325,7 +325,7 @@ static void pae_pdpte_reserved_bits_are_not_a_page_fault(void)
 	ram_setup(0x400000);
 	map_pae(0x1000, 0x1000, 0x345000, 12, E_P);
 	expect_gpa(&cpu_pae, 0, 0x1000, GWALK_READ, 0x345000);
-	for (i = 0; i < HV_ARRAY_SIZE(bad); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(bad); i++) {
 		put64(0x1000, get_entry(0x1000, 8) | bad[i]);
 		UT_EQ(xlate(&cpu_pae, 0, 0x1000, GWALK_READ, &gpa, &f), GWALK_EPDPTE);
 		UT_CHECK(!f.fault);
@@ -371,7 +371,7 @@ static void level4_not_present_at_each_level_faults(void)
 	unsigned int i;
 
 	ram_setup(0x400000);
-	for (i = 0; i < HV_ARRAY_SIZE(shifts); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(shifts); i++) {
 		uint64_t slot;
 
 		map_4level(0x1000, lin & ~0xfffULL, 0x345000, 12, E_P | E_RW | E_US);
@@ -814,7 +814,7 @@ static void every_error_has_a_distinct_description(void)
 				     GWALK_EINVAL, -12345 };
 	unsigned int i, j;
 
-	for (i = 0; i < HV_ARRAY_SIZE(codes); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(codes); i++) {
 		UT_CHECK(gwalk_strerror(codes[i]) != NULL);
 		for (j = 0; j < i; j++)
 			UT_CHECK(codes[i] != codes[j] &&
@@ -1088,7 +1088,7 @@ static void randomized_walk_matches_reference(void)
 	ram_setup(RAND_PAGES * 0x1000);
 	for (mode = 0; mode < 4; mode++) {
 		for (round = 0; round < 200; round++) {
-			unsigned int m = maxphy[rnd() % HV_ARRAY_SIZE(maxphy)];
+			unsigned int m = maxphy[rnd() % TV_ARRAY_SIZE(maxphy)];
 
 			rand_ram(mode, m);
 			for (i = 0; i < 1000; i++) {
@@ -1133,7 +1133,7 @@ static void randomized_walk_matches_reference(void)
 	}
 	UT_EQ(mismatches, 0);
 	/* The run must reach every outcome, or it proves little. */
-	for (i = 0; i < HV_ARRAY_SIZE(outcomes); i++)
+	for (i = 0; i < TV_ARRAY_SIZE(outcomes); i++)
 		UT_CHECK_MSG(outcomes[i] > 100, "outcome %u seen %u times", i, outcomes[i]);
 }
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* vmm/hypercall: the VMCALL ABI of include/hv/hypercall_abi.h, one rule per case. */
+/* vmm/hypercall: the VMCALL ABI of include/tv/hypercall_abi.h, one rule per case. */
 #include "harness.h"
 
 #include <string.h>
 
-#include <hv/errno.h>
-#include <hv/hypercall_abi.h>
+#include <tv/errno.h>
+#include <tv/hypercall_abi.h>
 
 #include "../../vmm/hypercall.h"
 /*
@@ -76,7 +76,7 @@ static void hc_print_up_to_the_last_ram_byte_is_allowed(void)
 static void hc_print_outside_ram_is_efault(void)
 {
 	call(TV_HC_PRINT, RAM_BYTES, 1, 0);
-	UT_EQ(result(), -TV_EFAULT);
+	UT_EQ(result(), -TV_HC_EFAULT);
 	UT_CHECK(eff.print == NULL);
 	call(TV_HC_PRINT, 0xFEE00000ULL, 4, 0);	/* the APIC page is not RAM */
 	UT_EQ(result(), -14);
@@ -86,14 +86,14 @@ static void hc_print_outside_ram_is_efault(void)
 static void hc_print_straddling_the_end_of_ram_is_efault(void)
 {
 	call(TV_HC_PRINT, RAM_BYTES - 4U, 5, 0);
-	UT_EQ(result(), -TV_EFAULT);
+	UT_EQ(result(), -TV_HC_EFAULT);
 	UT_CHECK(eff.print == NULL);
 }
 
 static void hc_print_with_wrapping_address_is_efault(void)
 {
 	call(TV_HC_PRINT, 0xFFFFFFFFFFFFFFF0ULL, 0x20, 0);
-	UT_EQ(result(), -TV_EFAULT);
+	UT_EQ(result(), -TV_HC_EFAULT);
 	UT_CHECK(eff.print == NULL);
 }
 
@@ -103,7 +103,7 @@ static void hc_print_longer_than_max_is_einval(void)
 	UT_EQ(result(), 0);
 	UT_EQ(eff.print_len, 4096);
 	call(TV_HC_PRINT, 0, TV_HC_PRINT_MAX + 1U, 0);
-	UT_EQ(result(), -TV_EINVAL);
+	UT_EQ(result(), -TV_HC_EINVAL);
 	UT_EQ(result(), -22);
 	UT_CHECK(eff.print == NULL);
 }
@@ -111,7 +111,7 @@ static void hc_print_longer_than_max_is_einval(void)
 static void hc_print_length_is_checked_before_address(void)
 {
 	call(TV_HC_PRINT, 0xFFFFFFFF00000000ULL, 0x100000, 0);
-	UT_EQ(result(), -TV_EINVAL);
+	UT_EQ(result(), -TV_HC_EINVAL);
 }
 
 static void hc_print_without_ram_is_efault(void)
@@ -120,7 +120,7 @@ static void hc_print_without_ram_is_efault(void)
 	regs.rax = TV_HC_PRINT;
 	regs.rcx = 1;
 	hc_handle_vmcall(&regs, NULL, RAM_BYTES, &eff);
-	UT_EQ(result(), -TV_EFAULT);
+	UT_EQ(result(), -TV_HC_EFAULT);
 	UT_CHECK(eff.print == NULL);
 }
 
@@ -131,7 +131,7 @@ static void hc_exit_status_is_code_shl1_or1(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < HV_ARRAY_SIZE(t); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(t); i++) {
 		call(TV_HC_EXIT, t[i].code, 0, 0);
 		UT_CHECK(eff.exit_requested);
 		UT_EQ(eff.exit_code, t[i].code);
@@ -165,10 +165,10 @@ static void hc_unknown_number_in_range_returns_enosys(void)
 					TV_HC_BASE + 0xFFFFU };
 	unsigned int i;
 
-	for (i = 0; i < HV_ARRAY_SIZE(nrs); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(nrs); i++) {
 		call(nrs[i], 1, 2, 3);
 		UT_EQ(result(), -38);
-		UT_EQ(result(), -TV_ENOSYS);
+		UT_EQ(result(), -TV_HC_ENOSYS);
 		UT_CHECK(eff.unknown);
 		UT_CHECK(!eff.exit_requested && !eff.print && !eff.trace_dump);
 	}
@@ -188,7 +188,7 @@ static void hc_number_outside_range_returns_kvm_enosys(void)
 	unsigned int i;
 
 	memcpy(ram, "must not print", 14);
-	for (i = 0; i < HV_ARRAY_SIZE(nrs); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(nrs); i++) {
 		call(nrs[i], 0, 14, 0);
 		UT_EQ(result(), -1000);
 		UT_EQ(result(), -TV_KVM_ENOSYS);
@@ -204,7 +204,7 @@ static void hc_kvm_number_from_user_mode_is_eperm(void)
 	regs.rax = 10;
 	regs.cpl = 3;
 	hc_handle_vmcall(&regs, ram, RAM_BYTES, &eff);
-	UT_EQ(result(), -TV_EPERM);
+	UT_EQ(result(), -TV_HC_EPERM);
 }
 
 static void hc_result_is_sign_extended_to_64_bits(void)
@@ -234,7 +234,7 @@ static void hc_from_user_mode_is_eperm(void)
 	regs.rbx = 5;
 	regs.cpl = 3;
 	hc_handle_vmcall(&regs, ram, RAM_BYTES, &eff);
-	UT_EQ(result(), -TV_EPERM);
+	UT_EQ(result(), -TV_HC_EPERM);
 	UT_CHECK(!eff.exit_requested);
 	regs.rax = TV_HC_INFO;
 	regs.cpl = 1;
@@ -263,7 +263,7 @@ static void hc_64bit_guest_upper_bits_count(void)
 	call(0x100000000ULL | TV_HC_INFO, 0, 0, 0);
 	UT_EQ(result(), -TV_KVM_ENOSYS);
 	call(TV_HC_PRINT, 0x100000000ULL, 4, 0);
-	UT_EQ(result(), -TV_EFAULT);
+	UT_EQ(result(), -TV_HC_EFAULT);
 }
 
 static void hc_effect_is_cleared_on_every_call(void)
@@ -290,10 +290,10 @@ static void hc_abi_numbers_match_the_guest_runtime(void)
 	UT_EQ(TV_HC_TRACE_DUMP, 0x54560003);
 	UT_EQ(TV_KVM_ENOSYS, 1000);
 	UT_EQ(TV_HC_PRINT_MAX, 4096);
-	UT_EQ(TV_EFAULT, HV_EFAULT);
-	UT_EQ(TV_EINVAL, HV_EINVAL);
-	UT_EQ(TV_ENOSYS, HV_ENOSYS);
-	UT_EQ(TV_EPERM, HV_EPERM);
+	UT_EQ(TV_HC_EFAULT, TV_EFAULT);
+	UT_EQ(TV_HC_EINVAL, TV_EINVAL);
+	UT_EQ(TV_HC_ENOSYS, TV_ENOSYS);
+	UT_EQ(TV_HC_EPERM, TV_EPERM);
 	UT_EQ(sizeof(TV_SIGNATURE), 13);
 	UT_CHECK(memcmp(TV_SIGNATURE, "tickvisor\0\0\0", 12) == 0);
 	UT_EQ(TV_DEBUG_EXIT_PORT, 0xF4);

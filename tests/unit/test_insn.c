@@ -5,7 +5,7 @@
  * prefix rule and rejection.  `make insn-diff` compares the same decoder
  * against Zydis on a million sequences; these cases pin the rules by name.
  */
-#include <hv/types.h>
+#include <tv/types.h>
 
 #include "harness.h"
 #include "../../vmm/insn.h"

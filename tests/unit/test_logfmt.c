@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
-#include <hv/logfmt.h>
+#include <tv/logfmt.h>
 
 static struct logfmt_header logfmt_hdr(uint64_t tsc, uint32_t khz, uint32_t cpu,
-				       enum hv_log_level level, const char *prefix)
+				       enum tv_log_level level, const char *prefix)
 {
 	struct logfmt_header h = {
 		.tsc = tsc, .tsc_khz = khz, .cpu = cpu, .level = level, .prefix = prefix,
@@ -22,7 +22,7 @@ static struct logfmt_header logfmt_hdr(uint64_t tsc, uint32_t khz, uint32_t cpu,
 static void logfmt_line_has_issue_format(void)
 {
 	/* 1.234567 s at 2 GHz. */
-	struct logfmt_header h = logfmt_hdr(2469134000ULL, 2000000, 0, HV_LOG_INFO, "vmx: ");
+	struct logfmt_header h = logfmt_hdr(2469134000ULL, 2000000, 0, TV_LOG_INFO, "vmx: ");
 	char b[128];
 
 	UT_EQ(logfmt_format_lines(b, sizeof(b), &h, "VMXON ok"), 40);
@@ -31,17 +31,17 @@ static void logfmt_line_has_issue_format(void)
 
 static void logfmt_level_names_are_four_wide(void)
 {
-	UT_STREQ(logfmt_level_name(HV_LOG_ERR), "ERR ");
-	UT_STREQ(logfmt_level_name(HV_LOG_WARN), "WARN");
-	UT_STREQ(logfmt_level_name(HV_LOG_INFO), "INFO");
-	UT_STREQ(logfmt_level_name(HV_LOG_DBG), "DBG ");
-	UT_STREQ(logfmt_level_name((enum hv_log_level)7), "????");
+	UT_STREQ(logfmt_level_name(TV_LOG_ERR), "ERR ");
+	UT_STREQ(logfmt_level_name(TV_LOG_WARN), "WARN");
+	UT_STREQ(logfmt_level_name(TV_LOG_INFO), "INFO");
+	UT_STREQ(logfmt_level_name(TV_LOG_DBG), "DBG ");
+	UT_STREQ(logfmt_level_name((enum tv_log_level)7), "????");
 }
 
 static void logfmt_status_line_matches_status_h(void)
 {
-	/* include/hv/status.h documents the final line as "cpu0 INFO end: status=N". */
-	struct logfmt_header h = logfmt_hdr(0, 1000, 0, HV_LOG_INFO, "end: ");
+	/* include/tv/status.h documents the final line as "cpu0 INFO end: status=N". */
+	struct logfmt_header h = logfmt_hdr(0, 1000, 0, TV_LOG_INFO, "end: ");
 	char b[128];
 
 	logfmt_format_lines(b, sizeof(b), &h, "status=0 (ok), power off");
@@ -51,7 +51,7 @@ static void logfmt_status_line_matches_status_h(void)
 static void logfmt_time_uses_integer_tsc_khz(void)
 {
 	char b[64];
-	struct logfmt_header h = logfmt_hdr(0, 3000000, 3, HV_LOG_ERR, "x: ");
+	struct logfmt_header h = logfmt_hdr(0, 3000000, 3, TV_LOG_ERR, "x: ");
 
 	logfmt_format_header(b, sizeof(b), &h);
 	UT_STREQ(b, "[    0.000000] cpu3 ERR  x: ");
@@ -60,7 +60,7 @@ static void logfmt_time_uses_integer_tsc_khz(void)
 	logfmt_format_header(b, sizeof(b), &h);
 	UT_STREQ(b, "[    0.999999] cpu3 ERR  x: ");
 	/* 1 kHz: every tick is a whole millisecond. */
-	h = logfmt_hdr(12345, 1, 1, HV_LOG_DBG, "t: ");
+	h = logfmt_hdr(12345, 1, 1, TV_LOG_DBG, "t: ");
 	logfmt_format_header(b, sizeof(b), &h);
 	UT_STREQ(b, "[   12.345000] cpu1 DBG  t: ");
 }
@@ -68,7 +68,7 @@ static void logfmt_time_uses_integer_tsc_khz(void)
 static void logfmt_time_survives_huge_tsc(void)
 {
 	/* 2^64-1 ticks at 3.9 GHz is about 4.7e9 s; tsc * 1000 would have overflowed. */
-	struct logfmt_header h = logfmt_hdr(UINT64_MAX, 3900000, 0, HV_LOG_WARN, "x: ");
+	struct logfmt_header h = logfmt_hdr(UINT64_MAX, 3900000, 0, TV_LOG_WARN, "x: ");
 	char b[64];
 
 	logfmt_format_header(b, sizeof(b), &h);
@@ -77,7 +77,7 @@ static void logfmt_time_survives_huge_tsc(void)
 
 static void logfmt_uncalibrated_prints_raw_tsc(void)
 {
-	struct logfmt_header h = logfmt_hdr(123456789, 0, 0, HV_LOG_INFO, "boot: ");
+	struct logfmt_header h = logfmt_hdr(123456789, 0, 0, TV_LOG_INFO, "boot: ");
 	char b[64];
 
 	logfmt_format_lines(b, sizeof(b), &h, "hello");
@@ -86,7 +86,7 @@ static void logfmt_uncalibrated_prints_raw_tsc(void)
 
 static void logfmt_missing_prefix_gets_hv(void)
 {
-	struct logfmt_header h = logfmt_hdr(0, 0, 0, HV_LOG_INFO, "");
+	struct logfmt_header h = logfmt_hdr(0, 0, 0, TV_LOG_INFO, "");
 	char b[64];
 
 	logfmt_format_lines(b, sizeof(b), &h, "x");
@@ -98,7 +98,7 @@ static void logfmt_missing_prefix_gets_hv(void)
 
 static void logfmt_newlines_repeat_header(void)
 {
-	struct logfmt_header h = logfmt_hdr(7, 0, 2, HV_LOG_WARN, "vmx: ");
+	struct logfmt_header h = logfmt_hdr(7, 0, 2, TV_LOG_WARN, "vmx: ");
 	char b[256];
 
 	UT_EQ(logfmt_format_lines(b, sizeof(b), &h, "first\nsecond\n\nfourth"),
@@ -111,7 +111,7 @@ static void logfmt_newlines_repeat_header(void)
 
 static void logfmt_trailing_newline_gives_no_empty_line(void)
 {
-	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "a: ");
+	struct logfmt_header h = logfmt_hdr(7, 0, 0, TV_LOG_INFO, "a: ");
 	char b[128];
 
 	logfmt_format_lines(b, sizeof(b), &h, "done\n");
@@ -122,7 +122,7 @@ static void logfmt_trailing_newline_gives_no_empty_line(void)
 
 static void logfmt_control_characters_cannot_forge_lines(void)
 {
-	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "g0: ");
+	struct logfmt_header h = logfmt_hdr(7, 0, 0, TV_LOG_INFO, "g0: ");
 	char b[128];
 
 	logfmt_format_lines(b, sizeof(b), &h, "a\rb\x1b[2Jc\x7f\td");
@@ -131,7 +131,7 @@ static void logfmt_control_characters_cannot_forge_lines(void)
 
 static void logfmt_bytes_outside_printable_ascii_are_escaped(void)
 {
-	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "g0: ");
+	struct logfmt_header h = logfmt_hdr(7, 0, 0, TV_LOG_INFO, "g0: ");
 	char b[128];
 
 	/* 8-bit CSI (0x9b), NEL (0x85), DEL, a UTF-8 pair: none reaches the console raw. */
@@ -141,7 +141,7 @@ static void logfmt_bytes_outside_printable_ascii_are_escaped(void)
 
 static void logfmt_truncated_output_still_ends_in_crlf(void)
 {
-	struct logfmt_header h = logfmt_hdr(7, 0, 0, HV_LOG_INFO, "a: ");
+	struct logfmt_header h = logfmt_hdr(7, 0, 0, TV_LOG_INFO, "a: ");
 	char b[32];
 	size_t n;
 
@@ -159,7 +159,7 @@ static void logfmt_truncated_output_still_ends_in_crlf(void)
 
 static void logfmt_every_cut_is_well_formed(void)
 {
-	struct logfmt_header h = logfmt_hdr(987654321, 2400000, 11, HV_LOG_DBG, "vlapic: ");
+	struct logfmt_header h = logfmt_hdr(987654321, 2400000, 11, TV_LOG_DBG, "vlapic: ");
 	const char *msg = "line one\nline two is longer\nthree";
 	unsigned int bad = 0;
 
@@ -179,24 +179,24 @@ static void logfmt_every_cut_is_well_formed(void)
 
 static void logfmt_level_filter(void)
 {
-	UT_CHECK(logfmt_is_level_enabled(HV_LOG_ERR, HV_LOG_ERR));
-	UT_CHECK(!logfmt_is_level_enabled(HV_LOG_WARN, HV_LOG_ERR));
-	UT_CHECK(logfmt_is_level_enabled(HV_LOG_INFO | HV_LOG_RATELIMIT, HV_LOG_INFO));
-	UT_CHECK(!logfmt_is_level_enabled(HV_LOG_DBG | HV_LOG_ONCE, HV_LOG_INFO));
-	UT_CHECK(logfmt_is_level_enabled(HV_LOG_DBG, HV_LOG_DBG));
+	UT_CHECK(logfmt_is_level_enabled(TV_LOG_ERR, TV_LOG_ERR));
+	UT_CHECK(!logfmt_is_level_enabled(TV_LOG_WARN, TV_LOG_ERR));
+	UT_CHECK(logfmt_is_level_enabled(TV_LOG_INFO | TV_LOG_RATELIMIT, TV_LOG_INFO));
+	UT_CHECK(!logfmt_is_level_enabled(TV_LOG_DBG | TV_LOG_ONCE, TV_LOG_INFO));
+	UT_CHECK(logfmt_is_level_enabled(TV_LOG_DBG, TV_LOG_DBG));
 }
 
 static void logfmt_parse_level_names(void)
 {
-	enum hv_log_level l = HV_LOG_INFO;
+	enum tv_log_level l = TV_LOG_INFO;
 
 	UT_EQ(logfmt_parse_level("error", &l), 0);
-	UT_EQ(l, HV_LOG_ERR);
+	UT_EQ(l, TV_LOG_ERR);
 	UT_EQ(logfmt_parse_level("debug", &l), 0);
-	UT_EQ(l, HV_LOG_DBG);
-	UT_EQ(logfmt_parse_level("loud", &l), -HV_EINVAL);
-	UT_EQ(logfmt_parse_level("INFO", &l), -HV_EINVAL);
-	UT_EQ(l, HV_LOG_DBG);
+	UT_EQ(l, TV_LOG_DBG);
+	UT_EQ(logfmt_parse_level("loud", &l), -TV_EINVAL);
+	UT_EQ(logfmt_parse_level("INFO", &l), -TV_EINVAL);
+	UT_EQ(l, TV_LOG_DBG);
 }
 
 static struct logfmt_ratelimit rl;
@@ -208,7 +208,7 @@ static void logfmt_plain_lines_are_never_limited(void)
 
 	logfmt_ratelimit_init(&rl);
 	for (int i = 0; i < 100; i++)
-		emitted += logfmt_ratelimit_check(&rl, "a.c:1", HV_LOG_WARN, 5, 1000, &sup);
+		emitted += logfmt_ratelimit_check(&rl, "a.c:1", TV_LOG_WARN, 5, 1000, &sup);
 	UT_EQ(emitted, 100);
 	UT_EQ(rl.total_suppressed, 0);
 }
@@ -218,11 +218,11 @@ static void logfmt_once_emits_first_line_only(void)
 	uint32_t sup;
 
 	logfmt_ratelimit_init(&rl);
-	UT_CHECK(logfmt_ratelimit_check(&rl, "a.c:10", HV_LOG_WARN | HV_LOG_ONCE, 0, 100, &sup));
+	UT_CHECK(logfmt_ratelimit_check(&rl, "a.c:10", TV_LOG_WARN | TV_LOG_ONCE, 0, 100, &sup));
 	for (uint64_t t = 1; t < 10000; t += 500)
-		UT_CHECK(!logfmt_ratelimit_check(&rl, "a.c:10", HV_LOG_WARN | HV_LOG_ONCE, t, 100, &sup));
+		UT_CHECK(!logfmt_ratelimit_check(&rl, "a.c:10", TV_LOG_WARN | TV_LOG_ONCE, t, 100, &sup));
 	/* Another site is independent. */
-	UT_CHECK(logfmt_ratelimit_check(&rl, "a.c:11", HV_LOG_WARN | HV_LOG_ONCE, 0, 100, &sup));
+	UT_CHECK(logfmt_ratelimit_check(&rl, "a.c:11", TV_LOG_WARN | TV_LOG_ONCE, 0, 100, &sup));
 	UT_EQ(rl.total_suppressed, 20);
 }
 
@@ -233,7 +233,7 @@ static void logfmt_ratelimit_burst_then_suppress(void)
 
 	logfmt_ratelimit_init(&rl);
 	for (int i = 0; i < 25; i++)
-		emitted += logfmt_ratelimit_check(&rl, "v.c:5", HV_LOG_RATELIMIT, 100 + i, 1000, &sup);
+		emitted += logfmt_ratelimit_check(&rl, "v.c:5", TV_LOG_RATELIMIT, 100 + i, 1000, &sup);
 	UT_EQ(emitted, LOGFMT_RL_BURST);
 	UT_EQ(sup, 0);
 	UT_EQ(rl.total_suppressed, 15);
@@ -245,14 +245,14 @@ static void logfmt_ratelimit_new_window_reports_suppressed(void)
 
 	logfmt_ratelimit_init(&rl);
 	for (int i = 0; i < 13; i++)
-		logfmt_ratelimit_check(&rl, "v.c:5", HV_LOG_RATELIMIT, 100, 1000, &sup);
+		logfmt_ratelimit_check(&rl, "v.c:5", TV_LOG_RATELIMIT, 100, 1000, &sup);
 	/* Still inside the window [100, 1100). */
-	UT_CHECK(!logfmt_ratelimit_check(&rl, "v.c:5", HV_LOG_RATELIMIT, 1099, 1000, &sup));
+	UT_CHECK(!logfmt_ratelimit_check(&rl, "v.c:5", TV_LOG_RATELIMIT, 1099, 1000, &sup));
 	UT_EQ(sup, 0);
-	UT_CHECK(logfmt_ratelimit_check(&rl, "v.c:5", HV_LOG_RATELIMIT, 1100, 1000, &sup));
+	UT_CHECK(logfmt_ratelimit_check(&rl, "v.c:5", TV_LOG_RATELIMIT, 1100, 1000, &sup));
 	UT_EQ(sup, 4);
 	/* The count was handed over once. */
-	UT_CHECK(logfmt_ratelimit_check(&rl, "v.c:5", HV_LOG_RATELIMIT, 1101, 1000, &sup));
+	UT_CHECK(logfmt_ratelimit_check(&rl, "v.c:5", TV_LOG_RATELIMIT, 1101, 1000, &sup));
 	UT_EQ(sup, 0);
 }
 
@@ -263,10 +263,10 @@ static void logfmt_ratelimit_backwards_clock_keeps_window(void)
 
 	logfmt_ratelimit_init(&rl);
 	for (int i = 0; i < 10; i++)
-		logfmt_ratelimit_check(&rl, "v.c:9", HV_LOG_RATELIMIT, 5000, 1000, &sup);
+		logfmt_ratelimit_check(&rl, "v.c:9", TV_LOG_RATELIMIT, 5000, 1000, &sup);
 	/* A line stamped earlier (another CPU's TSC) must not open a fresh burst. */
 	for (int i = 0; i < 5; i++)
-		emitted += logfmt_ratelimit_check(&rl, "v.c:9", HV_LOG_RATELIMIT, 10, 1000, &sup);
+		emitted += logfmt_ratelimit_check(&rl, "v.c:9", TV_LOG_RATELIMIT, 10, 1000, &sup);
 	UT_EQ(emitted, 0);
 }
 
@@ -276,9 +276,9 @@ static void logfmt_ratelimit_keys_by_site_text(void)
 	uint32_t sup;
 
 	logfmt_ratelimit_init(&rl);
-	UT_CHECK(logfmt_ratelimit_check(&rl, "x.c:1", HV_LOG_ONCE, 0, 1, &sup));
+	UT_CHECK(logfmt_ratelimit_check(&rl, "x.c:1", TV_LOG_ONCE, 0, 1, &sup));
 	snprintf(copy, sizeof(copy), "x.c:%d", 1);
-	UT_CHECK(!logfmt_ratelimit_check(&rl, copy, HV_LOG_ONCE, 0, 1, &sup));
+	UT_CHECK(!logfmt_ratelimit_check(&rl, copy, TV_LOG_ONCE, 0, 1, &sup));
 }
 
 static void logfmt_ratelimit_full_table_shares_overflow(void)
@@ -290,16 +290,16 @@ static void logfmt_ratelimit_full_table_shares_overflow(void)
 	logfmt_ratelimit_init(&rl);
 	for (unsigned int i = 0; i < LOGFMT_RL_SITES; i++) {
 		snprintf(names[i], sizeof(names[i]), "s.c:%u", i);
-		UT_CHECK(logfmt_ratelimit_check(&rl, names[i], HV_LOG_ONCE, 0, 100, &sup));
+		UT_CHECK(logfmt_ratelimit_check(&rl, names[i], TV_LOG_ONCE, 0, 100, &sup));
 	}
 	/* 20 further sites: one burst between them, "once" included. */
 	for (unsigned int i = LOGFMT_RL_SITES; i < LOGFMT_RL_SITES + 20; i++) {
 		snprintf(names[i], sizeof(names[i]), "s.c:%u", i);
-		emitted += logfmt_ratelimit_check(&rl, names[i], HV_LOG_ONCE, 0, 100, &sup);
+		emitted += logfmt_ratelimit_check(&rl, names[i], TV_LOG_ONCE, 0, 100, &sup);
 	}
 	UT_EQ(emitted, LOGFMT_RL_BURST);
 	/* Sites already in the table are still found. */
-	UT_CHECK(!logfmt_ratelimit_check(&rl, names[3], HV_LOG_ONCE, 0, 100, &sup));
+	UT_CHECK(!logfmt_ratelimit_check(&rl, names[3], TV_LOG_ONCE, 0, 100, &sup));
 }
 
 static const struct ut_case cases[] = {

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include <hv/logring.h>
+#include <tv/logring.h>
 
 /* Drain everything into out (NUL-terminated); returns the byte count. */
 static uint32_t drain_all(struct logring *r, char *out, uint32_t max)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/multiboot.h>
 
 #include "../../vmm/mb_loader.h"
@@ -243,7 +243,7 @@ static void t_expect_refusal(uint64_t ram_bytes, const struct mb_load_request *r
 	memset(t_why, 0, sizeof(t_why));
 	ret = mb_load(ram, ram_bytes, req, &res, t_why, sizeof(t_why));
 	UT_CHECK_MSG(ret == err, "mb_load returned %d (%s), want %d; why \"%s\"", ret,
-		     hv_strerror(ret), err, t_why);
+		     tv_strerror(ret), err, t_why);
 	UT_CHECK_MSG(strstr(t_why, want) != NULL, "reason \"%s\" lacks \"%s\"", t_why, want);
 	UT_CHECK_MSG(t_ram_all(ram, 0, ram_bytes, T_POISON), "a refused load wrote to RAM");
 	UT_CHECK(t_ram_all((const uint8_t *)&res, 0, sizeof(res), 0xa5));
@@ -261,7 +261,7 @@ static bool t_expect_load(uint64_t ram_bytes, const struct mb_load_request *req,
 	if (!UT_CHECK(ram))
 		return false;
 	ret = mb_load(ram, ram_bytes, req, res, t_why, sizeof(t_why));
-	return UT_CHECK_MSG(ret == 0, "mb_load returned %d (%s): %s", ret, hv_strerror(ret), t_why);
+	return UT_CHECK_MSG(ret == 0, "mb_load returned %d (%s): %s", ret, tv_strerror(ret), t_why);
 }
 
 static struct mb_info t_info(const uint8_t *ram, const struct mb_load_result *res)
@@ -365,7 +365,7 @@ static void elf64_entry_beyond_4g_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "beyond 4 GiB");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "beyond 4 GiB");
 }
 
 static void entry_outside_segments_refused(void)
@@ -374,7 +374,7 @@ static void entry_outside_segments_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "outside every loaded segment");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "outside every loaded segment");
 }
 
 static void non_load_and_empty_segments_ignored(void)
@@ -472,11 +472,11 @@ static void aout_header_addr_below_load_addr_refused(void)
 
 	t_put_mb(t_img, 0x40, MB_HEADER_AOUT_KLUDGE, aout);
 	req = t_req(t_img, size);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "header_addr 0x1ff000 is below load_addr");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "header_addr 0x1ff000 is below load_addr");
 	/* header_addr - load_addr larger than the header's file offset: load would start before the file. */
 	aout[0] = 0x200100;
 	t_put_mb(t_img, 0x40, MB_HEADER_AOUT_KLUDGE, aout);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "before the file");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "before the file");
 }
 
 static void aout_truncated_refused(void)
@@ -484,10 +484,10 @@ static void aout_truncated_refused(void)
 	uint64_t size = t_build_aout(t_img, 0x200000, 0x2000, 0x203000, 0, 0x200000);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "a.out kludge truncated");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "a.out kludge truncated");
 	/* Address fields cut off by the end of the file. */
 	req.image_size = 0x40 + 20;
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "run past the end of the file");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "run past the end of the file");
 }
 
 static void aout_bss_below_load_end_refused(void)
@@ -495,7 +495,7 @@ static void aout_bss_below_load_end_refused(void)
 	uint64_t size = t_build_aout(t_img, 0x200000, 0x2000, 0x202000, 0x201000, 0x200000);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "bss_end_addr 0x201000 is below");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "bss_end_addr 0x201000 is below");
 }
 
 /* ---- boot information ---- */
@@ -773,11 +773,11 @@ static void header_beyond_8k_or_unaligned_not_found(void)
 	/* Straddling byte 8192: not "completely within the first 8192 bytes". */
 	t_put_mb(t_img, 0x2000 - 8, 0, NULL);
 	req = t_req(t_img, size);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "no Multiboot header in the first 8192 bytes");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "no Multiboot header in the first 8192 bytes");
 	/* Not longword aligned. */
 	memset(t_img + 0x2000 - 8, 0, 12);
 	t_put_mb(t_img, 0x302, 0, NULL);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "no Multiboot header");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "no Multiboot header");
 }
 
 static void no_header_refused(void)
@@ -787,7 +787,7 @@ static void no_header_refused(void)
 
 	memset(t_img + T_MB_OFF, 0, 12);
 	req = t_req(t_img, size);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "no Multiboot header in the first 8192 bytes");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "no Multiboot header in the first 8192 bytes");
 }
 
 static void bad_checksum_refused(void)
@@ -797,7 +797,7 @@ static void bad_checksum_refused(void)
 
 	t_img[T_MB_OFF + 8] ^= 1;
 	req = t_req(t_img, size);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "header checksum wrong");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "header checksum wrong");
 }
 
 static void unknown_required_flag_refused(void)
@@ -806,7 +806,7 @@ static void unknown_required_flag_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "unknown 0x8");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "unknown 0x8");
 }
 
 static void video_flag_and_optional_bits_accepted(void)
@@ -834,7 +834,7 @@ static void not_elf_and_no_aout_kludge_refused(void)
 	memset(t_img, 0x90, 0x1000);
 	t_put_mb(t_img, 0x10, 0, NULL);
 	req = t_req(t_img, 0x1000);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "not an ELF file");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "not an ELF file");
 }
 
 static void truncated_elf_header_refused(void)
@@ -845,7 +845,7 @@ static void truncated_elf_header_refused(void)
 	/* A 40-byte file whose Multiboot header sits at 0x1c: the ELF64 header needs 64. */
 	t_put_mb(t_img, 0x1c, 0, NULL);
 	req = t_req(t_img, 40);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "ELF truncated: the header needs 64 bytes");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "ELF truncated: the header needs 64 bytes");
 }
 
 static void truncated_program_header_refused(void)
@@ -864,7 +864,7 @@ static void truncated_program_header_refused(void)
 	t_put32(t_img + 28, 0x100);
 	t_put_mb(t_img, 0x40, 0, NULL);
 	req = t_req(t_img, 0x100 + 3 * 32 + 10);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "program header 3 past end of file");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "program header 3 past end of file");
 }
 
 static void truncated_segment_refused(void)
@@ -872,7 +872,7 @@ static void truncated_segment_refused(void)
 	uint64_t size = t_build_default(t_img, false);
 	struct mb_load_request req = t_req(t_img, size - 1);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "ELF truncated: segment 1");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "ELF truncated: segment 1");
 }
 
 static void filesz_above_memsz_refused(void)
@@ -882,7 +882,7 @@ static void filesz_above_memsz_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "p_filesz 0x200 exceeds p_memsz 0x100");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "p_filesz 0x200 exceeds p_memsz 0x100");
 }
 
 static void segment_beyond_ram_refused(void)
@@ -895,7 +895,7 @@ static void segment_beyond_ram_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_E2BIG,
+	t_expect_refusal(T_RAM, &req, -TV_E2BIG,
 			 "segment 1 at 0x7ff000+0x1001 is beyond the 8 MiB of guest RAM");
 }
 
@@ -906,7 +906,7 @@ static void segment_wrapping_64bit_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_E2BIG, "beyond the 8 MiB of guest RAM");
+	t_expect_refusal(T_RAM, &req, -TV_E2BIG, "beyond the 8 MiB of guest RAM");
 }
 
 static void overlapping_segments_refused(void)
@@ -920,7 +920,7 @@ static void overlapping_segments_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "segments 1 and 2 overlap");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "segments 1 and 2 overlap");
 }
 
 static void segment_over_info_area_refused(void)
@@ -930,7 +930,7 @@ static void segment_over_info_area_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "overlaps the info area at 0x9000-0xffff");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "overlaps the info area at 0x9000-0xffff");
 }
 
 static void segment_in_first_page_or_legacy_hole_refused(void)
@@ -941,10 +941,10 @@ static void segment_in_first_page_or_legacy_hole_refused(void)
 	uint64_t size = t_build_elf(t_img, &e);
 	struct mb_load_request req = t_req(t_img, size);
 
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "in the first page");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "in the first page");
 	e = (struct t_elf){ false, 0xb8000, hole, 1, 0 };
 	req.image_size = t_build_elf(t_img, &e);
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "overlaps the reserved area at 0x9fc00-0xfffff");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "overlaps the reserved area at 0x9fc00-0xfffff");
 }
 
 static void wrong_machine_or_type_refused(void)
@@ -953,13 +953,13 @@ static void wrong_machine_or_type_refused(void)
 	struct mb_load_request req = t_req(t_img, size);
 
 	t_put16(t_img + 18, 62);	/* ELF32 claiming x86-64 */
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "ELF32 machine 62 is not i386");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "ELF32 machine 62 is not i386");
 	t_put16(t_img + 18, 3);
 	t_put16(t_img + 16, 3);		/* ET_DYN */
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "ELF type 3 is not an executable");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "ELF type 3 is not an executable");
 	t_put16(t_img + 16, 2);
 	t_img[5] = 2;			/* big-endian */
-	t_expect_refusal(T_RAM, &req, -HV_ENOEXEC, "not little-endian");
+	t_expect_refusal(T_RAM, &req, -TV_ENOEXEC, "not little-endian");
 }
 
 /* ---- request refusals ---- */
@@ -976,7 +976,7 @@ static void module_that_does_not_fit_refused(void)
 		return;
 	req.modules = &mod;
 	req.nr_modules = 1;
-	t_expect_refusal(T_RAM, &req, -HV_E2BIG,
+	t_expect_refusal(T_RAM, &req, -TV_E2BIG,
 			 "module 0 (huge.bin, 7270401 bytes) at 0x111000 does not fit in the 8 MiB");
 	/* One byte less fits exactly up to the end of RAM. */
 	mod.size--;
@@ -1001,7 +1001,7 @@ static void too_many_modules_refused(void)
 
 	req.modules = mods;
 	req.nr_modules = MB_LOAD_MAX_MODULES + 1;
-	t_expect_refusal(T_RAM, &req, -HV_E2BIG, "65 modules, at most 64");
+	t_expect_refusal(T_RAM, &req, -TV_E2BIG, "65 modules, at most 64");
 	req.nr_modules = MB_LOAD_MAX_MODULES;
 	if (t_expect_load(T_RAM, &req, &res, &ram))
 		UT_EQ(t_info(ram, &res).mods_count, MB_LOAD_MAX_MODULES);
@@ -1025,7 +1025,7 @@ static void strings_that_overflow_the_area_refused(void)
 	free(ram);
 	longline[sizeof(longline) - 1 - 10] = 'k';
 	longline[sizeof(longline) - 1 - 9] = '\0';
-	t_expect_refusal(T_RAM, &req, -HV_E2BIG, "the loader area holds 27136");
+	t_expect_refusal(T_RAM, &req, -TV_E2BIG, "the loader area holds 27136");
 }
 
 static void bad_arguments_refused(void)
@@ -1034,14 +1034,14 @@ static void bad_arguments_refused(void)
 	struct mb_load_request req = t_req(t_img, size);
 	struct mb_module_src mod = { NULL, 5, "nodata" };
 
-	t_expect_refusal(T_MIB, &req, -HV_EINVAL, "need a multiple of 4 KiB from 2 MiB");
-	t_expect_refusal(T_RAM + 0x800, &req, -HV_EINVAL, "need a multiple of 4 KiB");
+	t_expect_refusal(T_MIB, &req, -TV_EINVAL, "need a multiple of 4 KiB from 2 MiB");
+	t_expect_refusal(T_RAM + 0x800, &req, -TV_EINVAL, "need a multiple of 4 KiB");
 	req.modules = &mod;
 	req.nr_modules = 1;
-	t_expect_refusal(T_RAM, &req, -HV_EINVAL, "module 0 has 0x5 bytes but no data");
+	t_expect_refusal(T_RAM, &req, -TV_EINVAL, "module 0 has 0x5 bytes but no data");
 	req = t_req(NULL, 100);
-	t_expect_refusal(T_RAM, &req, -HV_EINVAL, "no image");
-	UT_EQ(mb_load(NULL, T_RAM, &req, NULL, NULL, 0), -HV_EINVAL);
+	t_expect_refusal(T_RAM, &req, -TV_EINVAL, "no image");
+	UT_EQ(mb_load(NULL, T_RAM, &req, NULL, NULL, 0), -TV_EINVAL);
 }
 
 /* ---- robustness ---- */
@@ -1108,7 +1108,7 @@ static void random_mutations_never_escape(void)
 			memcpy(img, base[kind], size);
 			for (f = 0; f < flips && size; f++) {
 				/* Mostly the headers: ELF header, program headers, Multiboot header. */
-				uint64_t pos = t_rand() % 4 ? t_rand() % HV_MIN(size, (uint64_t)0x240)
+				uint64_t pos = t_rand() % 4 ? t_rand() % TV_MIN(size, (uint64_t)0x240)
 							    : t_rand() % size;
 
 				img[pos] = t_rand() % 2 ? (uint8_t)t_rand()
@@ -1129,11 +1129,11 @@ static void random_mutations_never_escape(void)
 					inconsistent++;
 				/* Zero exactly what a load may write, then all of RAM must be zero again. */
 				memset(ram + res.load_start, 0,
-				       HV_ALIGN_UP((uint64_t)res.modules_end, 0x1000ULL) - res.load_start);
+				       TV_ALIGN_UP((uint64_t)res.modules_end, 0x1000ULL) - res.load_start);
 				memset(ram + MB_LOAD_AREA_START, 0, MB_LOAD_AREA_END - MB_LOAD_AREA_START);
 			} else {
 				refused++;
-				if (ret != -HV_ENOEXEC && ret != -HV_E2BIG)
+				if (ret != -TV_ENOEXEC && ret != -TV_E2BIG)
 					bad_reason++;
 				if (t_why[0] == '\0' || t_why[0] == 'x' || !memchr(t_why, '\0', sizeof(t_why)))
 					bad_reason++;

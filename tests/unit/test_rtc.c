@@ -70,7 +70,7 @@ static void calendar_converts_back_and_refuses_impossible_times(void)
 	uint64_t back;
 	unsigned int i;
 
-	for (i = 0; i < HV_ARRAY_SIZE(s); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(s); i++) {
 		rtc_time_from_unix(s[i], &t);
 		UT_CHECK(rtc_time_to_unix(&t, &back));
 		UT_EQ(back, s[i]);

@@ -6,7 +6,7 @@
  * rule checked at each step (tests/unit/sched_props.h).  Time is plain
  * host-TSC ticks chosen by the test; nothing here reads a clock.
  */
-#include <hv/errno.h>
+#include <tv/errno.h>
 
 #include "harness.h"
 #include "sched_props.h"
@@ -45,7 +45,7 @@ static void run_busy(struct sched *s, uint64_t *now, uint64_t until, uint64_t *r
 				UT_EQ(sched_set_deadline(s, i, SCHED_NONE, *now), 0);
 		if (d.due)
 			d = sched_pick(s, *now);
-		end = HV_MIN(HV_MIN(d.run_until, d.host_deadline), until);
+		end = TV_MIN(TV_MIN(d.run_until, d.host_deadline), until);
 		if (d.vcpu != SCHED_IDLE) {
 			UT_EQ(sched_account(s, d.vcpu, *now, end), 0);
 			if (ran)
@@ -122,7 +122,7 @@ static void round_robin_fair_within_one_slice_over_a_long_run(void)
 	while (now < 1000000U) {
 		struct sched_decision d = sched_pick(&s, now);
 		uint64_t exit_at = now + 1U + ut_splitmix64(&rng) % 400U;
-		uint64_t end = HV_MIN(d.run_until, exit_at);
+		uint64_t end = TV_MIN(d.run_until, exit_at);
 		uint64_t lo = UINT64_MAX, hi = 0;
 
 		UT_CHECK(d.vcpu < 4);
@@ -130,10 +130,10 @@ static void round_robin_fair_within_one_slice_over_a_long_run(void)
 		ran[d.vcpu] += end - now;
 		now = end;
 		for (int i = 0; i < 4; i++) {
-			lo = HV_MIN(lo, ran[i]);
-			hi = HV_MAX(hi, ran[i]);
+			lo = TV_MIN(lo, ran[i]);
+			hi = TV_MAX(hi, ran[i]);
 		}
-		worst = HV_MAX(worst, hi - lo);
+		worst = TV_MAX(worst, hi - lo);
 	}
 	UT_CHECK_MSG(worst <= 250, "CPU times drifted %llu ticks apart (slice 250)",
 		     (unsigned long long)worst);
@@ -289,14 +289,14 @@ static void starvation_free_among_equal_priorities(void)
 		if (d.due & (1U << chatty))
 			UT_EQ(sched_set_deadline(&s, chatty, SCHED_NONE, now), 0);
 		d = sched_pick(&s, now);
-		end = HV_MIN(d.run_until, d.host_deadline);
+		end = TV_MIN(d.run_until, d.host_deadline);
 		if (d.vcpu == chatty)
-			end = HV_MIN(end, now + 2U);
+			end = TV_MIN(end, now + 2U);
 		UT_CHECK(d.vcpu != SCHED_IDLE);
 		if (d.vcpu == SCHED_IDLE)
 			return;
 		if (d.vcpu != chatty) {
-			worst = HV_MAX(worst, now - last_run[d.vcpu]);
+			worst = TV_MAX(worst, now - last_run[d.vcpu]);
 			last_run[d.vcpu] = end;
 		}
 		UT_EQ(sched_account(&s, d.vcpu, now, end), 0);
@@ -325,13 +325,13 @@ static void server_never_gets_more_than_its_budget_per_period(void)
 	while (now < 20000U) {
 		struct sched_decision d = sched_pick(&s, now);
 		uint64_t exit_at = now + 1U + ut_splitmix64(&rng) % 120U;
-		uint64_t end = HV_MIN(d.run_until, exit_at);
+		uint64_t end = TV_MIN(d.run_until, exit_at);
 
-		end = HV_MIN(end, 20000U);
+		end = TV_MIN(end, 20000U);
 		UT_EQ(sched_account(&s, d.vcpu, now, end), 0);
 		/* Split the run at window boundaries, as the budget's windows are. */
 		for (uint64_t t = now; d.vcpu == srv && t < end;) {
-			uint64_t w_end = HV_MIN(end, (t / 1000U + 1U) * 1000U);
+			uint64_t w_end = TV_MIN(end, (t / 1000U + 1U) * 1000U);
 
 			used[t / 1000U] += w_end - t;
 			t = w_end;
@@ -553,27 +553,27 @@ static void add_rejects_bad_parameters_and_a_full_run_set(void)
 
 	sched_init(&s, 0);
 	p.slice = 0;
-	UT_EQ(sched_add(&s, &p, 0, &id), -HV_EINVAL);
+	UT_EQ(sched_add(&s, &p, 0, &id), -TV_EINVAL);
 	p.slice = 10;
 	p.budget = 5;
-	UT_EQ(sched_add(&s, &p, 0, &id), -HV_EINVAL);
+	UT_EQ(sched_add(&s, &p, 0, &id), -TV_EINVAL);
 	p.budget = 0;
 	p.period = 5;
-	UT_EQ(sched_add(&s, &p, 0, &id), -HV_EINVAL);
+	UT_EQ(sched_add(&s, &p, 0, &id), -TV_EINVAL);
 	p.budget = 6;
-	UT_EQ(sched_add(&s, &p, 0, &id), -HV_EINVAL);
-	UT_EQ(sched_add(&s, NULL, 0, &id), -HV_EINVAL);
+	UT_EQ(sched_add(&s, &p, 0, &id), -TV_EINVAL);
+	UT_EQ(sched_add(&s, NULL, 0, &id), -TV_EINVAL);
 	p.budget = 5;
 	for (uint32_t i = 0; i < SCHED_MAX_VCPUS; i++) {
 		UT_EQ(sched_add(&s, &p, 0, &id), 0);
 		UT_EQ(id, i);
 	}
-	UT_EQ(sched_add(&s, &p, 0, &id), -HV_ENOMEM);
-	UT_EQ(sched_set_state(&s, SCHED_MAX_VCPUS, SCHED_RUNNABLE, 0), -HV_EINVAL);
-	UT_EQ(sched_set_state(&s, 0, (enum sched_state)7, 0), -HV_EINVAL);
-	UT_EQ(sched_set_deadline(&s, SCHED_MAX_VCPUS, 1, 0), -HV_EINVAL);
-	UT_EQ(sched_account(&s, 0, 10, 9), -HV_EINVAL);
-	UT_EQ(sched_account(&s, SCHED_MAX_VCPUS, 0, 1), -HV_EINVAL);
+	UT_EQ(sched_add(&s, &p, 0, &id), -TV_ENOMEM);
+	UT_EQ(sched_set_state(&s, SCHED_MAX_VCPUS, SCHED_RUNNABLE, 0), -TV_EINVAL);
+	UT_EQ(sched_set_state(&s, 0, (enum sched_state)7, 0), -TV_EINVAL);
+	UT_EQ(sched_set_deadline(&s, SCHED_MAX_VCPUS, 1, 0), -TV_EINVAL);
+	UT_EQ(sched_account(&s, 0, 10, 9), -TV_EINVAL);
+	UT_EQ(sched_account(&s, SCHED_MAX_VCPUS, 0, 1), -TV_EINVAL);
 }
 
 static void running_past_run_until_is_counted_as_overrun(void)
@@ -650,12 +650,12 @@ static void calls_in_any_order_keep_the_decision_sane(void)
 				UT_EQ(sched_set_state(&s, i, (enum sched_state)(ut_splitmix64(&rng) % 3U), t), 0);
 				break;
 			case 2:
-				UT_EQ(sched_account(&s, i, HV_MIN(now, t), HV_MAX(now, t)), 0);
+				UT_EQ(sched_account(&s, i, TV_MIN(now, t), TV_MAX(now, t)), 0);
 				break;
 			default:
 				break;
 			}
-			now = HV_MAX(now, t);
+			now = TV_MAX(now, t);
 			d = sched_pick(&s, now);
 			now = s.now;
 			if (d.vcpu != SCHED_IDLE &&

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
 #include "harness.h"
 #include "../../timer/tqueue.h"
@@ -61,11 +61,11 @@ static void init_rejects_bad_arguments(void)
 {
 	struct small_queue s;
 
-	UT_EQ(tqueue_init(&s.q, NULL, s.timers, SMALL_CAP), -HV_EINVAL);
-	UT_EQ(tqueue_init(&s.q, s.heap, NULL, SMALL_CAP), -HV_EINVAL);
-	UT_EQ(tqueue_init(&s.q, s.heap, s.timers, 0), -HV_EINVAL);
-	UT_EQ(tqueue_init(&s.q, s.heap, s.timers, TQUEUE_MAX_CAPACITY + 1U), -HV_EINVAL);
-	UT_EQ(tqueue_init(NULL, s.heap, s.timers, SMALL_CAP), -HV_EINVAL);
+	UT_EQ(tqueue_init(&s.q, NULL, s.timers, SMALL_CAP), -TV_EINVAL);
+	UT_EQ(tqueue_init(&s.q, s.heap, NULL, SMALL_CAP), -TV_EINVAL);
+	UT_EQ(tqueue_init(&s.q, s.heap, s.timers, 0), -TV_EINVAL);
+	UT_EQ(tqueue_init(&s.q, s.heap, s.timers, TQUEUE_MAX_CAPACITY + 1U), -TV_EINVAL);
+	UT_EQ(tqueue_init(NULL, s.heap, s.timers, SMALL_CAP), -TV_EINVAL);
 }
 
 static void empty_queue_has_no_earliest(void)
@@ -103,8 +103,8 @@ static void insert_rejects_id_out_of_range(void)
 	struct small_queue s;
 
 	small_init(&s);
-	UT_EQ(tqueue_insert(&s.q, SMALL_CAP, 10, NULL), -HV_EINVAL);
-	UT_EQ(tqueue_insert(&s.q, UINT32_MAX, 10, NULL), -HV_EINVAL);
+	UT_EQ(tqueue_insert(&s.q, SMALL_CAP, 10, NULL), -TV_EINVAL);
+	UT_EQ(tqueue_insert(&s.q, UINT32_MAX, 10, NULL), -TV_EINVAL);
 	UT_EQ(tqueue_count(&s.q), 0);
 	UT_CHECK(!tqueue_is_queued(&s.q, SMALL_CAP));
 }
@@ -114,7 +114,7 @@ static void insert_rejects_the_none_deadline(void)
 	struct small_queue s;
 
 	small_init(&s);
-	UT_EQ(tqueue_insert(&s.q, 0, TQUEUE_NONE, NULL), -HV_EINVAL);
+	UT_EQ(tqueue_insert(&s.q, 0, TQUEUE_NONE, NULL), -TV_EINVAL);
 	UT_EQ(tqueue_count(&s.q), 0);
 	/* The largest real deadline and deadline 0 are both fine. */
 	UT_EQ(tqueue_insert(&s.q, 0, TQUEUE_NONE - 1U, NULL), 0);
@@ -128,7 +128,7 @@ static void insert_of_a_queued_id_is_eexist(void)
 
 	small_init(&s);
 	UT_EQ(tqueue_insert(&s.q, 4, 100, NULL), 0);
-	UT_EQ(tqueue_insert(&s.q, 4, 50, NULL), -HV_EEXIST);
+	UT_EQ(tqueue_insert(&s.q, 4, 50, NULL), -TV_EEXIST);
 	UT_EQ(tqueue_deadline_of(&s.q, 4), 100);
 	UT_EQ(tqueue_count(&s.q), 1);
 }
@@ -168,11 +168,11 @@ static void cancel_of_an_unqueued_id_is_enoent(void)
 	struct small_queue s;
 
 	small_init(&s);
-	UT_EQ(tqueue_cancel(&s.q, 5), -HV_ENOENT);
-	UT_EQ(tqueue_cancel(&s.q, SMALL_CAP), -HV_EINVAL);
+	UT_EQ(tqueue_cancel(&s.q, 5), -TV_ENOENT);
+	UT_EQ(tqueue_cancel(&s.q, SMALL_CAP), -TV_EINVAL);
 	UT_EQ(tqueue_insert(&s.q, 5, 10, NULL), 0);
 	UT_EQ(tqueue_cancel(&s.q, 5), 0);
-	UT_EQ(tqueue_cancel(&s.q, 5), -HV_ENOENT);
+	UT_EQ(tqueue_cancel(&s.q, 5), -TV_ENOENT);
 }
 
 static void update_later_and_earlier_reorders(void)
@@ -211,10 +211,10 @@ static void update_of_an_unqueued_id_is_enoent(void)
 	struct small_queue s;
 
 	small_init(&s);
-	UT_EQ(tqueue_update(&s.q, 2, 10), -HV_ENOENT);
-	UT_EQ(tqueue_update(&s.q, SMALL_CAP, 10), -HV_EINVAL);
+	UT_EQ(tqueue_update(&s.q, 2, 10), -TV_ENOENT);
+	UT_EQ(tqueue_update(&s.q, SMALL_CAP, 10), -TV_EINVAL);
 	UT_EQ(tqueue_insert(&s.q, 2, 10, NULL), 0);
-	UT_EQ(tqueue_update(&s.q, 2, TQUEUE_NONE), -HV_EINVAL);
+	UT_EQ(tqueue_update(&s.q, 2, TQUEUE_NONE), -TV_EINVAL);
 	UT_EQ(tqueue_deadline_of(&s.q, 2), 10);
 	UT_EQ(tqueue_count(&s.q), 1);
 }
@@ -226,10 +226,10 @@ static void equal_deadlines_pop_in_insertion_order(void)
 	struct tqueue_expired out[8];
 
 	small_init(&s);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(ids); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(ids); i++)
 		UT_EQ(tqueue_insert(&s.q, ids[i], 1000, NULL), 0);
-	UT_EQ(tqueue_pop_expired(&s.q, 1000, out, 8), HV_ARRAY_SIZE(ids));
-	for (size_t i = 0; i < HV_ARRAY_SIZE(ids); i++)
+	UT_EQ(tqueue_pop_expired(&s.q, 1000, out, 8), TV_ARRAY_SIZE(ids));
+	for (size_t i = 0; i < TV_ARRAY_SIZE(ids); i++)
 		UT_EQ(out[i].id, ids[i]);
 }
 
@@ -525,7 +525,7 @@ static void random_ops_match_sorted_reference(void)
 			kind %= 35U;
 		if (kind < 35U) {
 			uint64_t d = random_deadline(&rng);
-			int want = r->queued[id] ? -HV_EEXIST : 0;
+			int want = r->queued[id] ? -TV_EEXIST : 0;
 			int got = tqueue_insert(&q, id, d, &owners[id]);
 
 			if (got != want)
@@ -533,7 +533,7 @@ static void random_ops_match_sorted_reference(void)
 			if (want == 0)
 				ref_insert(r, id, d, &owners[id]);
 		} else if (kind < 50U) {
-			int want = r->queued[id] ? 0 : -HV_ENOENT;
+			int want = r->queued[id] ? 0 : -TV_ENOENT;
 			int got = tqueue_cancel(&q, id);
 
 			if (got != want)
@@ -542,7 +542,7 @@ static void random_ops_match_sorted_reference(void)
 				(void)ref_remove(r, id);
 		} else if (kind < 70U) {
 			uint64_t d = random_deadline(&rng);
-			int want = r->queued[id] ? 0 : -HV_ENOENT;
+			int want = r->queued[id] ? 0 : -TV_ENOENT;
 			int got = tqueue_update(&q, id, d);
 
 			if (got != want)
@@ -647,7 +647,7 @@ static void million_entries_pop_in_deadline_order(void)
 
 		if (tqueue_insert(&q, id, d, NULL) != 0)
 			order_errors++;
-		min = HV_MIN(min, d);
+		min = TV_MIN(min, d);
 	}
 	UT_EQ(order_errors, 0);
 	UT_EQ(tqueue_count(&q), BIG_N);
@@ -658,7 +658,7 @@ static void million_entries_pop_in_deadline_order(void)
 		uint32_t id = (uint32_t)(rng_next(&rng) % BIG_N);
 
 		/* An id cancelled earlier in this loop is not queued: ENOENT. */
-		int want_update = tqueue_is_queued(&q, id) ? 0 : -HV_ENOENT;
+		int want_update = tqueue_is_queued(&q, id) ? 0 : -TV_ENOENT;
 
 		if (tqueue_update(&q, id, rng_next(&rng) >> 24) != want_update)
 			order_errors++;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-/* hv_udivmod128 against the compiler's own 128-bit division (libgcc on the host). */
+/* tv_udivmod128 against the compiler's own 128-bit division (libgcc on the host). */
 #include "harness.h"
 
-#include <hv/udiv128.h>
+#include <tv/udiv128.h>
 
 static uint64_t udiv_rng = 0x9e3779b97f4a7c15ULL;
 
@@ -17,7 +17,7 @@ static uint64_t udiv_next(void)
 
 static void check_one(unsigned __int128 n, unsigned __int128 d)
 {
-	unsigned __int128 r = 0, q = hv_udivmod128(n, d, &r);
+	unsigned __int128 r = 0, q = tv_udivmod128(n, d, &r);
 
 	UT_CHECK_MSG(q == n / d && r == n % d, "n=%#llx:%016llx d=%#llx:%016llx",
 		     (unsigned long long)(n >> 64), (unsigned long long)n,

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -176,7 +176,7 @@ static enum page_op page_step(uint64_t *now)
 		vapic_sync_from_page(&va, page, *now);
 		break;
 	case OP_LVT_OTHER:
-		reg_wr(v, lvts[a % HV_ARRAY_SIZE(lvts)], (a >> 8) & 0x1ffffU, *now);
+		reg_wr(v, lvts[a % TV_ARRAY_SIZE(lvts)], (a >> 8) & 0x1ffffU, *now);
 		break;
 	case OP_ESR:
 		reg_wr(v, APIC_REG_ESR, 0, *now);
@@ -226,7 +226,7 @@ static unsigned int page_mismatches(uint64_t now, enum page_op op, uint32_t step
 	}
 	if (vlapic_get_mode(v) != VLAPIC_MODE_XAPIC)
 		return bad;
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(served); i++) {
+	for (unsigned int i = 0; i < TV_ARRAY_SIZE(served); i++) {
 		uint32_t want = mmio_rd(v, served[i], now);
 
 		if (page[served[i] / 4U] != want) {

@@ -60,7 +60,7 @@ static void issue_run_reports_measured_values(void)
 	static const uint64_t run[] = { 40498, 67482, 67482, 67482, 67482, 67482, 67482 };
 
 	stats_reset();
-	for (unsigned int i = 0; i < HV_ARRAY_SIZE(run); i++)
+	for (unsigned int i = 0; i < TV_ARRAY_SIZE(run); i++)
 		vapic_stats_add(&st, run[i]);
 	UT_EQ(vapic_lateness_percentile(&st, 50), 67482U);
 	UT_EQ(vapic_lateness_percentile(&st, 99), 67482U);

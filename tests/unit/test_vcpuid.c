@@ -16,7 +16,7 @@
 
 #include <string.h>
 
-#include <hv/hypercall_abi.h>
+#include <tv/hypercall_abi.h>
 
 #include "../../vmm/vcpuid.h"
 
@@ -71,7 +71,7 @@ static void host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out)
 			*out = host_recs[i].r;
 }
 
-#define USE_HOST(recs)	do { host_recs = (recs); host_nrecs = HV_ARRAY_SIZE(recs); } while (0)
+#define USE_HOST(recs)	do { host_recs = (recs); host_nrecs = TV_ARRAY_SIZE(recs); } while (0)
 
 static void use_all_ones_host(void)
 {
@@ -306,7 +306,7 @@ static void misc_limit_cpuid_maxval_ends_basic_leaves_at_2(void)
 	UT_EQ(lim.ebx, 0x756e6547U);	/* the vendor string stays */
 	lim = guest(&c, 1, 0);
 	UT_CHECK(memcmp(&lim, &r1, sizeof(lim)) == 0);
-	for (i = 0; i < HV_ARRAY_SIZE(hidden); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(hidden); i++) {
 		lim = guest(&c, hidden[i], 0);
 		UT_CHECK_MSG(regs_zero(&lim), "leaf %#x reads zeros under the limit", hidden[i]);
 	}
@@ -341,7 +341,7 @@ static void leaf15_gives_configured_tsc_exactly(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(khz); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(khz); i++) {
 		struct cpuid_regs r;
 		uint64_t num;
 
@@ -390,7 +390,7 @@ static void leaf16_gives_tsc_mhz_and_apic_bus_mhz(void)
 }
 
 /* Leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = "tickvisor\0\0\0". */
-static void hv_leaf_signature_tickvisor(void)
+static void tv_leaf_signature_tickvisor(void)
 {
 	struct vcpuid_config c = base_cfg();
 	struct cpuid_regs r;
@@ -405,8 +405,8 @@ static void hv_leaf_signature_tickvisor(void)
 	UT_EQ(r.eax, 0x40000010U);
 }
 
-/* The leaves answer exactly what include/hv/hypercall_abi.h documents for guests. */
-static void hv_leaves_match_hypercall_abi(void)
+/* The leaves answer exactly what include/tv/hypercall_abi.h documents for guests. */
+static void tv_leaves_match_hypercall_abi(void)
 {
 	struct vcpuid_config c = base_cfg();
 	struct cpuid_regs r;
@@ -426,7 +426,7 @@ static void hv_leaves_match_hypercall_abi(void)
 }
 
 /* Leaf 0x40000010: EAX = TSC kHz, EBX = APIC-timer kHz, the rest zero. */
-static void hv_leaf_timing_gives_tsc_and_apic_khz(void)
+static void tv_leaf_timing_gives_tsc_and_apic_khz(void)
 {
 	struct vcpuid_config c = base_cfg();
 	struct cpuid_regs r;
@@ -442,7 +442,7 @@ static void hv_leaf_timing_gives_tsc_and_apic_khz(void)
 }
 
 /* Every other leaf in the hypervisor range is zero (never the host's, never a KVM/Hyper-V leaf). */
-static void hv_other_leaves_zero(void)
+static void tv_other_leaves_zero(void)
 {
 	static const uint32_t leaves[] = {
 		0x40000001U, 0x40000003U, 0x4000000fU, 0x40000011U, 0x400000ffU,
@@ -451,7 +451,7 @@ static void hv_other_leaves_zero(void)
 	struct vcpuid_config c = base_cfg();
 
 	use_all_ones_host();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(leaves); i++) {
 		struct cpuid_regs r = guest(&c, leaves[i], 0);
 
 		UT_CHECK_MSG(regs_zero(&r), "leaf %#x is zero", leaves[i]);
@@ -681,7 +681,7 @@ static void leafb_ecx_echoes_low_byte_and_stays_invalid(void)
 	struct vcpuid_config c = base_cfg();
 
 	use_all_ones_host();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(subleaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(subleaves); i++) {
 		struct cpuid_regs r = guest(&c, 0xbU, subleaves[i]);
 
 		UT_EQ(r.ecx, subleaves[i] & 0xffU);
@@ -779,13 +779,13 @@ static void basic_leaf_above_max_gives_zeros(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(bochs_leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(bochs_leaves); i++) {
 		struct cpuid_regs r = guest(&c, bochs_leaves[i], 0);
 
 		UT_CHECK_MSG(regs_zero(&r), "bochs leaf %#x is zero", bochs_leaves[i]);
 	}
 	USE_HOST(ivybridge_i7_3770);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(ivy_leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(ivy_leaves); i++) {
 		struct cpuid_regs r = guest(&c, ivy_leaves[i], 0);
 
 		UT_CHECK_MSG(regs_zero(&r), "ivybridge leaf %#x is zero", ivy_leaves[i]);
@@ -802,7 +802,7 @@ static void ext_leaf_above_max_gives_zeros(void)
 	struct cpuid_regs r;
 
 	USE_HOST(bochs_tigerlake);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(leaves); i++) {
 		r = guest(&c, leaves[i], 0);
 		UT_CHECK_MSG(regs_zero(&r), "leaf %#x is zero", leaves[i]);
 	}
@@ -819,7 +819,7 @@ static void leaves_outside_known_ranges_give_zeros(void)
 	struct vcpuid_config c = base_cfg();
 
 	USE_HOST(bochs_tigerlake);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(leaves); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(leaves); i++) {
 		struct cpuid_regs r = guest(&c, leaves[i], 0);
 
 		UT_CHECK_MSG(regs_zero(&r), "leaf %#x is zero", leaves[i]);
@@ -827,7 +827,7 @@ static void leaves_outside_known_ranges_give_zeros(void)
 }
 
 /* The hypervisor leaves are ours alone: the host is not asked. */
-static void hv_leaves_do_not_ask_host(void)
+static void tv_leaves_do_not_ask_host(void)
 {
 	struct vcpuid_config c = base_cfg();
 
@@ -853,11 +853,11 @@ static const struct ut_case cases[] = {
 	UT_CASE(leaf15_gives_configured_tsc_exactly),
 	UT_CASE(leaf15_synthesized_above_host_max),
 	UT_CASE(leaf16_gives_tsc_mhz_and_apic_bus_mhz),
-	UT_CASE(hv_leaf_signature_tickvisor),
-	UT_CASE(hv_leaves_match_hypercall_abi),
-	UT_CASE(hv_leaf_timing_gives_tsc_and_apic_khz),
-	UT_CASE(hv_other_leaves_zero),
-	UT_CASE(hv_leaves_do_not_ask_host),
+	UT_CASE(tv_leaf_signature_tickvisor),
+	UT_CASE(tv_leaves_match_hypercall_abi),
+	UT_CASE(tv_leaf_timing_gives_tsc_and_apic_khz),
+	UT_CASE(tv_other_leaves_zero),
+	UT_CASE(tv_leaves_do_not_ask_host),
 	UT_CASE(leafa_pmu_reported_empty),
 	UT_CASE(leaf5_monitor_mwait_empty),
 	UT_CASE(leaf6_keeps_only_arat),

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
 #include "../../vmm/vio.h"
 
@@ -334,7 +334,7 @@ static void debug_exit_status_is_value_shl1_or1(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < HV_ARRAY_SIZE(t); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(t); i++) {
 		reset();
 		out(VIO_DEBUG_EXIT_BASE, t[i].size, t[i].value);
 		UT_CHECK(eff.exit_requested);
@@ -705,7 +705,7 @@ static void pit_and_speaker_ports_are_unhandled(void)
 	static const uint16_t ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
 	unsigned int i;
 
-	for (i = 0; i < HV_ARRAY_SIZE(ports); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(ports); i++) {
 		reset();
 		UT_EQ(in(ports[i], 1), 0xFF);
 		UT_CHECK(eff.unhandled);
@@ -719,9 +719,9 @@ static void bad_access_size_is_refused(void)
 	uint32_t v = 0x11223344U;
 
 	reset();
-	UT_EQ(vio_access_port(&io, THR, 3, true, &v, 0, &eff), -HV_EINVAL);
-	UT_EQ(vio_access_port(&io, THR, 0, false, &v, 0, &eff), -HV_EINVAL);
-	UT_EQ(vio_access_port(&io, THR, 8, false, &v, 0, &eff), -HV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 3, true, &v, 0, &eff), -TV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 0, false, &v, 0, &eff), -TV_EINVAL);
+	UT_EQ(vio_access_port(&io, THR, 8, false, &v, 0, &eff), -TV_EINVAL);
 	UT_EQ(v, 0x11223344U);
 	vio_flush_uart(&io, &eff);
 	UT_CHECK(eff.out_line == NULL);

@@ -6,7 +6,7 @@
  * Programmable Interrupt Controller (APIC)").  The timer rules are in
  * test_vtimer.c.
  */
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -356,7 +356,7 @@ static void ack_moves_irr_to_isr(void)
 {
 	setup();
 	UT_CHECK(vlapic_accept_irq(&v, 0x44U, false));
-	UT_EQ(vlapic_ack_vector(&v, 0x45U), -HV_EINVAL);
+	UT_EQ(vlapic_ack_vector(&v, 0x45U), -TV_EINVAL);
 	UT_EQ(vlapic_ack_vector(&v, 0x44U), 0);
 	UT_CHECK(!vec_in(APIC_REG_IRR0, 0x44U));
 	UT_CHECK(vec_in(APIC_REG_ISR0, 0x44U));
@@ -534,7 +534,7 @@ static void icr_x2apic_destinations(void)
 	setup();
 	to_x2apic();
 		UT_EQ(msr_wr(0x80f, APIC_SVR_ENABLE | 0xffU), VLAPIC_OK);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(cases); i++, vec++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(cases); i++, vec++) {
 		r = vlapic_msr_write(&v, APIC_MSR_ICR, ((uint64_t)cases[i].dest << 32) |
 				     (cases[i].is_logical ? APIC_ICR_DEST_LOGICAL : 0) | vec, T0);
 		UT_EQ(r.status, VLAPIC_OK);
@@ -804,7 +804,7 @@ static void x2apic_reserved_msr_gp(void)
 
 	setup();
 	to_x2apic();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(msrs); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(msrs); i++) {
 		UT_EQ(msr_rd(msrs[i], &val), VLAPIC_GP);
 		UT_EQ(msr_wr(msrs[i], 0), VLAPIC_GP);
 	}
@@ -831,7 +831,7 @@ static void x2apic_write_to_read_only_gp(void)
 
 	setup();
 	to_x2apic();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(msrs); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(msrs); i++)
 		UT_EQ(msr_wr(msrs[i], 0), VLAPIC_GP);
 }
 
@@ -1027,12 +1027,12 @@ static void init_rejects_bad_config(void)
 
 	vlapic_config_default(&cfg, 300U, true, TSC_KHZ);
 	cfg.has_x2apic = false;
-	UT_EQ(vlapic_init(&v, &cfg), -HV_EINVAL);
+	UT_EQ(vlapic_init(&v, &cfg), -TV_EINVAL);
 	vlapic_config_default(&cfg, 1U, true, TSC_KHZ);
 	cfg.maxphyaddr = 60;
-	UT_EQ(vlapic_init(&v, &cfg), -HV_EINVAL);
+	UT_EQ(vlapic_init(&v, &cfg), -TV_EINVAL);
 	vlapic_config_default(&cfg, 1U, true, 0);
-	UT_EQ(vlapic_init(&v, &cfg), -HV_EINVAL);
+	UT_EQ(vlapic_init(&v, &cfg), -TV_EINVAL);
 }
 
 static void save_restore_full_register_state(void)

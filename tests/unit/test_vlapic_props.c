@@ -11,7 +11,7 @@
  *  - no tick lost and none counted twice, under each missed-tick policy;
  *  - a restore at a later `now` behaves exactly as the original, shifted.
  */
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -241,7 +241,7 @@ static void periodic_lands_exactly_on_start_plus_n_periods(void)
 			uint64_t got = vlapic_next_deadline(&pa);
 			/* Serve late, but within the period: the grid must hold. */
 			uint64_t late = prng_below(2) ? 0U :
-					prng_below((uint32_t)HV_MIN(period_scaled / cfg.timer.clock_num,
+					prng_below((uint32_t)TV_MIN(period_scaled / cfg.timer.clock_num,
 								    1000U) + 1U) / 2U;
 
 			if (got != want) {
@@ -363,7 +363,7 @@ static bool prop_same(struct vlapic *a, uint64_t now_a, struct vlapic *b, uint64
 	uint64_t da = vlapic_next_deadline(a), db = vlapic_next_deadline(b);
 	uint64_t ma = 0, mb = 0;
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(offs); i++)
+	for (size_t i = 0; i < TV_ARRAY_SIZE(offs); i++)
 		if (mmio_rd(a, offs[i], now_a) != mmio_rd(b, offs[i], now_b))
 			return false;
 	(void)vlapic_msr_read(a, MSR_IA32_TSC_DEADLINE, &ma, now_a);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/msr.h>
 
 #include "fake_log.h"
@@ -80,9 +80,9 @@ static void apic_base_change_raises_gp(void)
 	};
 	uint64_t v;
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(changes); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(changes); i++) {
 		fresh();
-		UT_EQ(wr(MSR_IA32_APIC_BASE, changes[i], 0), -HV_EINVAL);
+		UT_EQ(wr(MSR_IA32_APIC_BASE, changes[i], 0), -TV_EINVAL);
 		UT_CHECK(no_tsc_effect());
 		UT_EQ(rd(MSR_IA32_APIC_BASE, &v), 0);
 		UT_EQ(v, 0xfee00900ULL);
@@ -206,7 +206,7 @@ static void misc_enable_rw_bits_set_and_clear(void)
 	unsigned int i;
 	uint64_t v0, v;
 
-	for (i = 0; i < HV_ARRAY_SIZE(bits); i++) {
+	for (i = 0; i < TV_ARRAY_SIZE(bits); i++) {
 		fresh();
 		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v0), 0);
 		UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 ^ (1ULL << bits[i]), 0), 0);
@@ -243,19 +243,19 @@ static void misc_enable_reserved_bits_gp(void)
 	for (bit = 0; bit < 64; bit++) {
 		bool is_defined = false;
 
-		for (i = 0; i < HV_ARRAY_SIZE(ok); i++)
+		for (i = 0; i < TV_ARRAY_SIZE(ok); i++)
 			is_defined |= ok[i] == bit;
 		if (is_defined)
 			continue;
 		fake_log_reset();
-		UT_CHECK_MSG(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << bit), 0) == -HV_EINVAL,
+		UT_CHECK_MSG(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << bit), 0) == -TV_EINVAL,
 			     "reserved bit %u raises #GP", bit);
 		UT_CHECK_MSG(fake_log_contains("IA32_MISC_ENABLE"), "bit %u logged", bit);
 		UT_EQ(rd(MSR_IA32_MISC_ENABLE, &v), 0);
 		UT_EQ(v, v0);
 	}
 	/* A reserved bit with legal changes beside it: the whole write is refused. */
-	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << 22) | (1ULL << 1), 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MISC_ENABLE, v0 | (1ULL << 22) | (1ULL << 1), 0), -TV_EINVAL);
 	UT_CHECK(!vmsr_is_cpuid_limited(&st));
 }
 
@@ -286,7 +286,7 @@ static void mtrrcap_reports_no_ranges(void)
 	UT_EQ((v >> 8) & 1U, 0);	/* FIX */
 	UT_EQ((v >> 10) & 1U, 0);	/* WC */
 	UT_EQ((v >> 11) & 1U, 0);	/* SMRR */
-	UT_EQ(wr(MSR_IA32_MTRRCAP, 0x508, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MTRRCAP, 0x508, 0), -TV_EINVAL);
 }
 
 /* IA32_MTRR_DEF_TYPE as handed over: E (bit 11) set, default type WB (6), FE clear. */
@@ -309,8 +309,8 @@ static void mtrr_def_type_valid_writes_read_back(void)
 	static const uint64_t flags[] = { 0, 0x400, 0x800, 0xc00 };
 
 	fresh();
-	for (size_t t = 0; t < HV_ARRAY_SIZE(types); t++)
-		for (size_t f = 0; f < HV_ARRAY_SIZE(flags); f++) {
+	for (size_t t = 0; t < TV_ARRAY_SIZE(types); t++)
+		for (size_t f = 0; f < TV_ARRAY_SIZE(flags); f++) {
 			uint64_t val = types[t] | flags[f], v;
 
 			UT_EQ(wr(MSR_IA32_MTRR_DEF_TYPE, val, 0), 0);
@@ -326,8 +326,8 @@ static void mtrr_def_type_reserved_bits_gp(void)
 	uint64_t v;
 
 	fresh();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(bits); i++)
-		UT_EQ(wr(MSR_IA32_MTRR_DEF_TYPE, 0x806 | bits[i], 0), -HV_EINVAL);
+	for (size_t i = 0; i < TV_ARRAY_SIZE(bits); i++)
+		UT_EQ(wr(MSR_IA32_MTRR_DEF_TYPE, 0x806 | bits[i], 0), -TV_EINVAL);
 	UT_EQ(rd(MSR_IA32_MTRR_DEF_TYPE, &v), 0);
 	UT_EQ(v, 0x806);
 }
@@ -339,8 +339,8 @@ static void mtrr_def_type_reserved_types_gp(void)
 	uint64_t v;
 
 	fresh();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(types); i++)
-		UT_CHECK_MSG(wr(MSR_IA32_MTRR_DEF_TYPE, 0x800 | types[i], 0) == -HV_EINVAL,
+	for (size_t i = 0; i < TV_ARRAY_SIZE(types); i++)
+		UT_CHECK_MSG(wr(MSR_IA32_MTRR_DEF_TYPE, 0x800 | types[i], 0) == -TV_EINVAL,
 			     "type %#llx raises #GP", (unsigned long long)types[i]);
 	UT_EQ(rd(MSR_IA32_MTRR_DEF_TYPE, &v), 0);
 	UT_EQ(v, 0x806);
@@ -375,7 +375,7 @@ static void mcg_cap_reports_no_banks(void)
 	fresh();
 	UT_EQ(rd(MSR_IA32_MCG_CAP, &v), 0);
 	UT_EQ(v, 0);
-	UT_EQ(wr(MSR_IA32_MCG_CAP, 0, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MCG_CAP, 0, 0), -TV_EINVAL);
 }
 
 /* IA32_MCG_STATUS: zero (no machine check in progress) at power-up. */
@@ -403,8 +403,8 @@ static void mcg_status_software_writes_mcip(void)
 	UT_EQ(wr(MSR_IA32_MCG_STATUS, 0, 0), 0);
 	UT_EQ(rd(MSR_IA32_MCG_STATUS, &v), 0);
 	UT_EQ(v, 0);
-	UT_EQ(wr(MSR_IA32_MCG_STATUS, 1ULL << 3, 0), -HV_EINVAL);
-	UT_EQ(wr(MSR_IA32_MCG_STATUS, 1ULL << 63, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MCG_STATUS, 1ULL << 3, 0), -TV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MCG_STATUS, 1ULL << 63, 0), -TV_EINVAL);
 	UT_EQ(rd(MSR_IA32_MCG_STATUS, &v), 0);
 	UT_EQ(v, 0);
 }
@@ -417,7 +417,7 @@ static void platform_id_reads_zero(void)
 	fresh();
 	UT_EQ(rd(MSR_IA32_PLATFORM_ID, &v), 0);
 	UT_EQ(v, 0);
-	UT_EQ(wr(MSR_IA32_PLATFORM_ID, 0, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_PLATFORM_ID, 0, 0), -TV_EINVAL);
 }
 
 /* An MSR the guest does not have: RDMSR raises #GP, as on a CPU without it, and a line is logged. */
@@ -431,12 +431,12 @@ static void unknown_msr_read_gp_and_logged(void)
 		0xc0011000U,
 	};
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(msrs); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(msrs); i++) {
 		uint64_t v = 0x77;
 		char needle[32];
 
 		fresh();
-		UT_EQ(vmsr_read(&st, msrs[i], 0, &v), -HV_EINVAL);
+		UT_EQ(vmsr_read(&st, msrs[i], 0, &v), -TV_EINVAL);
 		UT_EQ(v, 0x77);		/* nothing stored on #GP */
 		UT_EQ(fake_log_lines_logged(), 1);
 		snprintf(needle, sizeof(needle), "RDMSR %#x", msrs[i]);
@@ -449,11 +449,11 @@ static void unknown_msr_write_gp_and_logged(void)
 {
 	static const uint32_t msrs[] = { 0x48U, 0x49U, 0x10bU, 0x3aU, 0xc0010015U };
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(msrs); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(msrs); i++) {
 		char needle[32];
 
 		fresh();
-		UT_EQ(wr(msrs[i], 1, 0), -HV_EINVAL);
+		UT_EQ(wr(msrs[i], 1, 0), -TV_EINVAL);
 		UT_CHECK(no_tsc_effect());
 		UT_EQ(fake_log_lines_logged(), 1);
 		snprintf(needle, sizeof(needle), "WRMSR %#x", msrs[i]);
@@ -465,11 +465,11 @@ static void unknown_msr_write_gp_and_logged(void)
 static void refused_write_has_no_effect(void)
 {
 	fresh();
-	UT_EQ(wr(MSR_IA32_MTRR_DEF_TYPE, 0x802, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_MTRR_DEF_TYPE, 0x802, 0), -TV_EINVAL);
 	UT_CHECK(no_tsc_effect());
 	UT_EQ(eff.tsc_value, 0);
 	UT_EQ(eff.tsc_delta, 0);
-	UT_EQ(wr(MSR_IA32_APIC_BASE, 0, 0), -HV_EINVAL);
+	UT_EQ(wr(MSR_IA32_APIC_BASE, 0, 0), -TV_EINVAL);
 	UT_CHECK(no_tsc_effect());
 }
 

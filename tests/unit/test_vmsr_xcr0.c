@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include <hv/errno.h>
+#include <tv/errno.h>
 
 #include "fake_log.h"
 #include "../../vmm/vmsr.h"
@@ -40,7 +40,7 @@ static bool refuses(uint32_t xcr, uint64_t val, unsigned int cpl)
 {
 	uint64_t before = st.xcr0;
 
-	return vmsr_xsetbv(&st, xcr, val, cpl) == -HV_EINVAL && st.xcr0 == before;
+	return vmsr_xsetbv(&st, xcr, val, cpl) == -TV_EINVAL && st.xcr0 == before;
 }
 
 /* SDM reset table: XCR0 is 1 after power-up and reset. */

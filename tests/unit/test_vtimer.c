@@ -7,7 +7,7 @@
  * The missed-tick policies and the arithmetic are driven on the vtimer
  * directly.
  */
-#include <hv/errno.h>
+#include <tv/errno.h>
 #include <x86/apicdef.h>
 #include <x86/msr.h>
 
@@ -282,7 +282,7 @@ static void all_eight_tdcr_values_divide(void)
 	};
 
 	setup();
-	for (size_t i = 0; i < HV_ARRAY_SIZE(t); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(t); i++) {
 		uint64_t now = T0 + i * 1000000ULL;
 
 		wr(APIC_REG_TDCR, t[i].tdcr, now);
@@ -590,13 +590,13 @@ static void config_rejects_clock_faster_than_tsc(void)
 
 	vtimer_config_default(&c, TSC_KHZ);
 	c.clock_num = 2;
-	UT_EQ(vtimer_check_config(&c), -HV_EINVAL);
+	UT_EQ(vtimer_check_config(&c), -TV_EINVAL);
 	c.clock_num = 1;
 	c.clock_den = VTIMER_MAX_CLOCK_RATIO + 1U;
-	UT_EQ(vtimer_check_config(&c), -HV_EINVAL);
+	UT_EQ(vtimer_check_config(&c), -TV_EINVAL);
 	c.clock_den = 1;
 	c.tsc_khz = 0;
-	UT_EQ(vtimer_check_config(&c), -HV_EINVAL);
+	UT_EQ(vtimer_check_config(&c), -TV_EINVAL);
 	c.tsc_khz = TSC_KHZ;
 	UT_EQ(vtimer_check_config(&c), 0);
 }
@@ -729,7 +729,7 @@ static void no_policy_storms_after_long_pause(void)
 		VTIMER_POLICY_ONE_MISSED, VTIMER_POLICY_DROP,
 	};
 
-	for (size_t i = 0; i < HV_ARRAY_SIZE(pol); i++) {
+	for (size_t i = 0; i < TV_ARRAY_SIZE(pol); i++) {
 		uint32_t raised;
 
 		policy_setup(pol[i], 4);
@@ -803,17 +803,17 @@ static void restore_rejects_corrupt_state(void)
 	vlapic_save(&v, T0 + 10, &s);
 	bad = s;
 	bad.timer.mode = 3;
-	UT_EQ(vlapic_restore(&v, &bad, T0), -HV_EINVAL);
+	UT_EQ(vlapic_restore(&v, &bad, T0), -TV_EINVAL);
 	UT_EQ(vlapic_next_deadline(&v), VTIMER_NONE);
 	bad = s;
 	bad.timer.div_shift = 9;
-	UT_EQ(vlapic_restore(&v, &bad, T0), -HV_EINVAL);
+	UT_EQ(vlapic_restore(&v, &bad, T0), -TV_EINVAL);
 	bad = s;
 	bad.regs[APIC_REG_LVT_TIMER >> 4] |= APIC_LVT_TIMER_TSCDEADLINE;
-	UT_EQ(vlapic_restore(&v, &bad, T0), -HV_EINVAL);
+	UT_EQ(vlapic_restore(&v, &bad, T0), -TV_EINVAL);
 	bad = s;
 	bad.version = 99;
-	UT_EQ(vlapic_restore(&v, &bad, T0), -HV_EINVAL);
+	UT_EQ(vlapic_restore(&v, &bad, T0), -TV_EINVAL);
 	UT_EQ(vlapic_restore(&v, &s, T0), 0);
 	UT_EQ(vlapic_next_deadline(&v), T0 + 990);
 }

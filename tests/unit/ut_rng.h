@@ -5,8 +5,8 @@
  * test, so that a failure reproduces.  Header-only, so that host tests,
  * fuzz targets, the decoder diff and the host benchmarks share one copy.
  */
-#ifndef HV_TESTS_UNIT_UT_RNG_H
-#define HV_TESTS_UNIT_UT_RNG_H
+#ifndef TV_TESTS_UNIT_UT_RNG_H
+#define TV_TESTS_UNIT_UT_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,4 +49,4 @@ static inline uint64_t ut_fuzz_get(struct ut_fuzz_input *in, unsigned int bytes)
 	return v;
 }
 
-#endif /* HV_TESTS_UNIT_UT_RNG_H */
+#endif /* TV_TESTS_UNIT_UT_RNG_H */

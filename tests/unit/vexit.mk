@@ -6,4 +6,4 @@
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vcpuid.c vmm/vmsr.c)
 
 # The pattern rule's prerequisites were expanded before this file was read.
-$(UT_BINS): vmm/vcpuid.c vmm/vcpuid.h vmm/vmsr.c vmm/vmsr.h include/hv/hypercall_abi.h
+$(UT_BINS): vmm/vcpuid.c vmm/vcpuid.h vmm/vmsr.c vmm/vmsr.h include/tv/hypercall_abi.h

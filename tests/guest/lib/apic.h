@@ -10,8 +10,8 @@
  * Also: the APIC-timer to TSC rate ("Timer frequency" below), which the
  * timing checks need to turn TMICT x divide into TSC ticks.
  */
-#ifndef HV_GUEST_APIC_H
-#define HV_GUEST_APIC_H
+#ifndef TV_GUEST_APIC_H
+#define TV_GUEST_APIC_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -193,4 +193,4 @@ void apic_report_not_before(const struct apic_timer_rate *r, bool fired, uint64_
 void apic_report_not_late(const struct apic_timer_rate *r, bool fired, uint64_t arm,
 			  uint64_t fire, uint64_t ticks, const char *rule);
 
-#endif /* HV_GUEST_APIC_H */
+#endif /* TV_GUEST_APIC_H */

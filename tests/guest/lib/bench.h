@@ -16,8 +16,8 @@
  * BENCH_KEEP_MAX), which is every sample when stride is 1.  Histogram
  * buckets: one per value for 0-15, then powers of two [2^k, 2^(k+1)).
  */
-#ifndef HV_GUEST_BENCH_H
-#define HV_GUEST_BENCH_H
+#ifndef TV_GUEST_BENCH_H
+#define TV_GUEST_BENCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,4 +86,4 @@ static inline uint64_t bench_tsc_end(void)
 /* Parse a decimal command-line value KEY=N; def when absent or malformed. */
 uint64_t bench_arg_u64(const char *key, uint64_t def);
 
-#endif /* HV_GUEST_BENCH_H */
+#endif /* TV_GUEST_BENCH_H */

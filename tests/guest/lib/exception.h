@@ -16,8 +16,8 @@
  *	asm volatile("1: ud2\n2:\n" EX_TABLE(1b, 2b));
  *	report(ex_vector() == EX_UD, "ud2 raises #UD");
  */
-#ifndef HV_GUEST_EXCEPTION_H
-#define HV_GUEST_EXCEPTION_H
+#ifndef TV_GUEST_EXCEPTION_H
+#define TV_GUEST_EXCEPTION_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -102,4 +102,4 @@ int wrmsr_safe(uint32_t msr, uint64_t val);
 /* Called by entry.asm's ex_common only. */
 void ex_handle(struct ex_regs *regs);
 
-#endif /* HV_GUEST_EXCEPTION_H */
+#endif /* TV_GUEST_EXCEPTION_H */

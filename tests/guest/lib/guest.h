@@ -11,8 +11,8 @@
  * Exit codes (the value written to isa-debug-exit; QEMU's process status is
  * (code << 1) | 1):
  */
-#ifndef HV_GUEST_GUEST_H
-#define HV_GUEST_GUEST_H
+#ifndef TV_GUEST_GUEST_H
+#define TV_GUEST_GUEST_H
 
 #include <stdint.h>
 
@@ -46,4 +46,4 @@ void guest_exit(int code) __attribute__((noreturn));
 /* Prints "ABORT: <message>" and exits with GUEST_EXIT_ABORT. */
 void guest_abort(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-#endif /* HV_GUEST_GUEST_H */
+#endif /* TV_GUEST_GUEST_H */

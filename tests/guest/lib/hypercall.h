@@ -3,17 +3,17 @@
 /*
  * tickvisor detection and hypercalls, for guests.  The ABI itself (numbers,
  * calling convention, errors, the exit port) is defined once, in
- * include/hv/hypercall_abi.h, which the VMM implements; this header takes
+ * include/tv/hypercall_abi.h, which the VMM implements; this header takes
  * its constants from there so the two cannot drift apart.
  */
-#ifndef HV_GUEST_HYPERCALL_H
-#define HV_GUEST_HYPERCALL_H
+#ifndef TV_GUEST_HYPERCALL_H
+#define TV_GUEST_HYPERCALL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../../include/hv/hypercall_abi.h"
+#include "../../../include/tv/hypercall_abi.h"
 
 static inline long tv_hypercall(unsigned long nr, unsigned long a0, unsigned long a1,
 				unsigned long a2)
@@ -36,4 +36,4 @@ long tv_info(void);
 /* Returns only if the hypervisor ignored the request. */
 void tv_exit(int code);
 
-#endif /* HV_GUEST_HYPERCALL_H */
+#endif /* TV_GUEST_HYPERCALL_H */

@@ -9,8 +9,8 @@
  * the local APIC (never for the spurious vector, which sets no ISR bit:
  * "Spurious Interrupt", Intel SDM Vol. 3A).
  */
-#ifndef HV_GUEST_ISR_H
-#define HV_GUEST_ISR_H
+#ifndef TV_GUEST_ISR_H
+#define TV_GUEST_ISR_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,4 +58,4 @@ static inline void safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); 
 /* Called by the stubs only. */
 void isr_record(uint64_t vector, uint64_t tsc);
 
-#endif /* HV_GUEST_ISR_H */
+#endif /* TV_GUEST_ISR_H */

@@ -9,8 +9,8 @@
  * printf conversions: %d %i %u %x %X %p %s %c %%, length modifiers l, ll, z,
  * flags '-' and '0', and a decimal field width.
  */
-#ifndef HV_GUEST_LIBC_H
-#define HV_GUEST_LIBC_H
+#ifndef TV_GUEST_LIBC_H
+#define TV_GUEST_LIBC_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -47,4 +47,4 @@ int printf(const char *fmt, ...) PRINTF_FMT(1, 2);
 /* Writes s and a newline. */
 int puts(const char *s);
 
-#endif /* HV_GUEST_LIBC_H */
+#endif /* TV_GUEST_LIBC_H */

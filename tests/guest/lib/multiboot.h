@@ -5,8 +5,8 @@
  * Multiboot Specification 0.6.96) and a KEY=VALUE environment read from
  * the first module.
  */
-#ifndef HV_GUEST_MULTIBOOT_H
-#define HV_GUEST_MULTIBOOT_H
+#ifndef TV_GUEST_MULTIBOOT_H
+#define TV_GUEST_MULTIBOOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,4 +80,4 @@ uint32_t env_count(void);
 /* Value of KEY from the environment module, or NULL. */
 const char *env_get(const char *key);
 
-#endif /* HV_GUEST_MULTIBOOT_H */
+#endif /* TV_GUEST_MULTIBOOT_H */

@@ -6,8 +6,8 @@
  * identity map built by entry.asm.  The names follow kvm-unit-tests (inb,
  * rdmsr, ...) because guest selftests read best in that vocabulary.
  */
-#ifndef HV_GUEST_PROCESSOR_H
-#define HV_GUEST_PROCESSOR_H
+#ifndef TV_GUEST_PROCESSOR_H
+#define TV_GUEST_PROCESSOR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -178,4 +178,4 @@ static inline void mmio_write64(uint64_t addr, uint64_t v)
 	*(volatile uint64_t *)(uintptr_t)addr = v;
 }
 
-#endif /* HV_GUEST_PROCESSOR_H */
+#endif /* TV_GUEST_PROCESSOR_H */

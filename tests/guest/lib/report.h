@@ -9,8 +9,8 @@
  *   SUMMARY: N tests, M unexpected failures, K skipped
  * where N counts every report, skipped ones included.
  */
-#ifndef HV_GUEST_REPORT_H
-#define HV_GUEST_REPORT_H
+#ifndef TV_GUEST_REPORT_H
+#define TV_GUEST_REPORT_H
 
 #include <stdbool.h>
 
@@ -29,4 +29,4 @@ void report_prefix_pop(void);
  */
 int report_summary(void);
 
-#endif /* HV_GUEST_REPORT_H */
+#endif /* TV_GUEST_REPORT_H */

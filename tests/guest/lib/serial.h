@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /* Polled 16550 UART on COM1 (0x3F8), 115200 8N1, no interrupts. */
-#ifndef HV_GUEST_SERIAL_H
-#define HV_GUEST_SERIAL_H
+#ifndef TV_GUEST_SERIAL_H
+#define TV_GUEST_SERIAL_H
 
 #include <stddef.h>
 
@@ -28,4 +28,4 @@ void serial_write(const char *s, size_t len);
 /* Waits (bounded) until every byte has left the transmitter (LSR.TEMT). */
 void serial_drain(void);
 
-#endif /* HV_GUEST_SERIAL_H */
+#endif /* TV_GUEST_SERIAL_H */

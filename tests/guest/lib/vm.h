@@ -5,8 +5,8 @@
  * pages).  A 2-MiB page is split into 4-KiB pages, same attributes, the
  * first time one of its 4-KiB pages is changed.
  */
-#ifndef HV_GUEST_VM_H
-#define HV_GUEST_VM_H
+#ifndef TV_GUEST_VM_H
+#define TV_GUEST_VM_H
 
 #include <stdint.h>
 
@@ -21,4 +21,4 @@ int vm_unmap_page(uint64_t va);
 /* Make the 4-KiB page holding va present again; same return as vm_unmap_page. */
 int vm_map_page(uint64_t va);
 
-#endif /* HV_GUEST_VM_H */
+#endif /* TV_GUEST_VM_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
-#ifndef HV_TESTS_UNIT_FAKE_LOG_H
-#define HV_TESTS_UNIT_FAKE_LOG_H
+#ifndef TV_TESTS_UNIT_FAKE_LOG_H
+#define TV_TESTS_UNIT_FAKE_LOG_H
 
-#include <hv/log.h>
+#include <tv/log.h>
 
 #define FAKE_LOG_MAX	64
 #define FAKE_LOG_LINE	256
@@ -15,4 +15,4 @@ unsigned int fake_log_lines_logged(void);
 /* Whether one of the last FAKE_LOG_MAX lines contains needle. */
 bool fake_log_contains(const char *needle);
 
-#endif /* HV_TESTS_UNIT_FAKE_LOG_H */
+#endif /* TV_TESTS_UNIT_FAKE_LOG_H */

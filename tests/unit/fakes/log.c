@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The tickvisor developers */
 /*
- * Host-test backend of the hv_log() seam: keeps the last lines in memory so
+ * Host-test backend of the tv_log() seam: keeps the last lines in memory so
  * that tests can assert that a warning was (or was not) logged, and prints
  * them to stderr when TV_LOG_STDERR is set in the environment.
  */
@@ -15,7 +15,7 @@
 static char fake_log_lines[FAKE_LOG_MAX][FAKE_LOG_LINE];
 static unsigned int fake_log_count;
 
-void hv_log(unsigned int flags, const char *site, const char *prefix,
+void tv_log(unsigned int flags, const char *site, const char *prefix,
 	    const char *fmt, ...)
 {
 	char *line = fake_log_lines[fake_log_count % FAKE_LOG_MAX];
@@ -23,7 +23,7 @@ void hv_log(unsigned int flags, const char *site, const char *prefix,
 	int n;
 
 	(void)site;
-	n = snprintf(line, FAKE_LOG_LINE, "%u %s", flags & HV_LOG_LEVEL_MASK, prefix);
+	n = snprintf(line, FAKE_LOG_LINE, "%u %s", flags & TV_LOG_LEVEL_MASK, prefix);
 	if (n < 0 || n >= FAKE_LOG_LINE)
 		n = 0;
 	va_start(ap, fmt);
@@ -54,8 +54,8 @@ bool fake_log_contains(const char *needle)
 	return false;
 }
 
-void hv_assert_fail(const char *expr, const char *file, int line)
+void tv_assert_fail(const char *expr, const char *file, int line)
 {
-	fprintf(stderr, "HV_ASSERT failed: %s at %s:%d\n", expr, file, line);
+	fprintf(stderr, "TV_ASSERT failed: %s at %s:%d\n", expr, file, line);
 	abort();
 }

@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * The pure half of logging: how a log line looks and whether a rate-limited
- * or once-only call site may emit.  vmm/log.c (the hv_log() backend) owns the
+ * or once-only call site may emit.  vmm/log.c (the tv_log() backend) owns the
  * serial port, the clock and the lock; this file owns no state of its own and
  * touches no hardware, so the host tests check it byte for byte.
  *
@@ -14,11 +14,11 @@
  * gives several log lines, each with the full header, so that every line of
  * the serial log can be read (and grepped) on its own.
  */
-#ifndef HV_HV_LOGFMT_H
-#define HV_HV_LOGFMT_H
+#ifndef TV_HV_LOGFMT_H
+#define TV_HV_LOGFMT_H
 
-#include <hv/log.h>
-#include <hv/types.h>
+#include <tv/log.h>
+#include <tv/types.h>
 
 /* Longest header: "[t=18446744073709551615] cpu4294967295 WARN " plus a prefix. */
 #define LOGFMT_PREFIX_MAX	32U
@@ -28,22 +28,22 @@ struct logfmt_header {
 	uint64_t tsc;		/* when the line was logged, in TSC ticks */
 	uint32_t tsc_khz;	/* TSC ticks per millisecond; 0 = not calibrated yet */
 	uint32_t cpu;
-	enum hv_log_level level;
+	enum tv_log_level level;
 	const char *prefix;	/* "vlapic: "; NULL or "" means LOGFMT_DEFAULT_PREFIX */
 };
 
 /* Four-character level name ("ERR ", "WARN", "INFO", "DBG "); "????" if out of range. */
-const char *logfmt_level_name(enum hv_log_level level);
+const char *logfmt_level_name(enum tv_log_level level);
 
 /*
  * @brief Parse a level name as the config key log= spells it.
- * @return 0 and *level set, or -HV_EINVAL for anything but
+ * @return 0 and *level set, or -TV_EINVAL for anything but
  *         error|warn|info|debug.
  */
-int logfmt_parse_level(const char *name, enum hv_log_level *level);
+int logfmt_parse_level(const char *name, enum tv_log_level *level);
 
-/* Whether a line of the given hv_log() flags passes the threshold (log=). */
-bool logfmt_is_level_enabled(unsigned int flags, enum hv_log_level threshold);
+/* Whether a line of the given tv_log() flags passes the threshold (log=). */
+bool logfmt_is_level_enabled(unsigned int flags, enum tv_log_level threshold);
 
 /*
  * @brief Format the header "[time] cpuN LVL prefix" (no line end).
@@ -94,11 +94,11 @@ struct logfmt_ratelimit {
 void logfmt_ratelimit_init(struct logfmt_ratelimit *rl);
 
 /*
- * @brief Decide whether one hv_log() call may emit its line.
+ * @brief Decide whether one tv_log() call may emit its line.
  *
- * Without HV_LOG_ONCE or HV_LOG_RATELIMIT in flags every line is emitted.
- * HV_LOG_ONCE: the first line of a site is emitted, later ones are counted.
- * HV_LOG_RATELIMIT: LOGFMT_RL_BURST lines per window of `window` TSC ticks
+ * Without TV_LOG_ONCE or TV_LOG_RATELIMIT in flags every line is emitted.
+ * TV_LOG_ONCE: the first line of a site is emitted, later ones are counted.
+ * TV_LOG_RATELIMIT: LOGFMT_RL_BURST lines per window of `window` TSC ticks
  * per site; the rest are counted.  A clock that appears to run backwards
  * (lines from CPUs with slightly different TSCs) keeps the current window.
  *
@@ -111,4 +111,4 @@ bool logfmt_ratelimit_check(struct logfmt_ratelimit *rl, const char *site,
 			    unsigned int flags, uint64_t now, uint64_t window,
 			    uint32_t *suppressed);
 
-#endif /* HV_HV_LOGFMT_H */
+#endif /* TV_HV_LOGFMT_H */

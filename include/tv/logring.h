@@ -14,10 +14,10 @@
  *    again: a kept line is never dropped.
  * Lines go in whole or not at all, so the console never shows half a line.
  */
-#ifndef HV_HV_LOGRING_H
-#define HV_HV_LOGRING_H
+#ifndef TV_HV_LOGRING_H
+#define TV_HV_LOGRING_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 enum logring_class {
 	LOGRING_ORDINARY = 0,
@@ -84,4 +84,4 @@ uint64_t logring_take_unreported(struct logring *r);
  */
 bool logring_is_verdict_text(const char *text, size_t len);
 
-#endif /* HV_HV_LOGRING_H */
+#endif /* TV_HV_LOGRING_H */

@@ -68,8 +68,8 @@
  * Only macros, no includes: the guests' runtime (tests/guest/lib/hypercall.h)
  * includes this header too, so both sides use the same numbers.
  */
-#ifndef HV_HV_HYPERCALL_ABI_H
-#define HV_HV_HYPERCALL_ABI_H
+#ifndef TV_HV_HYPERCALL_ABI_H
+#define TV_HV_HYPERCALL_ABI_H
 
 #define TV_CPUID_SIGNATURE	0x40000000U
 #define TV_CPUID_TIMING		0x40000010U
@@ -87,10 +87,10 @@
 #define TV_HC_PRINT_MAX		4096UL
 
 /* Error magnitudes; RAX holds their negation. */
-#define TV_EPERM		1L
-#define TV_EFAULT		14L
-#define TV_EINVAL		22L
-#define TV_ENOSYS		38L
+#define TV_HC_EPERM		1L
+#define TV_HC_EFAULT		14L
+#define TV_HC_EINVAL		22L
+#define TV_HC_ENOSYS		38L
 /* KVM's "no such hypercall" (kvm_para.h KVM_ENOSYS), for numbers outside the range. */
 #define TV_KVM_ENOSYS		1000L
 
@@ -99,4 +99,4 @@
 /* The status a VM ends with after writing code to the exit port (32-bit arithmetic). */
 #define TV_EXIT_STATUS(code)	((((unsigned int)(code)) << 1) | 1U)
 
-#endif /* HV_HV_HYPERCALL_ABI_H */
+#endif /* TV_HV_HYPERCALL_ABI_H */

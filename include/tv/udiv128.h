@@ -7,17 +7,17 @@
  * into a libgcc call (__udivti3/__umodti3/__udivmodti4).  libgcc is not
  * built with -mno-red-zone, so the image links its own.
  */
-#ifndef HV_HV_UDIV128_H
-#define HV_HV_UDIV128_H
+#ifndef TV_HV_UDIV128_H
+#define TV_HV_UDIV128_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * @brief n / d and n % d, exactly.
  * @param[out] rem the remainder, or NULL when it is not wanted.
  * @pre d != 0 (the builtins follow the compiler's contract: undefined for 0).
  */
-unsigned __int128 hv_udivmod128(unsigned __int128 n, unsigned __int128 d,
+unsigned __int128 tv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 				unsigned __int128 *rem);
 
-#endif /* HV_HV_UDIV128_H */
+#endif /* TV_HV_UDIV128_H */

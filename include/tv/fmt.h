@@ -12,10 +12,10 @@
  * is below 6).  An unknown conversion is copied to the output as
  * written.
  */
-#ifndef HV_HV_FMT_H
-#define HV_HV_FMT_H
+#ifndef TV_HV_FMT_H
+#define TV_HV_FMT_H
 
-#include <hv/types.h>
+#include <tv/types.h>
 
 /*
  * @brief Format into buf[size].
@@ -23,7 +23,7 @@
  *         not it fit; buf is NUL-terminated whenever size > 0.  Returns -1
  *         if that length would exceed INT_MAX.
  */
-int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int hv_snprintf(char *buf, size_t size, const char *fmt, ...) HV_PRINTF(3, 4);
+int tv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int tv_snprintf(char *buf, size_t size, const char *fmt, ...) TV_PRINTF(3, 4);
 
-#endif /* HV_HV_FMT_H */
+#endif /* TV_HV_FMT_H */
