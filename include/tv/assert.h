@@ -6,8 +6,8 @@
  * compiles and cannot rot.  tv_assert_fail() is a link-time seam: it panics
  * in the image and fails the current test in the host tests.
  */
-#ifndef TV_HV_ASSERT_H
-#define TV_HV_ASSERT_H
+#ifndef TV_TV_ASSERT_H
+#define TV_TV_ASSERT_H
 
 #include <tv/types.h>
 
@@ -19,4 +19,4 @@ void tv_assert_fail(const char *expr, const char *file, int line);
 #define TV_ASSERT(x)	do { if (!(x)) tv_assert_fail(#x, __FILE__, __LINE__); } while (0)
 #endif
 
-#endif /* TV_HV_ASSERT_H */
+#endif /* TV_TV_ASSERT_H */

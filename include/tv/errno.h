@@ -4,8 +4,8 @@
  * tickvisor's own error codes.  Functions return 0 or -TV_Exxx; boot/ turns
  * them into EFI_STATUS once, at the boundary (see boot/efi_main.c).
  */
-#ifndef TV_HV_ERRNO_H
-#define TV_HV_ERRNO_H
+#ifndef TV_TV_ERRNO_H
+#define TV_TV_ERRNO_H
 
 #define TV_EPERM	1	/* not allowed (firmware locked a feature off) */
 #define TV_ENOENT	2	/* no such file, table or key */
@@ -25,4 +25,4 @@
 /* Short name of an error code, for log lines ("EINVAL"); never NULL. */
 const char *tv_strerror(int err);
 
-#endif /* TV_HV_ERRNO_H */
+#endif /* TV_TV_ERRNO_H */

@@ -12,8 +12,8 @@
  * is below 6).  An unknown conversion is copied to the output as
  * written.
  */
-#ifndef TV_HV_FMT_H
-#define TV_HV_FMT_H
+#ifndef TV_TV_FMT_H
+#define TV_TV_FMT_H
 
 #include <tv/types.h>
 
@@ -26,4 +26,4 @@
 int tv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int tv_snprintf(char *buf, size_t size, const char *fmt, ...) TV_PRINTF(3, 4);
 
-#endif /* TV_HV_FMT_H */
+#endif /* TV_TV_FMT_H */

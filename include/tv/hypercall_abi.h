@@ -68,8 +68,8 @@
  * Only macros, no includes: the guests' runtime (tests/guest/lib/hypercall.h)
  * includes this header too, so both sides use the same numbers.
  */
-#ifndef TV_HV_HYPERCALL_ABI_H
-#define TV_HV_HYPERCALL_ABI_H
+#ifndef TV_TV_HYPERCALL_ABI_H
+#define TV_TV_HYPERCALL_ABI_H
 
 #define TV_CPUID_SIGNATURE	0x40000000U
 #define TV_CPUID_TIMING		0x40000010U
@@ -99,4 +99,4 @@
 /* The status a VM ends with after writing code to the exit port (32-bit arithmetic). */
 #define TV_EXIT_STATUS(code)	((((unsigned int)(code)) << 1) | 1U)
 
-#endif /* TV_HV_HYPERCALL_ABI_H */
+#endif /* TV_TV_HYPERCALL_ABI_H */

@@ -11,8 +11,8 @@
  * for it: anything a guest can trigger must use the _once or _ratelimited
  * forms.
  */
-#ifndef TV_HV_LOG_H
-#define TV_HV_LOG_H
+#ifndef TV_TV_LOG_H
+#define TV_TV_LOG_H
 
 #include <tv/types.h>
 
@@ -71,4 +71,4 @@ void tv_log(unsigned int flags, const char *site, const char *prefix,
 #define pr_dbg_ratelimited(...) \
 	tv_log(TV_LOG_DBG | TV_LOG_RATELIMIT, TV_LOG_SITE, pr_prefix, __VA_ARGS__)
 
-#endif /* TV_HV_LOG_H */
+#endif /* TV_TV_LOG_H */

@@ -14,8 +14,8 @@
  * gives several log lines, each with the full header, so that every line of
  * the serial log can be read (and grepped) on its own.
  */
-#ifndef TV_HV_LOGFMT_H
-#define TV_HV_LOGFMT_H
+#ifndef TV_TV_LOGFMT_H
+#define TV_TV_LOGFMT_H
 
 #include <tv/log.h>
 #include <tv/types.h>
@@ -111,4 +111,4 @@ bool logfmt_ratelimit_check(struct logfmt_ratelimit *rl, const char *site,
 			    unsigned int flags, uint64_t now, uint64_t window,
 			    uint32_t *suppressed);
 
-#endif /* TV_HV_LOGFMT_H */
+#endif /* TV_TV_LOGFMT_H */

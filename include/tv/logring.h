@@ -14,8 +14,8 @@
  *    again: a kept line is never dropped.
  * Lines go in whole or not at all, so the console never shows half a line.
  */
-#ifndef TV_HV_LOGRING_H
-#define TV_HV_LOGRING_H
+#ifndef TV_TV_LOGRING_H
+#define TV_TV_LOGRING_H
 
 #include <tv/types.h>
 
@@ -84,4 +84,4 @@ uint64_t logring_take_unreported(struct logring *r);
  */
 bool logring_is_verdict_text(const char *text, size_t len);
 
-#endif /* TV_HV_LOGRING_H */
+#endif /* TV_TV_LOGRING_H */

@@ -7,8 +7,8 @@
  * process exit status (N << 1) | 1; Bochs always exits 1, so the runners in
  * scripts/ read N from that line.
  */
-#ifndef TV_HV_STATUS_H
-#define TV_HV_STATUS_H
+#ifndef TV_TV_STATUS_H
+#define TV_TV_STATUS_H
 
 enum tv_status {
 	TV_STATUS_OK = 0,		/* everything ran, every guest as expected */
@@ -21,4 +21,4 @@ enum tv_status {
 	TV_STATUS_PANIC = 7,		/* an internal assertion or panic */
 };
 
-#endif /* TV_HV_STATUS_H */
+#endif /* TV_TV_STATUS_H */

@@ -6,8 +6,8 @@
  * never clash with the host libc; lib/string_builtin.c provides the plain
  * memcpy/memset/memmove/memcmp that the compiler may call in the image.
  */
-#ifndef TV_HV_STRING_H
-#define TV_HV_STRING_H
+#ifndef TV_TV_STRING_H
+#define TV_TV_STRING_H
 
 #include <tv/types.h>
 
@@ -29,4 +29,4 @@ char *tv_strchr(const char *s, int c);
  */
 size_t tv_strlcpy(char *dst, const char *src, size_t size);
 
-#endif /* TV_HV_STRING_H */
+#endif /* TV_TV_STRING_H */

@@ -4,8 +4,8 @@
  * Basic types and helpers shared by every part of tickvisor, freestanding and
  * host builds alike.  Only compiler-provided freestanding headers are used.
  */
-#ifndef TV_HV_TYPES_H
-#define TV_HV_TYPES_H
+#ifndef TV_TV_TYPES_H
+#define TV_TV_TYPES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,4 +27,4 @@
 #define TV_NORETURN		__attribute__((noreturn))
 #define TV_PRINTF(f, a)		__attribute__((format(printf, f, a)))
 
-#endif /* TV_HV_TYPES_H */
+#endif /* TV_TV_TYPES_H */

@@ -7,8 +7,8 @@
  * into a libgcc call (__udivti3/__umodti3/__udivmodti4).  libgcc is not
  * built with -mno-red-zone, so the image links its own.
  */
-#ifndef TV_HV_UDIV128_H
-#define TV_HV_UDIV128_H
+#ifndef TV_TV_UDIV128_H
+#define TV_TV_UDIV128_H
 
 #include <tv/types.h>
 
@@ -20,4 +20,4 @@
 unsigned __int128 tv_udivmod128(unsigned __int128 n, unsigned __int128 d,
 				unsigned __int128 *rem);
 
-#endif /* TV_HV_UDIV128_H */
+#endif /* TV_TV_UDIV128_H */
