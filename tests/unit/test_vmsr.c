@@ -486,6 +486,8 @@ static void init_is_complete(void)
 	UT_EQ(a.tsc_adjust, 0);
 	UT_EQ(a.mcg_status, 0);
 	UT_EQ(a.misc_enable, 0x1801);
+	UT_EQ(a.xcr0, 1);		/* x87 only: XCR0's reset value */
+	UT_EQ(a.xcr0_supported, 0);
 }
 
 static const struct ut_case cases[] = {

@@ -155,20 +155,6 @@ static void refused_write_keeps_previous_value(void)
 	UT_EQ(st.xcr0, 0xe7);
 }
 
-/* vmsr_init() gives the same state whatever was in the struct before (xcr0 included). */
-static void init_sets_xcr0_whatever_was_there(void)
-{
-	struct vmsr_state a, b;
-
-	memset(&a, 0x00, sizeof(a));
-	memset(&b, 0xff, sizeof(b));
-	vmsr_init(&a);
-	vmsr_init(&b);
-	UT_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
-	UT_EQ(a.xcr0, 1);
-	UT_EQ(a.xcr0_supported, 0);
-}
-
 static const struct ut_case cases[] = {
 	UT_CASE(xcr0_reset_value_is_x87_only),
 	UT_CASE(every_cpuid_reported_bit_is_accepted),
@@ -180,7 +166,6 @@ static const struct ut_case cases[] = {
 	UT_CASE(avx512_bits_all_or_none_and_need_avx),
 	UT_CASE(mpx_and_amx_pairs_must_match),
 	UT_CASE(refused_write_keeps_previous_value),
-	UT_CASE(init_sets_xcr0_whatever_was_there),
 };
 
 UT_MAIN("vmsr_xcr0", cases)
