@@ -30,6 +30,7 @@
 #include "result.h"
 #include <tv/string.h>
 #include "vcpuid.h"
+#include "vcr.h"
 #include "vmsr.h"
 #include "xstate.h"
 
@@ -307,6 +308,76 @@ static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
 	}
 }
 
+/*
+ * The features CR4's bits are qualified by (vmm/vcr.c): CPUID leaves 01H
+ * and 07H as vmm/vcpuid.c shapes them for this VM, cpuid_hide= included.
+ * IA32_MISC_ENABLE's Limit CPUID Maxval is left out on purpose: it hides
+ * leaf 07H from CPUID, not the features from the CPU.
+ */
+static void guest_cr_cpuid(const struct vm *vm, struct vcr_cpuid *c)
+{
+	struct vcpuid_config cfg = {
+		.tsc_khz = vm->pcpu->tsc_khz,
+		.apic_timer_khz = vm->pcpu->tsc_khz,
+		.has_x2apic = true,
+		.is_apic_enabled = true,
+		.has_tsc_deadline = true,
+		.has_rdtscp = vm->pcpu->vmx.proc2 & PROC2_RDTSCP,
+		.has_invpcid = vm->pcpu->vmx.proc2 & PROC2_INVPCID,
+		.hide = vm->cpuid_hide,
+	};
+
+	vcpuid_emulate(&cfg, 1, 0, guest_host_cpuid, &c->leaf1);
+	vcpuid_emulate(&cfg, 7, 0, guest_host_cpuid, &c->leaf7);
+	vcpuid_emulate(&cfg, 7, 1, guest_host_cpuid, &c->leaf7_1);
+}
+
+/*
+ * Control-register-access exits.  CR8 goes to the LAPIC model.  MOV to
+ * CR0/CR4, CLTS and LMSW are judged by vmm/vcr.c against the guest's
+ * state and CPUID: a write the CPU would refuse raises #GP(0) with RIP
+ * not advanced and the register unchanged (SDM Vol. 2B, MOV CR, "64-Bit
+ * Mode Exceptions"); an accepted one is written at the next entry.
+ */
+static void guest_handle_cr_access(struct vm *vm, const struct vmx_exit_info *e,
+				   struct vmx_exit_action *act)
+{
+	struct vmx_cr_access a;
+	struct vcr_state st = {
+		.cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer,
+		.is_cs_l = e->cs_ar & (1U << 13),
+	};
+	struct vcr_cpuid c;
+	struct vcr_verdict r;
+
+	vmx_decode_cr_access(&vm->vcpu, e, &a);
+	if (a.cr == 8 && (a.type == VMX_CR_MOV_TO || a.type == VMX_CR_MOV_FROM)) {
+		/* CR8 exits only without a TPR shadow. */
+		act->cr8_access = true;
+		act->cr8_is_write = a.type == VMX_CR_MOV_TO;
+		act->cr8_reg = a.reg;
+		act->advance_rip = true;
+		guest_handle_cr8(vm, e, act);
+		return;
+	}
+	if (a.type == VMX_CR_MOV_FROM || (a.cr != 0 && a.cr != 4)) {
+		guest_stop(vm, VM_END_STOPPED, act, "CR%u access type %u is not emulated", a.cr,
+			   (unsigned int)a.type);
+		return;
+	}
+	guest_cr_cpuid(vm, &c);
+	r = vcr_check_write(&st, &c, a.cr, a.value);
+	if (r.is_gp) {
+		pr_info_ratelimited("%sCR%u write of %#llx at RIP %#llx: #GP(0), %s\n", vm->prefix,
+				    a.cr, (unsigned long long)a.value,
+				    (unsigned long long)e->rip, r.rule);
+		guest_inject_gp(act);
+		return;
+	}
+	vmx_set_cr_write(&vm->pcpu->vmx, a.cr, r.value, act);
+	act->advance_rip = true;
+}
+
 /* XSETBV always exits: checked against the guest's CPUID and loaded by vmm/xstate.c. */
 static void guest_handle_xsetbv(struct vm *vm, const struct vmx_exit_info *e,
 				struct vmx_exit_action *act)
@@ -450,11 +521,7 @@ void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_
 	case EXIT_REASON_RDMSR: guest_handle_msr(vm, e, false, act); break;
 	case EXIT_REASON_WRMSR: guest_handle_msr(vm, e, true, act); break;
 	case EXIT_REASON_VMCALL: guest_handle_vmcall(vm, e, act); break;
-	case EXIT_REASON_CR_ACCESS:
-		vmx_handle_cr_access(v, &vm->pcpu->vmx, e, act);
-		if (act->cr8_access)
-			guest_handle_cr8(vm, e, act);
-		break;
+	case EXIT_REASON_CR_ACCESS: guest_handle_cr_access(vm, e, act); break;
 	case EXIT_REASON_APIC_ACCESS: guest_handle_apic_access(vm, e, act); break;
 	case EXIT_REASON_APIC_WRITE: guest_handle_apic_write(vm, e); break;
 	case EXIT_REASON_XSETBV: guest_handle_xsetbv(vm, e, act); break;

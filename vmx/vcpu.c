@@ -217,15 +217,37 @@ int vmx_setup_init(const struct cpu_caps *caps, enum apic_path apic_path, struct
 	return 0;
 }
 
-/* CR bits the guest may not own: fixed to 1 or to 0 in VMX operation (PE/PG free with unrestricted guest). */
+/*
+ * CR bits the guest may not own: fixed to 1 or to 0 in VMX operation (PE/PG
+ * free with unrestricted guest), and CD and NW.  SDM Vol. 3C, "Loading
+ * Guest Control Registers, Debug Registers, and MSRs" and "Loading Host
+ * Control Registers, Debug Registers, MSRs": VM entry and VM exit never
+ * modify CR0.CD and CR0.NW.  A guest's own MOV that set CD would survive
+ * the exit into the host and into the next guest; owned, a change of
+ * either exits, vmm/vcr.c judges it and only the read shadow takes it.
+ * Deviation, written down: the guest's CD = 1 does not disable caching
+ * (the EPT memory types stay in force), as under KVM without
+ * non-coherent DMA.
+ */
 static uint64_t vmx_cr0_owned(const struct vmx_setup *s)
 {
-	return (s->cr0_fixed0 | ~s->cr0_fixed1) & ~(CR0_PE | CR0_PG) & 0xffffffffULL;
+	return ((s->cr0_fixed0 | ~s->cr0_fixed1) & ~(CR0_PE | CR0_PG) & 0xffffffffULL) |
+	       CR0_CD | CR0_NW;
 }
 
+/*
+ * CR4: every bit is owned except PGE, TSD and PCE, so that a write of any
+ * other bit (reserved bits 15, 26, 29-63 and every feature bit, whose
+ * legality depends on the CPUID this guest sees, cpuid_hide= included)
+ * exits and vmm/vcr.c judges it.  Those three are left to the guest:
+ * OSes flip PGE to flush global TLB entries and TSD/PCE per process, and
+ * the CPU's own check of them (the feature exists) is the guest's too:
+ * tickvisor hides none of PGE, TSC or RDPMC.  The fixed bits are owned
+ * whatever: the real register must keep them.
+ */
 static uint64_t vmx_cr4_owned(const struct vmx_setup *s)
 {
-	return (s->cr4_fixed0 | ~s->cr4_fixed1) & 0xffffffffULL;
+	return s->cr4_fixed0 | ~s->cr4_fixed1 | ~(CR4_PGE | CR4_TSD | CR4_PCE);
 }
 
 static uint64_t vmx_cr0_real(const struct vmx_setup *s, uint64_t guest)
@@ -552,58 +574,47 @@ int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_e
 }
 
 /*
- * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": a guest
- * MOV to CR0/CR4 exits only when it would change an owned bit against its
- * shadow.  The guest's value goes to the shadow (what it reads back) and the
- * real register gets it with the VMX fixed bits applied.  CR4.VMXE stays
- * ours: nested VMX is not offered, so setting it raises #GP.
+ * SDM Vol. 3C, "Exit Qualification for Control-Register Accesses": which
+ * CR (bits 3:0), the access type (5:4: MOV to, MOV from, CLTS, LMSW), the
+ * GPR (11:8) and LMSW's source (31:16).  Decoding only: whether the value
+ * is legal is vmm/'s decision (vmm/vcr.c).
  */
-void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
-			  const struct vmx_exit_info *exit, struct vmx_exit_action *act)
+void vmx_decode_cr_access(struct vcpu *v, const struct vmx_exit_info *exit,
+			  struct vmx_cr_access *a)
 {
-	unsigned int cr = (unsigned int)(exit->qualification & 15U);
 	unsigned int type = (unsigned int)(exit->qualification >> 4) & 3U;
-	unsigned int reg = (unsigned int)(exit->qualification >> 8) & 15U;
-	uint64_t val;
 
-	if (cr == 8) {
-		/* CR8 exits only without a TPR shadow: vmm/ routes them to the model's TPR. */
-		act->cr8_access = true;
-		act->cr8_is_write = type == 0;
-		act->cr8_reg = reg;
-		act->advance_rip = true;
-		return;
+	a->cr = (unsigned int)(exit->qualification & 15U);
+	a->reg = (unsigned int)(exit->qualification >> 8) & 15U;
+	a->type = (enum vmx_cr_access_type)type;
+	a->value = 0;
+	if (type == VMX_CR_LMSW) {
+		/*
+		 * LMSW loads CR0 bits 3:0 but cannot clear PE (SDM Vol. 2A,
+		 * LMSW): bit 0 of the source is ORed into the old PE.
+		 */
+		a->value = (exit->cr0 & ~0xeULL) | ((exit->qualification >> 16) & 0xfULL);
+		a->cr = 0;
+	} else if (type == VMX_CR_CLTS) {
+		a->value = exit->cr0 & ~CR0_TS;
+		a->cr = 0;
+	} else if (type == VMX_CR_MOV_TO) {
+		a->value = a->reg == 4 ? exit->rsp : *vcpu_gpr(v, a->reg);
 	}
-	if (type == 3) {	/* LMSW: bits 3:0 of CR0 from the source operand */
-		val = (exit->cr0 & ~0xeULL) | ((exit->qualification >> 16) & 0xfULL);
-		cr = 0;
-	} else if (type == 0) {
-		val = reg == 4 ? exit->rsp : *vcpu_gpr(v, reg);
-	} else {
-		pr_err("CR%u access type %u is not handled\n", cr, type);
-		act->stop = true;
-		return;
-	}
-	if (cr == 0) {
-		act->cr_real = vmx_cr0_real(s, val);
-	} else if (cr == 4) {
-		if (val & CR4_VMXE) {
-			act->inject = true;
-			act->inject_vector = 13;
-			act->inject_has_error = true;
-			act->inject_error = 0;
-			return;
-		}
-		act->cr_real = vmx_cr4_real(s, val);
-	} else {
-		pr_err("MOV to CR%u exit is not handled\n", cr);
-		act->stop = true;
-		return;
-	}
+}
+
+/*
+ * SDM Vol. 3C, "Guest/Host Masks and Read Shadows for CR0 and CR4": the
+ * guest's value (already judged by vmm/) goes to the read shadow, what it
+ * reads back, and the real register gets it with the VMX fixed bits applied.
+ */
+void vmx_set_cr_write(const struct vmx_setup *s, unsigned int cr, uint64_t val,
+		      struct vmx_exit_action *act)
+{
 	act->write_cr = true;
 	act->cr_index = cr;
 	act->cr_shadow = val;
-	act->advance_rip = true;
+	act->cr_real = cr == 4 ? vmx_cr4_real(s, val) : vmx_cr0_real(s, val);
 }
 
 void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *e)

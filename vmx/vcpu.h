@@ -134,9 +134,32 @@ void vmx_vcpu_destroy(struct vcpu *v, const struct vmx_setup *s);
  */
 int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_exit_action *act,
 		   struct vmx_exit_info *exit);
-/* @brief MOV to/from CR0/CR4 and LMSW exits, with the guest/host masks and read shadows. */
-void vmx_handle_cr_access(struct vcpu *v, const struct vmx_setup *s,
-			  const struct vmx_exit_info *exit, struct vmx_exit_action *act);
+/* The access types of a control-register-access exit (its qualification, bits 5:4). */
+enum vmx_cr_access_type {
+	VMX_CR_MOV_TO = 0,
+	VMX_CR_MOV_FROM = 1,
+	VMX_CR_CLTS = 2,
+	VMX_CR_LMSW = 3,
+};
+
+/* A decoded control-register-access exit. */
+struct vmx_cr_access {
+	unsigned int cr;		/* 0, 3, 4 or 8; CLTS and LMSW report 0 */
+	enum vmx_cr_access_type type;
+	unsigned int reg;		/* the GPR of MOV to/from CR */
+	uint64_t value;			/* MOV to CR: the GPR's 64 bits; CLTS, LMSW: the new CR0 */
+};
+
+/* @brief Decode a control-register-access exit (no policy: vmm/vcr.c judges the value). */
+void vmx_decode_cr_access(struct vcpu *v, const struct vmx_exit_info *exit,
+			  struct vmx_cr_access *a);
+/*
+ * @brief Fill act so that the next entry writes an accepted CR0/CR4 value:
+ *        the read shadow gets val, the real register val with the VMX
+ *        fixed bits applied.
+ */
+void vmx_set_cr_write(const struct vmx_setup *s, unsigned int cr, uint64_t val,
+		      struct vmx_exit_action *act);
 /* @brief Dump the guest state and the exit fields at error level. */
 void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
 
