@@ -374,10 +374,24 @@ static void vlapic_send_ipi(struct vlapic *v, struct vlapic_result *r)
 		else if (dm == APIC_ICR_DM_NMI)
 			vlapic_accept_nmi(v);
 	}
+	/*
+	 * An INIT that reaches this APIC puts the processor in wait-for-SIPI
+	 * (SDM Vol. 3A, "INIT Reset"): the model has no such state, so it is
+	 * reported for vmm/ to act on.  The INIT level de-assert (trigger
+	 * level, level 0) is ignored by processors since the Pentium 4 ("Level"
+	 * in "Interrupt Command Register (ICR)").  Deviation: the table "Valid
+	 * Combinations for the ... Local xAPIC Interrupt Command Register"
+	 * calls INIT with the self or all-including-self shorthand invalid,
+	 * with no defined outcome; it is reported the same way, the strictest
+	 * reading, rather than dropped.
+	 */
+	if (dm == APIC_ICR_DM_INIT && is_local &&
+	    (low & (APIC_ICR_TRIGGER_LEVEL | APIC_ICR_LEVEL_ASSERT)) != APIC_ICR_TRIGGER_LEVEL)
+		r->effects |= VLAPIC_EFFECT_INIT_SELF;
 	if (sh == APIC_ICR_SH_SELF) {
 		/* Table "Valid Combinations for the ... Local xAPIC Interrupt
 		 * Command Register": self takes fixed only; we also take NMI. */
-		if (!is_vectored && dm != APIC_ICR_DM_NMI)
+		if (!is_vectored && dm != APIC_ICR_DM_NMI && dm != APIC_ICR_DM_INIT)
 			pr_dbg_ratelimited("self IPI with delivery mode %#x ignored\n", dm >> 8);
 		return;
 	}

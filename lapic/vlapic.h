@@ -82,13 +82,15 @@ enum vlapic_status {
 #define VLAPIC_EFFECT_IPI	0x1U	/* `ipi` holds an IPI for vmm/ to route */
 #define VLAPIC_EFFECT_EOI_LEVEL	0x2U	/* `eoi_vector`, level-triggered, retired */
 #define VLAPIC_EFFECT_BASE	0x4U	/* IA32_APIC_BASE mode or address changed */
+#define VLAPIC_EFFECT_INIT_SELF	0x8U	/* an INIT (not a de-assert) reached this APIC */
 
 /*
  * An interprocessor interrupt from an ICR write, as data.  This APIC's own
  * share of fixed, lowest-priority and NMI IPIs (shorthand "self", "all
  * including self", or a destination that names this APIC) is delivered by
  * the model itself; vmm/ routes the rest (other vCPUs, and INIT, SIPI, SMI
- * wherever the shorthand or destination points).  An INIT
+ * wherever the shorthand or destination points); an INIT that reaches
+ * this APIC itself is flagged VLAPIC_EFFECT_INIT_SELF besides.  An INIT
  * with level de-assert (is_level_trigger && !is_assert) is reported as
  * written; processors since the Pentium 4 ignore it, and so should vmm/.
  */

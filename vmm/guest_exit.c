@@ -471,6 +471,39 @@ static void guest_handle_ept_violation(struct vm *vm, const struct vmx_exit_info
 	guest_emulate_unmapped(vm, e, act);	/* unmapped=bus|stop: vmm/guest_mmio.c */
 }
 
+/*
+ * A VMX instruction in the guest.  In VMX non-root operation VMXON, VMCLEAR,
+ * VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME, VMXOFF, INVEPT and
+ * INVVPID exit unconditionally (SDM Vol. 3C, "Instructions That Cause VM
+ * Exits Unconditionally"; VMREAD/VMWRITE without VMCS shadowing), and VMFUNC
+ * exits only with "enable VM functions", which tickvisor leaves clear.  The
+ * guest sees no VMX (CPUID.1:ECX.VMX clear, vmm/vcpuid.c), so on its CPU
+ * each of them would raise #UD (SDM Vol. 3C, "VMX Instruction Reference":
+ * #UD "If CR4.VMXE = 0" / not in VMX operation): inject it, RIP not advanced.
+ */
+static void guest_handle_vmx_insn(struct vm *vm, const struct vmx_exit_info *e,
+				  struct vmx_exit_action *act)
+{
+	pr_info_ratelimited("%s%s at RIP %#llx: the guest has no VMX, #UD\n", vm->prefix,
+			    vmx_exit_reason_name(e->reason), (unsigned long long)e->rip);
+	guest_inject_ud(act);
+}
+
+/*
+ * After any exit whose ICR write (MMIO, MSR or APIC-write exit) sent INIT to
+ * this vCPU's own APIC: the SDM puts it in wait-for-SIPI (Vol. 3A, "INIT
+ * Reset"), which only another processor's SIPI ends.  Deviation until SMP
+ * (issue 12 item 7): with one vCPU per VM nothing could ever send it, so the
+ * VM is stopped with the reason instead of waiting forever.
+ */
+static void guest_check_init_self(struct vm *vm, const struct vmx_exit_info *e,
+				  struct vmx_exit_action *act)
+{
+	if (vapic_take_init_self(&vm->apic) && !act->stop)
+		guest_stop(vm, VM_END_STOPPED, act, "INIT to its own APIC at RIP %#llx: "
+			   "wait-for-SIPI is not modelled until SMP", (unsigned long long)e->rip);
+}
+
 /* Exits that concern the host (its interrupts and NMIs), not the guest. */
 static void guest_handle_host_event(struct vm *vm, const struct vmx_exit_info *e,
 				    struct vmx_exit_action *act)
@@ -555,9 +588,24 @@ void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_
 	case EXIT_REASON_WBINVD:
 		act->advance_rip = true;
 		break;
+	case EXIT_REASON_VMCLEAR:
+	case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMPTRLD:
+	case EXIT_REASON_VMPTRST:
+	case EXIT_REASON_VMREAD:
+	case EXIT_REASON_VMRESUME:
+	case EXIT_REASON_VMWRITE:
+	case EXIT_REASON_VMXOFF:
+	case EXIT_REASON_VMXON:
+	case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+		guest_handle_vmx_insn(vm, e, act);
+		break;
 	default:
 		guest_handle_fatal(vm, e, act);
 		break;
 	}
+	guest_check_init_self(vm, e, act);
 }
 

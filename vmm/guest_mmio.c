@@ -65,11 +65,15 @@ void guest_map_apic_page(struct vm *vm)
 	 * Readable and writable, never executable: an instruction fetch from the
 	 * APIC page then ends in an EPT violation that stops this VM with a report
 	 * (guest_exit.c), instead of reaching the APIC-access machinery, which
-	 * under Bochs 2.7 panics the whole emulator (issue 12, item 5).
+	 * under Bochs 2.7 panics the whole emulator (issue 12, item 5).  Each
+	 * new 2-MiB region the guest moves its APIC base to may take an EPT
+	 * table from the pool: thousands of relocations can use it up, so the
+	 * failure line is rate-limited.
 	 */
 	if (want && ept_map_4k(vm->eptp, want, vm->pcpu->vmx.apic_access_pa,
 			       EPT_READ | EPT_WRITE | EPT_MT_WB))
-		pr_err("%sno memory to map the APIC-access page\n", vm->prefix);
+		pr_err_ratelimited("%sno memory to map the APIC-access page at %#llx\n",
+				   vm->prefix, (unsigned long long)want);
 }
 
 /*

@@ -26,9 +26,10 @@ uint64_t pool_alloc(uint64_t bytes, uint64_t align)
 	start = TV_ALIGN_UP(pool_next, align);
 	bytes = TV_ALIGN_UP(bytes, 4096ULL);
 	if (start < pool_next || start + bytes > pool_end || start + bytes < start) {
-		pr_err("out of memory: %llu KiB wanted, %llu KiB left\n",
-		       (unsigned long long)(bytes >> 10),
-		       (unsigned long long)((pool_end - pool_next) >> 10));
+		/* Rate-limited: a guest reaches it through the EPT tables its APIC relocations need. */
+		pr_err_ratelimited("out of memory: %llu KiB wanted, %llu KiB left\n",
+				   (unsigned long long)(bytes >> 10),
+				   (unsigned long long)((pool_end - pool_next) >> 10));
 		return 0;
 	}
 	pool_next = start + bytes;

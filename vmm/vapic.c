@@ -59,7 +59,17 @@ static void vapic_apply(struct vapic *a, const struct vlapic_result *r)
 		pr_dbg_ratelimited("IPI to %#x vector %#x mode %u shorthand %u: no other vCPU "
 				   "to reach (one vCPU per VM)\n", r->ipi.dest, r->ipi.vector,
 				   r->ipi.delivery_mode, r->ipi.shorthand);
-	(void)a;
+	/* INIT is the one share the model cannot take itself: kept for the exit handler. */
+	if (r->effects & VLAPIC_EFFECT_INIT_SELF)
+		a->init_self = true;
+}
+
+bool vapic_take_init_self(struct vapic *a)
+{
+	bool was = a->init_self;
+
+	a->init_self = false;
+	return was;
 }
 
 bool vapic_msr(struct vapic *a, uint32_t msr, bool is_write, uint64_t *val, uint64_t now,

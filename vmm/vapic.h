@@ -90,6 +90,7 @@ struct vapic {
 	uint64_t fire_deadline;
 	uint64_t fire_tsc;
 	enum vapic_notice fire_path;
+	bool init_self;			/* an INIT reached this vCPU's APIC: see vapic_take_init_self() */
 	uint64_t margin[VAPIC_NOTICE_COUNT];	/* ticks to arm early, then spin */
 	struct vapic_stats stats;
 	struct vapic_trace_entry trace[VAPIC_TRACE_SIZE];
@@ -108,6 +109,15 @@ int vapic_init(struct vapic *a, uint64_t tsc_khz, uint32_t min_period_us,
  */
 bool vapic_msr(struct vapic *a, uint32_t msr, bool is_write, uint64_t *val, uint64_t now,
 	       bool *gp);
+
+/*
+ * @brief Whether an INIT reached this vCPU's own APIC (its ID, a broadcast
+ *        or a shorthand that includes it) since the last call; clears it.
+ *        The SDM's answer is wait-for-SIPI (Vol. 3A, "INIT Reset"), which
+ *        needs another vCPU to send the SIPI: with one vCPU per VM the
+ *        caller stops the VM instead.
+ */
+bool vapic_take_init_self(struct vapic *a);
 
 /* @brief Whether gpa falls in the xAPIC MMIO page (xAPIC mode only). */
 bool vapic_is_mmio(const struct vapic *a, uint64_t gpa);
