@@ -14,6 +14,7 @@
  * tried, not only the CPU's.  CPL > 0 is not provoked (no ring 3 in the
  * runtime; the CPU raises that #GP before any VM exit).
  */
+#include "apic.h"
 #include "exception.h"
 #include "guest.h"
 #include "hypercall.h"
@@ -38,6 +39,16 @@
 #define CR4_CET		(1ULL << 23)
 
 static bool under_tv;
+/*
+ * Run natively on QEMU TCG 7.2, the must-#GP writes are skipped by name:
+ * a MOV to CR4 setting a bit QEMU holds reserved (a reserved bit, or a
+ * feature its CPUID does not report) never completes (-d int shows no #GP;
+ * a debugger finds RIP on the MOV), clearing CR0.PG in 64-bit mode never
+ * completes either, clearing CR4.PAE is accepted and the guest triple-faults,
+ * and CR0 bits 63:32 or NW without CD raise nothing.  Seen 2026-12-03.  The
+ * legal writes still run there; under tickvisor every case runs.
+ */
+static bool qemu_native;
 
 static int write_cr0_safe(uint64_t v)
 {
@@ -75,6 +86,21 @@ static void expect_cr4_gp(uint64_t v, const char *why)
 	       (unsigned long long)before, (unsigned long long)after);
 }
 
+#define QEMU_RESERVED	"QEMU TCG 7.2 never completes a MOV to CR4 setting a bit it holds reserved"
+#define QEMU_CR0	"QEMU TCG 7.2 raises no #GP for bits 63:32 or NW without CD and never completes clearing PG in 64-bit mode"
+#define QEMU_PAE	"QEMU TCG 7.2 clears CR4.PAE in IA-32e mode (#PF, #DF, then a triple fault)"
+
+/* A CR4 write that must #GP(0), or a named skip where QEMU TCG cannot survive it. */
+static void expect_cr4_gp_or(const char *qemu_gap, uint64_t v, const char *why)
+{
+	if (qemu_native) {
+		report_skip("CR4 = 0x%llx (%s) not tried natively: %s", (unsigned long long)v, why,
+			    qemu_gap);
+		return;
+	}
+	expect_cr4_gp(v, why);
+}
+
 static void expect_cr4_ok(uint64_t v, const char *why)
 {
 	uint64_t before = read_cr4();
@@ -90,6 +116,11 @@ static void expect_cr4_ok(uint64_t v, const char *why)
 /* One CR0 case, as written and (tickvisor's path) with NE flipped as well. */
 static void expect_cr0_gp(uint64_t v, const char *why)
 {
+	if (qemu_native) {
+		report_skip("CR0 = 0x%llx (%s) not tried natively: %s", (unsigned long long)v, why,
+			    QEMU_CR0);
+		return;
+	}
 	for (int flip = 0; flip < 2; flip++) {
 		uint64_t before = read_cr0();
 		uint64_t w = flip ? v ^ CR0_NE : v;
@@ -180,7 +211,7 @@ static void check_cr4(void)
 	report_prefix_push("cr4");
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
 		snprintf(why, sizeof(why), "reserved bit %u", reserved[i]);
-		expect_cr4_gp(cr4 | (1ULL << reserved[i]), why);
+		expect_cr4_gp_or(QEMU_RESERVED, cr4 | (1ULL << reserved[i]), why);
 	}
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		const struct cr4_feature *f = &features[i];
@@ -196,7 +227,7 @@ static void check_cr4(void)
 		else if (has)
 			expect_cr4_ok(cr4 | (1ULL << f->bit), why);
 		else
-			expect_cr4_gp(cr4 | (1ULL << f->bit), why);
+			expect_cr4_gp_or(QEMU_RESERVED, cr4 | (1ULL << f->bit), why);
 	}
 	/* CET: either CET flag; setting it needs CR0.WP = 1. */
 	if (has_cet()) {
@@ -207,9 +238,9 @@ static void check_cr4(void)
 		expect_cr4_gp(cr4 | CR4_CET, "CET with CR0.WP = 0");
 		write_cr0(cr0);
 	} else {
-		expect_cr4_gp(cr4 | CR4_CET, "CET, CPUID reports neither CET flag");
+		expect_cr4_gp_or(QEMU_RESERVED, cr4 | CR4_CET, "CET, CPUID reports neither CET flag");
 	}
-	expect_cr4_gp(cr4 & ~CR4_PAE, "PAE cleared in IA-32e mode");
+	expect_cr4_gp_or(QEMU_PAE, cr4 & ~CR4_PAE, "PAE cleared in IA-32e mode");
 	expect_cr4_gp(cr4 ^ CR4_LA57, "LA57 changed in IA-32e mode");
 	if (cpuid_flag(1, 0, 'c', 17)) {
 		uint64_t cr3 = read_cr3();
@@ -286,6 +317,7 @@ static void check_cr0(void)
 int main(void)
 {
 	under_tv = tv_is_present();
+	qemu_native = !under_tv && apic_is_qemu_tcg();
 	report_prefix_push("hostile_cr");
 	report_info("%s; CR0 0x%llx CR4 0x%llx CR3 0x%llx", under_tv ? "under tickvisor" : "native",
 		    (unsigned long long)read_cr0(), (unsigned long long)read_cr4(),
