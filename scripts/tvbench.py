@@ -14,6 +14,11 @@ Runs (each one scripts/tvrun.py run into DIR/runs/NAME, BENCH_JOBS at a time):
   T-A           mode=vmx, timer=T apic=A, every bench guest in one boot
   repeat-T-A    --repeat once more: its BENCH/HIST/DRIFT lines must equal T-A's
   scale-N       the latency guests with load_timers=N on the --repeat config
+  stages-T-P    the --repeat timer T on each APIC path P of the configurations:
+                the exit path by stage and the handler cost per exit reason
+Images: every figure (T-A, native, repeat) is the product, BUILD/tickvisor.efi;
+scale-N and stages-* boot the bench image, BUILD/bench-efi/tickvisor.efi
+(-DTV_BENCH: load generator and stage timing, which cost ~74 ticks per exit).
 Subsets: 20,000 drift periods by default (BENCH_QUICK_PERIODS), 1,000,000
 with --full (BENCH_FULL=1); --configs (BENCH_CONFIGS) picks configurations.
 
@@ -171,10 +176,14 @@ def run_all(o, out):
     os.makedirs(out, exist_ok=True)
     bcfg = f"{out}/guests.cfg"
     tvrun.write_text(bcfg, bench_cfg(tvrun.read_text(o["cfg"]), keys, periods))
-    # The bench image (-DTV_BENCH: load generator, exit-path stage timing), scripts/bench.mk.
-    efi, img = f"{REPO}/{BUILD}/bench-efi/tickvisor.efi", f"{out}/img"
+    # Every figure comes from the product image, the one make run boots; the bench image
+    # (-DTV_BENCH: load generator, exit-path stage timing, ~74 ticks more per exit) runs only
+    # the scale-N and stages-* boots (scripts/bench.mk).
+    efi, befi, img = f"{REPO}/{BUILD}/tickvisor.efi", f"{REPO}/{BUILD}/bench-efi/tickvisor.efi", f"{out}/img"
     if not os.access(efi, os.R_OK):
-        die(f"{efi} not found: run make bench-efi")
+        die(f"{efi} not found: run make")
+    if not os.access(befi, os.R_OK):
+        die(f"{befi} not found: run make bench-efi")
     # The last run's figures, for the same-as-last-run check.
     shutil.rmtree(f"{out}/prev", ignore_errors=True)
     if os.path.exists(f"{out}/run.env") and os.path.exists(f"{out}/results.csv"):
@@ -187,6 +196,7 @@ def run_all(o, out):
     os.makedirs(f"{img}/guests")
     # Run from a snapshot: another make in this tree may rebuild the images meanwhile.
     shutil.copy(efi, f"{img}/tickvisor.efi")
+    shutil.copy(befi, f"{img}/tickvisor-bench.efi")
     rev = f"{REPO}/{BUILD}/git-rev"
     tvrun.write_text(f"{img}/git-rev", tvrun.read_text(rev) if os.path.exists(rev) else "unknown\n")
     images = []
@@ -198,35 +208,46 @@ def run_all(o, out):
         images.append(f"{img}/guests/{g}")
     # The run list, the longest items first: NAME, mode, extra options.
     t, a = o["repeat"].split(":")
+    prod, bimg = f"{img}/tickvisor.efi", f"{img}/tickvisor-bench.efi"
     items = [(c.replace(":", "-"), "vmx", ["--tv-config", f"timer={c.split(':')[0]}",
-                                           "--tv-config", f"apic={c.split(':')[1]}"]) for c in configs]
-    items += [(f"native-{n}", "native", [n]) for n in guests]
-    items.append((f"repeat-{t}-{a}", "vmx", ["--tv-config", f"timer={t}", "--tv-config", f"apic={a}"]))
+                                           "--tv-config", f"apic={c.split(':')[1]}"], prod) for c in configs]
+    items += [(f"native-{n}", "native", [n], prod) for n in guests]
+    items.append((f"repeat-{t}-{a}", "vmx", ["--tv-config", f"timer={t}", "--tv-config", f"apic={a}"], prod))
+    # The exit path by stage and the handler cost per exit reason: the bench image, once per
+    # APIC path among the configurations, on the repeat configuration's timer.
+    paths = list(dict.fromkeys(c.split(":")[1] for c in configs))
+    stage_cfgs = [f"stages-{t}-{p}" for p in paths]
+    items += [(f"stages-{t}-{p}", "vmx", ["--tv-config", f"timer={t}", "--tv-config", f"apic={p}"], bimg)
+              for p in paths]
     if scale_ok:
         items += [(f"scale-{k}", "vmx", ["--tv-config", f"timer={t}", "--tv-config", f"apic={a}",
-                                         "--tv-config", f"load_timers={k}"] + latency) for k in o["scale"].split()]
+                                         "--tv-config", f"load_timers={k}"] + latency, bimg)
+                  for k in o["scale"].split()]
     dirty = "" if subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD", "--"]).returncode == 0 else "-dirty"
     env = {"subset": "full" if full else "default", "configs": " ".join(configs), "periods": periods,
-           "repeat": f"{t}-{a}", "scale": o["scale"], "scale_ok": int(scale_ok), "scale_why": scale_why,
+           "repeat": f"{t}-{a}", "stage_cfgs": " ".join(stage_cfgs), "scale": o["scale"], "scale_ok": int(scale_ok), "scale_why": scale_why,
            "guests": " ".join(guests), "latency_guests": " ".join(latency), "x2apic_guests": " ".join(x2),
            "git_rev": (git("rev-parse", "--short=12", "HEAD") or "unknown") + dirty,
            "efi_rev": tvrun.read_text(f"{img}/git-rev").strip(), "bochs_cpu": os.environ.get("BOCHS_CPU", "tigerlake"),
-           "jobs": o["jobs"], "images_sha": sha([f"{img}/tickvisor.efi"] + images + [bcfg])}
+           "jobs": o["jobs"], "images_sha": sha([prod, bimg] + images + [bcfg])}
     tvrun.write_text(f"{out}/run.env", "".join(f'{k}="{v}"\n' for k, v in env.items()))
     print(f"=== make bench: {env['subset']} subset: native + {len(configs)} of the 12 timer x APIC configurations, "
           f"{periods} drift periods{'' if full else ' (BENCH_FULL=1: 1,000,000 periods)'}")
     print(f"    guests: {' '.join(guests)}\n    native + configurations (timer:apic): {' '.join(configs)}")
     print(f"    drift periods: {periods}; repeatability run: {t}-{a}")
+    print(f"    images: every figure from {BUILD}/tickvisor.efi (the product); the bench image "
+          f"(-DTV_BENCH) runs {' '.join(stage_cfgs)} (exit path by stage, handler cost per reason)"
+          f"{' and the scale runs' if scale_ok else ''}")
     print(f"    scale: load_timers = {o['scale']} ({' '.join(latency)})" if scale_ok else f"    scale: {scale_why}")
     print(f"    {len(items)} runs, {o['jobs']} at a time; work folder {out}/runs", flush=True)
     t0 = time.monotonic()
 
     def one(item):
-        name, mode, opts = item
+        name, mode, opts, image = item
         start = time.monotonic()
         with open(f"{out}/runs/{name}.out", "wb") as log:
             rc = subprocess.call([sys.executable, f"{SCRIPTS}/tvrun.py", "--mode", mode, "--cfg", bcfg,
-                                  "--group", "bench", "--efi", f"{img}/tickvisor.efi", "--dir", f"{img}/guests",
+                                  "--group", "bench", "--efi", image, "--dir", f"{img}/guests",
                                   "--label", f"-{name}", "--out", f"{out}/runs/{name}",
                                   "--results", f"{out}/runs/{name}.results"] + opts,
                                  stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -266,12 +287,15 @@ class Bench:
             self.scale_ok = False
             self.scale_why = "this tickvisor refused load_timers (\"unknown key 'load_timers'\"): no scale figures"
         self.scale_cfgs = [f"scale-{k}" for k in e["scale"].split()] if self.scale_ok else []
+        # Runs of the bench image for the stage and handler-cost tables (none before this field).
+        self.stage_cfgs = e.get("stage_cfgs", "").split() or self.cfgs[1:]
         self.lines = {}     # config -> [(guest, line)]
         self.bench = {}     # (benchmark, config) -> BENCH fields (+ drift_* from DRIFT)
         self.hist = {}      # (benchmark, config) -> [(lo, count)]
         self.border = []    # benchmarks in the order the guests print them
         self.logs = {}      # config -> [(run folder, tvrun.Log)]
-        for c in dict.fromkeys(self.cfgs + self.scale_cfgs + [self.repeat, f"repeat-{self.repeat}"]):
+        for c in dict.fromkeys(self.cfgs + self.scale_cfgs + [self.repeat, f"repeat-{self.repeat}"] +
+                               self.stage_cfgs):
             self.collect(c)
 
     def dirs(self, c):
@@ -292,7 +316,7 @@ class Bench:
                         line = re.sub(r" name=(\S+)", r" name=\1-x2apic", line, count=1)
                     self.lines[c].append((n, line))
         if c not in self.cfgs + self.scale_cfgs:
-            return      # the repeat run: its lines only, for the repeatability check
+            return      # the repeat and stages-* runs: lines only (repeatability, verdicts)
         for n, line in self.lines[c]:
             f = kv(line)
             key = (f.get("name"), c)
@@ -416,7 +440,7 @@ def scale(B, md):
 def early_counts(B):
     """config -> (guests' early=, TVRESULT timer.early, TVRUN early_total, 'ticks EARLY' error lines)."""
     res = {}
-    for c in B.cfgs + B.scale_cfgs + [f"repeat-{B.repeat}"]:
+    for c in dict.fromkeys(B.cfgs + B.scale_cfgs + [f"repeat-{B.repeat}"] + B.stage_cfgs):
         g = sum(num(kv(line).get("early")) or 0 for _, line in B.lines[c] if line.startswith("BENCH: "))
         tvg = tve = err = 0
         for results, runs, log in B.tv_results(c):
@@ -430,7 +454,7 @@ def early_counts(B):
 def exit_costs(B):
     """(reason, config) -> [count, ticks sum (count x avg), max], over the guests of each main configuration."""
     cost = {}
-    for c in B.cfgs[1:]:
+    for c in B.stage_cfgs:
         for results, _, log in B.tv_results(c):
             for _, rest in log.own:
                 m = COST.match(rest)
@@ -449,7 +473,7 @@ def exit_costs(B):
 def stages(B, md):
     """The exit path by stage (vmm/guest.c): per configuration the per-exit average over its guests."""
     tot, names = {}, []
-    for c in B.cfgs[1:]:
+    for c in B.stage_cfgs:
         for _, _, log in B.tv_results(c):
             for _, rest in log.own:
                 m = STAGE.match(rest)
@@ -460,10 +484,10 @@ def stages(B, md):
     if not tot:
         return ["(no \"exit path by stage\" lines in the logs: a tickvisor older than that report)"]
     avg = {k: v[0] // v[1] for k, v in tot.items() if v[1]}
-    rows = [[st] + [str(avg.get((st, c), "-")) for c in B.cfgs[1:]] for st in names]
+    rows = [[st] + [str(avg.get((st, c), "-")) for c in B.stage_cfgs] for st in names]
     rows.append(["sum"] + [str(sum(avg.get((st, c), 0) for st in names)) if any((st, c) in avg for st in names)
-                           else "-" for c in B.cfgs[1:]])
-    return table(rows, ["stage"] + [c if md else short(c) for c in B.cfgs[1:]], md)
+                           else "-" for c in B.stage_cfgs])
+    return table(rows, ["stage"] + [c if md else short(c) for c in B.stage_cfgs], md)
 
 
 def cost_table(B, cost, md):
@@ -471,10 +495,10 @@ def cost_table(B, cost, md):
     rows = []
     for r in reasons:
         cells = [f"{cost[(r, c)][0]}/{cost[(r, c)][1] // cost[(r, c)][0]}/{cost[(r, c)][2]}"
-                 if (r, c) in cost else "-" for c in B.cfgs[1:]]
+                 if (r, c) in cost else "-" for c in B.stage_cfgs]
         rows.append([f"{r} {EXIT_NAMES.get(r, '')}".strip()] + cells +
-                    [str(max(cost[(r, c)][2] for c in B.cfgs[1:] if (r, c) in cost))])
-    return table(rows, ["exit reason"] + [c if md else short(c) for c in B.cfgs[1:]] + ["bound (max)"], md)
+                    [str(max(cost[(r, c)][2] for c in B.stage_cfgs if (r, c) in cost))])
+    return table(rows, ["exit reason"] + [c if md else short(c) for c in B.stage_cfgs] + ["bound (max)"], md)
 
 
 def side_by_side(B, md):
@@ -562,7 +586,7 @@ def goals(B, cost):
 def checks(B, early):
     out = []
     bad = []
-    for c in B.cfgs + B.scale_cfgs + [f"repeat-{B.repeat}"]:
+    for c in B.cfgs + B.scale_cfgs + [f"repeat-{B.repeat}"] + B.stage_cfgs:
         for d, _ in B.dirs(c):
             txt = tvrun.read_text(f"{d}.results")
             if not txt:
@@ -571,7 +595,7 @@ def checks(B, early):
             bad += [f"{c}: {x}" for x in txt.split("\n") if x.startswith("FAIL: guest/")]
             if not re.search(r"^PASS: guest/", txt, re.M):
                 bad.append(f"{c}: no guest passed in {os.path.basename(d)}")
-        if c.startswith("repeat-"):
+        if c.startswith(("repeat-", "stages-")):
             continue
         for n in (B.latency if c.startswith("scale-") else B.guests):
             if not any(g == n and line.startswith("BENCH: ") for g, line in B.lines[c]):
@@ -753,6 +777,9 @@ def report(out):
          f"  timer:apic = `{cfgs}`. Drift: {per} periods."]
     if sub != "full":
         M.append("  (`make bench BENCH_FULL=1` runs the drift guest over 1,000,000 periods.)")
+    M += ["- Images: every figure is the product image's (`tickvisor.efi`, what `make run` boots); the",
+          "  exit path by stage, the handler cost per exit reason and the scale runs come from the bench",
+          f"  image (`-DTV_BENCH`, ~74 ticks more per exit): {' '.join(B.stage_cfgs)}, scale-*."]
     M += [f"- Wall time of the runs: {e.get('bench_seconds', '?')} s, {e.get('jobs', '?')} Bochs at a time.", "",
           "How to read it: docs/performance.md. All figures are guest TSC ticks (under Bochs: retired",
           "instructions, deterministic), except the exit handler costs (host TSC ticks, the same",
