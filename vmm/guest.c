@@ -465,6 +465,27 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	return ok;
 }
 
+/*
+ * Run the pCPU's queue to its end, one guest after another; a refused guest
+ * (not loaded) is reported here, a guest that ran by guest_run_one().
+ */
+static void guest_run_queue(struct pcpu *p, const struct boot_info *bi, unsigned int *failed,
+			    unsigned int *refused)
+{
+	while (p->runq.next < p->runq.nr) {
+		unsigned int i = p->runq.guest[p->runq.next++];
+
+		if (guest_run_one(i, bi, &bi->config->guests[i]))
+			continue;
+		if (p->vm.end == VM_END_REFUSED) {
+			(*refused)++;
+			guest_result(&p->vm);
+		} else {
+			(*failed)++;
+		}
+	}
+}
+
 enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *caps,
 			     uint64_t tsc_khz, const struct hpet_info *hpet, uint64_t ioapic_base)
 {
@@ -508,15 +529,8 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		pr_info("no guest= in the configuration: nothing to run\n");
 		return TV_STATUS_OK;
 	}
-	for (unsigned int i = 0; i < cfg->nr_guests; i++)
-		if (!guest_run_one(i, bi, &cfg->guests[i])) {
-			if (p->vm.end == VM_END_REFUSED) {
-				refused++;
-				guest_result(&p->vm);	/* guest_run_one() reports only guests that ran */
-			} else {
-				failed++;
-			}
-		}
+	pcpu_runq_fill(p, cfg->nr_guests);
+	guest_run_queue(p, bi, &failed, &refused);
 	/* A refused guest never ran: count it apart, so "ran" means ran. */
 	pr_info("%u guest(s) ran, %u refused (not loaded); %u ended with a non-zero code or were "
 		"stopped\n", cfg->nr_guests - refused, refused, failed);
