@@ -145,8 +145,10 @@ def parse_cfg(path):
             die(f"{path}:{no}: unmapped={val} (expected bus or stop)")
         if key == "cpuid_hide" and not re.fullmatch(r"[a-z0-9,-]*", val):
             die(f"{path}:{no}: cpuid_hide={val} (expected a comma list of feature names)")
+        if key == "why" and not val.strip():
+            die(f"{path}:{no}: why= is empty (expected the text the stop or refusal reason must contain)")
         if key not in ("mem", "timeout", "exit", "expect", "guest", "args", "groups", "module",
-                       "unmapped", "cpuid_hide"):
+                       "unmapped", "cpuid_hide", "why"):
             die(f"{path}:{no}: unknown key '{key}'")
         cur[key] = cur[key] + "," + val if key == "module" and key in cur else val
     return sections
@@ -203,6 +205,9 @@ class Guest:
         self.args = keys.get("args", "")
         self.unmapped = keys.get("unmapped", "")    # tickvisor's per-guest unmapped=
         self.cpuid_hide = keys.get("cpuid_hide", "")    # tickvisor's per-guest cpuid_hide=
+        self.want_why = keys.get("why", "")     # text the stop/refusal reason must contain
+        if self.want_why and self.expect not in ("stopped", "refused"):
+            die(f"[{name}]: why= needs expect=stopped or expect=refused")
         if '"' in self.args:
             die(f"[{name}]: args= cannot contain '\"' in a tickvisor config")
         mods = [m for m in keys.get("module", "").split(",") if m]
@@ -392,14 +397,18 @@ def judge_vmx(g, idx, log, rc, run_dir):
             return "CRASH", f"STOPPED: {why}"
         if nfail:
             return "FAIL", f"stopped as expected, but {nfail} of its checks failed before: STOPPED: {why}"
+        if g.want_why not in why:
+            return "FAIL", f"stopped, but for another reason: STOPPED: {why} (expected one containing \"{g.want_why}\")"
         return "PASS", f"stopped as expected: {why}"
     if verdict == "timeout":
         g.status = "timeout"
         return "TIMEOUT", f"after tickvisor's {g.tmo}s timeout: {re.sub(r'^timeout: ', '', why)}"
     if verdict == "refused":
         g.status = "refused"
-        if g.expect == "refused" and why.strip():
+        if g.expect == "refused" and why.strip() and g.want_why in why:
             return "PASS", f"refused as expected: {why}"
+        if g.expect == "refused" and why.strip():
+            return "FAIL", f"refused, but for another reason: {why} (expected one containing \"{g.want_why}\")"
         return "FAIL", f"refused: {why}"
     g.status = end.split(":")[0]
     return "CRASH", f"{end}: {why}"
@@ -414,6 +423,8 @@ def judge_native(g, rc, run_dir, secs, log):
             return "FAIL", "not refused: tickvisor handed the machine to it"
         if r.get("verdict") == "refused" and str(r.get("why", "")).strip():
             g.status = "refused"
+            if g.want_why not in str(r["why"]):
+                return "FAIL", f"refused, but for another reason: {r['why']} (expected one containing \"{g.want_why}\")"
             return "PASS", f"refused as expected: {r['why']}"
         return "FAIL", f"no refusal result line (run-bochs.sh status {rc}: {status_name(rc)})" + \
             (f": {r.get('end')}: {r.get('why')}" if r else "")
