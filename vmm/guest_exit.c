@@ -314,7 +314,7 @@ static void guest_handle_cr8(struct vm *vm, const struct vmx_exit_info *e,
  * IA32_MISC_ENABLE's Limit CPUID Maxval is left out on purpose: it hides
  * leaf 07H from CPUID, not the features from the CPU.
  */
-static void guest_cr_cpuid(const struct vm *vm, struct vcr_cpuid *c)
+static struct vcpuid_config guest_cpuid_features(const struct vm *vm)
 {
 	struct vcpuid_config cfg = {
 		.tsc_khz = vm->pcpu->tsc_khz,
@@ -326,10 +326,24 @@ static void guest_cr_cpuid(const struct vm *vm, struct vcr_cpuid *c)
 		.has_invpcid = vm->pcpu->vmx.proc2 & PROC2_INVPCID,
 		.hide = vm->cpuid_hide,
 	};
+	return cfg;
+}
+
+static void guest_cr_cpuid(const struct vm *vm, struct vcr_cpuid *c)
+{
+	struct vcpuid_config cfg = guest_cpuid_features(vm);
 
 	vcpuid_emulate(&cfg, 1, 0, guest_host_cpuid, &c->leaf1);
 	vcpuid_emulate(&cfg, 7, 0, guest_host_cpuid, &c->leaf7);
 	vcpuid_emulate(&cfg, 7, 1, guest_host_cpuid, &c->leaf7_1);
+}
+
+/* The guest's MAXPHYADDR as its CPUID reports it: what its page-table walks use. */
+unsigned int guest_maxphyaddr(const struct vm *vm)
+{
+	struct vcpuid_config cfg = guest_cpuid_features(vm);
+
+	return vcpuid_maxphyaddr(&cfg, guest_host_cpuid);
 }
 
 /*

@@ -108,7 +108,7 @@ static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, cons
 		mode = INSN_MODE_64;
 	else
 		mode = (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
-	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, 39, (e->ss_ar >> 5) & 3U,
+	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr, (e->ss_ar >> 5) & 3U,
 			(is_64 ? 0 : e->cs_base) + e->rip, bytes, sizeof(bytes), &fault);
 	if (n <= 0) {
 		guest_stop(vm, VM_END_STOPPED, act, "%s at RIP %#llx: the instruction cannot be "
@@ -183,9 +183,6 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 /* EFLAGS.DF, bit 10 (SDM Vol. 1, "EFLAGS Register"): string operations count down. */
 #define GUEST_RFLAGS_DF		0x400ULL
 
-/* The guest's MAXPHYADDR as the decoder's fetch assumes it (guest_fetch_decode()). */
-#define GUEST_MAXPHYADDR	39U
-
 /* Where one string-instruction operand landed. */
 struct guest_string_ctx {
 	struct gwalk_cpu cpu;
@@ -213,7 +210,7 @@ static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint
 		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
 							 0x1000ULL - (l & 0xfffULL));
 		struct gwalk_fault fault;
-		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, GUEST_MAXPHYADDR,
+		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr,
 					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
 					 &fault);
 

@@ -407,3 +407,26 @@ void vcpuid_emulate(const struct vcpuid_config *cfg, uint32_t leaf, uint32_t sub
 	if (cfg->hide)
 		vcpuid_hide(cfg->hide, leaf, subleaf, host, out);
 }
+
+/*
+ * SDM Vol. 3A, "Enumeration of Paging Features by CPUID": "CPUID.80000008H:
+ * EAX[7:0] reports the physical-address width supported by the processor.
+ * (For processors that do not support CPUID function 80000008H, the width
+ * is generally 36 if CPUID.01H:EDX.PAE [bit 6] = 1 and 32 otherwise.)"
+ * Asked through vcpuid_emulate(), so it is the width this guest is told.
+ */
+unsigned int vcpuid_maxphyaddr(const struct vcpuid_config *cfg, vcpuid_host_fn host)
+{
+	struct cpuid_regs r;
+	unsigned int m;
+
+	vcpuid_emulate(cfg, 0x80000000U, 0, host, &r);
+	if (r.eax < 0x80000008U) {
+		vcpuid_emulate(cfg, 1, 0, host, &r);
+		return (r.edx & CPUID_1_EDX_PAE) ? 36U : 32U;
+	}
+	vcpuid_emulate(cfg, 0x80000008U, 0, host, &r);
+	m = r.eax & 0xffU;
+	/* A width outside the architecture's 32..52 is the host's error: keep it in range. */
+	return TV_MIN(TV_MAX(m, VCPUID_MAXPHYADDR_MIN), VCPUID_MAXPHYADDR_MAX);
+}

@@ -61,4 +61,13 @@ uint32_t vcpuid_hide_closure(uint32_t hide);
  */
 uint64_t vcpuid_hide_xcr0(uint32_t hide);
 
+#define VCPUID_MAXPHYADDR_MIN	32U
+#define VCPUID_MAXPHYADDR_MAX	52U
+
+/*
+ * @return the guest's MAXPHYADDR: CPUID.80000008H:EAX[7:0] as this guest
+ *         sees it, 36 or 32 (PAE or not) without that leaf, kept in 32..52.
+ */
+unsigned int vcpuid_maxphyaddr(const struct vcpuid_config *cfg, vcpuid_host_fn host);
+
 #endif /* TV_VMM_VCPUID_H */

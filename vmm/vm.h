@@ -76,6 +76,7 @@ struct vm {
 	char prefix[VM_PREFIX_MAX];	/* its log lines' prefix: "G<index>: " */
 	struct vmsr_state msrs;		/* the emulated MSRs (vmm/vmsr.c) */
 	uint32_t cpuid_hide;		/* cpuid_hide=, closed: VCPUID_HIDE_* (vmm/vcpuid_vm.c) */
+	unsigned int maxphyaddr;	/* its CPUID's physical-address width: its page walks' */
 	const char *name;		/* the guest's path on the ESP */
 	uint8_t *ram;			/* host pointer = host physical address of GPA 0 */
 	uint64_t ram_bytes;

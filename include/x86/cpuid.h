@@ -35,6 +35,7 @@ struct cpuid_regs {
 /* CPUID.01H:ECX.OSXSAVE reflects this bit: "the OS has set CR4.OSXSAVE[bit 18]". */
 #define CPUID_CR4_OSXSAVE		(1ULL << 18)
 /* CPUID.01H:EDX */
+#define CPUID_1_EDX_PAE			(1U << 6)
 #define CPUID_1_EDX_APIC		(1U << 9)
 #define CPUID_1_EDX_DS			(1U << 21)
 #define CPUID_1_EDX_ACPI		(1U << 22)

@@ -812,6 +812,52 @@ static void ext_leaf_above_max_gives_zeros(void)
 	UT_EQ(r.eax, 0x00003028U);	/* 40-bit physical, 48-bit linear */
 }
 
+/* MAXPHYADDR is CPUID.80000008H:EAX[7:0] as the guest sees it: 40 on Bochs tigerlake, 36 on the i7. */
+static void maxphyaddr_from_leaf_80000008(void)
+{
+	struct vcpuid_config c = base_cfg();
+
+	USE_HOST(bochs_tigerlake);
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), 40U);
+	USE_HOST(ivybridge_i7_3770);
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), 36U);
+}
+
+/* Without leaf 80000008H: 36 with PAE, 32 without (SDM Vol. 3A, "Enumeration of Paging Features"). */
+static void maxphyaddr_without_leaf_80000008(void)
+{
+	static const struct cpuid_record pae[] = {
+		{ 0x0U, { 0x0000000dU, 0, 0, 0 } },
+		{ 0x1U, { 0x000306a9U, 0, 0, 0x00000040U } },
+		{ 0x80000000U, { 0x80000004U, 0, 0, 0 } },
+	};
+	static const struct cpuid_record no_pae[] = {
+		{ 0x0U, { 0x0000000dU, 0, 0, 0 } },
+		{ 0x1U, { 0x000306a9U, 0, 0, 0 } },
+	};
+	struct vcpuid_config c = base_cfg();
+
+	USE_HOST(pae);
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), 36U);
+	USE_HOST(no_pae);
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), 32U);
+}
+
+/* A host width outside 32..52 is kept in range (the all-ones host says 255). */
+static void maxphyaddr_kept_in_architectural_range(void)
+{
+	static const struct cpuid_record narrow[] = {
+		{ 0x80000000U, { 0x80000008U, 0, 0, 0 } },
+		{ 0x80000008U, { 0x00003010U, 0, 0, 0 } },
+	};
+	struct vcpuid_config c = base_cfg();
+
+	use_all_ones_host();
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), VCPUID_MAXPHYADDR_MAX);
+	USE_HOST(narrow);
+	UT_EQ(vcpuid_maxphyaddr(&c, host_cpuid), VCPUID_MAXPHYADDR_MIN);
+}
+
 /* Leaves between the basic and hypervisor ranges, or between hypervisor and extended, are zeros. */
 static void leaves_outside_known_ranges_give_zeros(void)
 {
@@ -882,6 +928,9 @@ static const struct ut_case cases[] = {
 	UT_CASE(misc_xd_disable_hides_nx),
 	UT_CASE(ext_leaf_above_max_gives_zeros),
 	UT_CASE(leaves_outside_known_ranges_give_zeros),
+	UT_CASE(maxphyaddr_from_leaf_80000008),
+	UT_CASE(maxphyaddr_without_leaf_80000008),
+	UT_CASE(maxphyaddr_kept_in_architectural_range),
 };
 
 UT_MAIN("vcpuid", cases)
