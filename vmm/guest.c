@@ -286,7 +286,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			}
 			next = now + GUEST_CAL_PERIOD + (delivered * 7919U) % 1000U;
 			(void)vapic_msr(&vm->apic, MSR_IA32_TSC_DEADLINE, true, &next, now, &gp);
-			act.preempt_ticks = guest_arm_timers(vm);
+			act.preempt_at = guest_arm_timers(vm);
 		}
 		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, &act, &exit)) {
 			vm->end = VM_END_STOPPED;

@@ -170,7 +170,8 @@ static bool guest_wait_halted(struct vm *vm, const struct plan_timing *t, struct
 /*
  * Arm the timer hardware for the next run as plan_arm() says: the vCPU's
  * host-queue entry, the host interrupt backend, and the returned
- * preemption-timer distance (0: none).  in holds the vCPU's state as of
+ * preemption-timer target, a host TSC (0: none; vmx_vcpu_enter() turns it
+ * into a count at the entry).  in holds the vCPU's state as of
  * this entry, with the deadline the last vapic_expire() returned (taking
  * an interrupt does not move it); the clock and the host queue are read here.
  */
@@ -184,10 +185,10 @@ static uint64_t guest_arm_planned(struct vm *vm, const struct plan_timing *t, st
 	p = plan_arm(t, in);
 	hosttimer_set(&vm->pcpu->ht, HOSTTIMER_ID_VTIMER, p.host_deadline);
 	hosttimer_arm_for_run(&vm->pcpu->ht, vm->pcpu->timers.running, p.host_early);
-	return p.preempt_ticks;
+	return p.preempt_ticks ? in->now_host + p.preempt_ticks : 0;
 }
 
-/* @return the preemption-timer distance for the next run (0: none). */
+/* @return the preemption-timer target for the next run, a host TSC (0: none). */
 uint64_t guest_arm_timers(struct vm *vm)
 {
 	struct plan_timing t = guest_plan_timing(vm);
@@ -280,7 +281,7 @@ bool guest_before_entry(struct vm *vm, enum vapic_notice path, const struct vmx_
 		act->tpr_threshold = vapic_tpr_threshold(a);
 	}
 	guest_stage(vm, VCPU_STAGE_PAGE);
-	act->preempt_ticks = guest_arm_planned(vm, &t, &in);
+	act->preempt_at = guest_arm_planned(vm, &t, &in);
 	guest_stage(vm, VCPU_STAGE_ARM);
 	vm->adapt_path = plan_adapt_path((enum plan_path)path, a->inject_pending);
 	vm->adapt_from = guest_to_host(vm, ready_from);

@@ -543,13 +543,22 @@ int vmx_vcpu_enter(struct vcpu *v, const struct vmx_setup *s, const struct vmx_e
 	vmx_apply_entry(v, s, act);
 	/*
 	 * The preemption timer counts down only in non-root operation, once per
-	 * 2^rate TSC ticks (IA32_VMX_MISC[4:0]): convert the host-TSC distance
-	 * on every entry, never carry a value across exits.
+	 * 2^rate TSC ticks (IA32_VMX_MISC[4:0]): convert the host-TSC target on
+	 * every entry, never carry a value across exits.  The distance is taken
+	 * from the entry itself (now, or the end of the spin), not from when the
+	 * target was planned: the work in between (this function's VMWRITEs, the
+	 * spin) would otherwise push the exit that much past its target, a delay
+	 * no margin learns (it falls before the next exit is even taken).
 	 */
 	if (s->pin & PIN_PREEMPTION_TIMER) {
-		uint64_t count = act->preempt_ticks ? act->preempt_ticks >> s->preemption_timer_rate :
-			PREEMPT_MAX;
+		uint64_t count = PREEMPT_MAX;
 
+		if (act->preempt_at) {
+			uint64_t from = TV_MAX(cpu_rdtsc(), act->spin_until);
+
+			count = act->preempt_at > from ?
+				(act->preempt_at - from) >> s->preemption_timer_rate : 0;
+		}
 		vmcs_write(VMCS_PREEMPTION_TIMER, count > PREEMPT_MAX ? PREEMPT_MAX : count);
 	}
 	spin_from = entry_tsc = cpu_rdtsc();

@@ -83,7 +83,7 @@ struct vmx_exit_action {
 	bool halt;			/* enter in the HLT activity state (preemption timer wakes it) */
 	bool set_tpr_threshold;		/* TPR-shadow guests: the TPR threshold for this entry */
 	uint32_t tpr_threshold;
-	uint64_t preempt_ticks;		/* host TSC ticks until the preemption timer fires, 0: max */
+	uint64_t preempt_at;		/* host TSC the preemption timer is to fire at, 0: never */
 	uint64_t spin_until;		/* host TSC the entry must not come before, 0: none */
 };
 
