@@ -288,6 +288,7 @@ void guest_loop(struct vm *vm, uint64_t cal_fires)
 			(void)vapic_msr(&vm->apic, MSR_IA32_TSC_DEADLINE, true, &next, now, &gp);
 			act.preempt_at = guest_arm_timers(vm);
 		}
+		vm->preempt_at = act.preempt_at;
 		if (vmx_vcpu_enter(&vm->vcpu, &vm->pcpu->vmx, &act, &exit)) {
 			vm->end = VM_END_STOPPED;
 			tv_strlcpy(vm->end_why, "VM entry failed", sizeof(vm->end_why));

@@ -252,6 +252,17 @@ bool guest_before_entry(struct vm *vm, enum vapic_notice path, const struct vmx_
 	struct plan_input in;
 	struct plan_expiry e;
 	uint64_t ready_from = vm->last_exit_tsc, woke = 0;
+	uint64_t due = vm->preempt_at + (uint64_t)vm->vcpu.tsc_offset;
+
+	/*
+	 * A preemption-timer exit was due at vm->preempt_at: the margin learns
+	 * the cost from there, so the part of the exit before the snapshot's
+	 * TSC (the CPU's VM exit, the stub saving the guest's registers) is
+	 * armed for too, not left to make every delivery that much late.
+	 */
+	if ((path == VAPIC_NOTICE_PREEMPT || path == VAPIC_NOTICE_HALT_PREEMPT) && vm->preempt_at &&
+	    due <= ready_from)
+		ready_from = due;
 
 	/* The console ring gets what the UART takes now (one FIFO, never a wait). */
 	log_pump();

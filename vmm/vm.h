@@ -88,6 +88,7 @@ struct vm {
 	bool halted;			/* the guest executed HLT and waits for an interrupt */
 	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
 	uint64_t last_exit_tsc;		/* guest TSC right after the last exit */
+	uint64_t preempt_at;		/* host TSC the last run's preemption timer was for, 0: none */
 	int adapt_path;			/* timer path whose exit-to-entry cost to learn, or -1 */
 	uint64_t adapt_from;		/* host TSC of that exit (or wake-up) */
 	uint32_t *vapic_page;		/* virtual-APIC page (TPR shadow), or NULL */
