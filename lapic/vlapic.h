@@ -154,8 +154,9 @@ struct vlapic_state {
 };
 
 /*
- * @brief Defaults for a vCPU: x2APIC and TSC-deadline advertised, MAXPHYADDR 39 and the
- *        timer defaults of vtimer_config_default(tsc_khz).
+ * @brief Defaults for a vCPU: x2APIC and TSC-deadline advertised, MAXPHYADDR 39
+ *        (vmm/ then sets the guest CPUID's) and the timer defaults of
+ *        vtimer_config_default(tsc_khz).
  */
 void vlapic_config_default(struct vlapic_config *cfg, uint32_t apic_id,
 			   bool is_bsp, uint64_t tsc_khz);

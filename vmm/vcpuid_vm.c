@@ -10,6 +10,27 @@
 #include "vcpuid.h"
 #include "vm.h"
 
+void vcpuid_vm_maxphyaddr(struct vm *vm, unsigned int maxphyaddr)
+{
+	struct vlapic_config cfg = vm->apic.lapic.cfg;
+
+	vm->maxphyaddr = maxphyaddr;
+	/*
+	 * IA32_APIC_BASE's address field ends at MAXPHYADDR (SDM Vol. 3A,
+	 * "Local APIC Status and Location"): the model's width must be the
+	 * guest's.  The model takes 36..52; below 36 (no PAE, no leaf
+	 * 80000008H) it keeps 36, a deviation no guest that can address the
+	 * APIC base above 4 GiB can see.
+	 */
+	cfg.maxphyaddr = TV_MAX(maxphyaddr, 36U);
+	if (cfg.maxphyaddr == vm->apic.lapic.cfg.maxphyaddr)
+		return;
+	if (vlapic_init(&vm->apic.lapic, &cfg)) {
+		vm->end = VM_END_STOPPED;
+		tv_strlcpy(vm->end_why, "its LAPIC refused the CPUID's MAXPHYADDR", sizeof(vm->end_why));
+	}
+}
+
 void vcpuid_vm_start(struct vm *vm, uint32_t hide)
 {
 	struct vlapic_config cfg = vm->apic.lapic.cfg;

@@ -23,4 +23,12 @@ struct vm;
  */
 void vcpuid_vm_start(struct vm *vm, uint32_t hide);
 
+/*
+ * @brief The guest's MAXPHYADDR (CPUID.80000008H:EAX[7:0] as it sees it,
+ *        vcpuid_maxphyaddr()) to the VM's page walks (vm->maxphyaddr) and
+ *        to its LAPIC's IA32_APIC_BASE checks.
+ * @pre as vcpuid_vm_start(), which ran before (cpuid_hide= is applied).
+ */
+void vcpuid_vm_maxphyaddr(struct vm *vm, unsigned int maxphyaddr);
+
 #endif /* TV_VMM_VCPUID_VM_H */

@@ -149,6 +149,40 @@ out:
 	report_prefix_pop();
 }
 
+/*
+ * IA32_APIC_BASE's address ends at MAXPHYADDR (SDM Vol. 3A, "Local APIC
+ * Status and Location"): bit MAXPHYADDR-1 is an address bit, bit
+ * MAXPHYADDR is reserved (#GP).  Issue 12 item 7: tickvisor held 39 while
+ * the guest's CPUID says 40 on Bochs tigerlake.
+ */
+static void test_apic_base_width(bool x2)
+{
+	unsigned int m = max_phys_bits();
+	uint64_t base, top_bit = 1ULL << (m - 1U), over = 1ULL << m;
+	int ex_top, ex_over;
+
+	report_prefix_push("IA32_APIC_BASE width");
+	if (x2 || m >= 52U) {
+		report_skip(x2 ? "the APIC is in x2APIC mode" : "MAXPHYADDR 52: no reserved bit above it");
+		goto out;
+	}
+	base = rdmsr(MSR_IA32_APIC_BASE);
+	ex_top = wrmsr_safe(MSR_IA32_APIC_BASE, base | top_bit);
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	ex_over = wrmsr_safe(MSR_IA32_APIC_BASE, base | over);
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	report(ex_top == 0, "bit %u (MAXPHYADDR %u - 1, an address bit) accepted: %s", m - 1U, m,
+	       ex_top == 0 ? "no fault" : ex_name(ex_top));
+	if (ex_over == 0 && apic_is_qemu_tcg())
+		report_skip("bit %u (MAXPHYADDR, reserved): QEMU TCG 7.2 accepts it (no #GP)", m);
+	else
+		report(ex_over == EX_GP, "bit %u (MAXPHYADDR, reserved) raises #GP: %s", m,
+		       ex_over == 0 ? "no fault" : ex_name(ex_over));
+	report(rdmsr(MSR_IA32_APIC_BASE) == base, "IA32_APIC_BASE back at 0x%lx", (unsigned long)base);
+out:
+	report_prefix_pop();
+}
+
 /* Other guest-triggerable log lines, thousands of times each. */
 static void test_log_floods(bool tv)
 {
@@ -188,6 +222,7 @@ int main(void)
 	if (apic_test_start(&x2))
 		return report_summary();
 	test_apic_relocation_flood(x2);
+	test_apic_base_width(x2);
 	test_log_floods(tv);
 	return report_summary();
 }
