@@ -432,7 +432,7 @@ static bool guest_run_one(unsigned int index, const struct boot_info *bi,
 	guest_reset_passthrough_msrs();
 	xstate_start_guest(vm);	/* XSAVE state, XCR0, DR0-3/DR6, TSC_AUX: vmm/xstate.h */
 	vcpuid_vm_start(vm, gc->cpuid_hide);	/* cpuid_hide=: CPUID, LAPIC, XCR0 */
-	vcpuid_vm_maxphyaddr(vm, guest_maxphyaddr(vm));	/* page walks, IA32_APIC_BASE */
+	guest_cpuid_start(vm);	/* CR4 qualification, MAXPHYADDR: page walks, IA32_APIC_BASE */
 	guest_map_apic_page(vm);
 	if (vm->vapic_page)
 		vapic_sync_to_page(&vm->apic, vm->vapic_page);

@@ -30,6 +30,7 @@
 #include "result.h"
 #include <tv/string.h>
 #include "vcpuid.h"
+#include "vcpuid_vm.h"
 #include "vcr.h"
 #include "vmsr.h"
 #include "xstate.h"
@@ -329,21 +330,20 @@ static struct vcpuid_config guest_cpuid_features(const struct vm *vm)
 	return cfg;
 }
 
-static void guest_cr_cpuid(const struct vm *vm, struct vcr_cpuid *c)
+/*
+ * At VM start, after cpuid_hide= is applied: what the VM's CPUID fixes for
+ * its life, asked once instead of at every exit that needs it: the leaves
+ * CR4 writes are judged by (vm->cr_cpuid) and MAXPHYADDR, for the page
+ * walks and the LAPIC's IA32_APIC_BASE (vcpuid_vm_maxphyaddr()).
+ */
+void guest_cpuid_start(struct vm *vm)
 {
 	struct vcpuid_config cfg = guest_cpuid_features(vm);
 
-	vcpuid_emulate(&cfg, 1, 0, guest_host_cpuid, &c->leaf1);
-	vcpuid_emulate(&cfg, 7, 0, guest_host_cpuid, &c->leaf7);
-	vcpuid_emulate(&cfg, 7, 1, guest_host_cpuid, &c->leaf7_1);
-}
-
-/* The guest's MAXPHYADDR as its CPUID reports it: what its page-table walks use. */
-unsigned int guest_maxphyaddr(const struct vm *vm)
-{
-	struct vcpuid_config cfg = guest_cpuid_features(vm);
-
-	return vcpuid_maxphyaddr(&cfg, guest_host_cpuid);
+	vcpuid_emulate(&cfg, 1, 0, guest_host_cpuid, &vm->cr_cpuid.leaf1);
+	vcpuid_emulate(&cfg, 7, 0, guest_host_cpuid, &vm->cr_cpuid.leaf7);
+	vcpuid_emulate(&cfg, 7, 1, guest_host_cpuid, &vm->cr_cpuid.leaf7_1);
+	vcpuid_vm_maxphyaddr(vm, vcpuid_maxphyaddr(&cfg, guest_host_cpuid));
 }
 
 /*
@@ -361,7 +361,6 @@ static void guest_handle_cr_access(struct vm *vm, const struct vmx_exit_info *e,
 		.cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer,
 		.is_cs_l = e->cs_ar & (1U << 13),
 	};
-	struct vcr_cpuid c;
 	struct vcr_verdict r;
 
 	vmx_decode_cr_access(&vm->vcpu, e, &a);
@@ -379,8 +378,7 @@ static void guest_handle_cr_access(struct vm *vm, const struct vmx_exit_info *e,
 			   (unsigned int)a.type);
 		return;
 	}
-	guest_cr_cpuid(vm, &c);
-	r = vcr_check_write(&st, &c, a.cr, a.value);
+	r = vcr_check_write(&st, &vm->cr_cpuid, a.cr, a.value);
 	if (r.is_gp) {
 		pr_info_ratelimited("%sCR%u write of %#llx at RIP %#llx: #GP(0), %s\n", vm->prefix,
 				    a.cr, (unsigned long long)a.value,

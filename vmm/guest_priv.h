@@ -57,7 +57,7 @@ static inline uint64_t guest_tsc_host_now(const struct vm *vm)
 /* guest_exit.c */
 void guest_print(const struct vm *vm, const char *text, size_t len);
 void guest_print_text(const struct vm *vm, const char *text, size_t len);
-unsigned int guest_maxphyaddr(const struct vm *vm);
+void guest_cpuid_start(struct vm *vm);
 void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, const char *fmt, ...)
 	TV_PRINTF(4, 5);
 void guest_inject_gp(struct vmx_exit_action *act);

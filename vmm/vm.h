@@ -11,6 +11,7 @@
 #include <tv/types.h>
 
 #include "vapic.h"
+#include "vcr.h"
 #include "vio.h"
 #include "vmsr.h"
 
@@ -77,6 +78,7 @@ struct vm {
 	struct vmsr_state msrs;		/* the emulated MSRs (vmm/vmsr.c) */
 	uint32_t cpuid_hide;		/* cpuid_hide=, closed: VCPUID_HIDE_* (vmm/vcpuid_vm.c) */
 	unsigned int maxphyaddr;	/* its CPUID's physical-address width: its page walks' */
+	struct vcr_cpuid cr_cpuid;	/* CPUID 01H/07H as its CR4 bits are qualified, fixed at start */
 	const char *name;		/* the guest's path on the ESP */
 	uint8_t *ram;			/* host pointer = host physical address of GPA 0 */
 	uint64_t ram_bytes;
