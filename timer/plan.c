@@ -155,6 +155,20 @@ struct plan_inject plan_inject(const struct plan_events *ev)
 	return r;
 }
 
+struct plan_console plan_console(const struct plan_console_in *c)
+{
+	struct plan_console r = { .serve = false };
+	uint64_t armed = plan_min(c->preempt_at_host, c->queue_host);
+	uint64_t bound = plan_add_sat(c->now_host, c->max_wait);
+
+	if (!c->queued || c->event_due || c->halting || c->spinning)
+		return r;
+	r.until_host = plan_min(armed, bound);
+	r.by_bound = bound <= armed;
+	r.serve = r.until_host > c->now_host;
+	return r;
+}
+
 int plan_adapt_path(enum plan_path path, bool timer_injected)
 {
 	return plan_is_timer_path(path) && timer_injected ? (int)path : -1;

@@ -32,6 +32,10 @@
  *     the other deadlines of this pCPU's host queue (the load generator).
  *  4. A halted vCPU that has no timer, no timeout and nothing pending can
  *     never wake: the VM stops.
+ *  5. The console never holds what is due: an entry gives the UART time
+ *     only when it delivers nothing (no event injected, pending or waiting
+ *     for a window, no spin, not halted), and never up to the earliest
+ *     armed target (the preemption timer's, the host queue's).
  */
 #ifndef TV_TIMER_PLAN_H
 #define TV_TIMER_PLAN_H
@@ -168,6 +172,27 @@ struct plan_arm plan_arm(const struct plan_timing *t, const struct plan_input *i
 
 /* @brief NMI first, then one external interrupt if the event slot is still free. */
 struct plan_inject plan_inject(const struct plan_events *ev);
+
+/* An entry's console question (rule 5); every time a host TSC. */
+struct plan_console_in {
+	bool queued;			/* the console ring holds something */
+	bool event_due;			/* an event injected at this entry, pending or awaiting a window */
+	bool halting;			/* the entry is in the HLT activity state */
+	bool spinning;			/* the entry spins to a deadline */
+	uint64_t now_host;
+	uint64_t preempt_at_host;	/* the preemption timer's target, PLAN_NONE: not armed */
+	uint64_t queue_host;		/* the host queue's earliest entry, PLAN_NONE: empty */
+	uint64_t max_wait;		/* the longest one entry may wait for the console */
+};
+
+struct plan_console {
+	bool serve;			/* give the UART time at this entry */
+	uint64_t until_host;		/* not past this (the caller leaves one push's cost) */
+	bool by_bound;			/* until_host is now + max_wait: nothing armed came first */
+};
+
+/* @brief Whether, and until when, this entry waits for the console (rule 5). */
+struct plan_console plan_console(const struct plan_console_in *c);
 
 /*
  * @brief Whose exit-to-entry cost the next entry teaches: the timer path

@@ -24,6 +24,8 @@
 
 #define GUEST_SPIN_SLACK	64U	/* ticks an early-armed exit may still be short by */
 #define GUEST_CAL_PERIOD	20000U	/* ticks between calibration deadlines */
+/* The longest an entry waits for the console ring (guest_serve_console()). */
+#define GUEST_CONSOLE_MAX_MS	20U
 
 /*
  * Close the running stage of the exit path at host TSC now and start the

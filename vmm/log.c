@@ -28,12 +28,20 @@ static struct logfmt_ratelimit log_rl;
  * after log_go_sync() every line is written synchronously, as before; in
  * between, lines go into log_ring and leave it only as fast as the UART
  * takes them, without waiting on it: a bounded push (one FIFO's worth) when
- * a line is logged, and more while the VMM is idle (log_drain_until()).
+ * a line is logged, and more while the VMM is idle (log_drain_until()) or
+ * at an entry that delivers nothing (log_serve()).
  * A VM exit that prints must not hold a guest's due timer interrupt for the
  * ~87 us a character takes at 115200 baud (about 4,400 TSC ticks in Bochs).
  */
 static struct logring log_ring;
 static bool log_async;
+/*
+ * The most one push has cost (host TSC ticks, learnt from every push that
+ * wrote): a drain starts no push that could end past its limit.
+ */
+static uint64_t log_push_cost;
+/* A serve waited its whole bound and the UART took nothing: serve no more until a push writes. */
+static bool log_stalled;
 
 /* What a line may cost, by who logged it at which level (see log_class_of()). */
 enum log_class {
@@ -92,16 +100,20 @@ static uint32_t log_push_now(void)
 {
 	char chunk[16];
 	unsigned int room;
+	uint64_t t0;
 	uint32_t n;
 
 	/* The empty ring first: the common case on every VM exit costs no port read. */
 	if (logring_is_empty(&log_ring))
 		return 0;
+	t0 = cpu_rdtsc();
 	room = serial_tx_room();
 	if (!room)
 		return 0;
 	n = logring_take(&log_ring, chunk, TV_MIN(room, (unsigned int)sizeof(chunk)));
 	serial_put_bytes(chunk, n);
+	log_push_cost = TV_MAX(log_push_cost, cpu_rdtsc() - t0);
+	log_stalled = false;
 	return n;
 }
 
@@ -116,10 +128,9 @@ static void log_push_wait(void)
 	(void)log_push_now();
 }
 
-void log_pump(void)
+bool log_pending(void)
 {
-	if (log_async)
-		(void)log_push_now();
+	return log_async && !logring_is_empty(&log_ring);
 }
 
 void log_drain_until(uint64_t until, uint64_t early)
@@ -128,9 +139,28 @@ void log_drain_until(uint64_t until, uint64_t early)
 
 	if (!log_async)
 		return;
+	/* A push started before the limit ends before it, too. */
+	limit -= TV_MIN(limit, log_push_cost);
 	while (!logring_is_empty(&log_ring) && cpu_rdtsc() < limit)
 		if (!log_push_now())
 			cpu_pause();
+}
+
+void log_serve(uint64_t until, bool bounded)
+{
+	uint32_t before;
+
+	if (!log_pending() || log_stalled)
+		return;
+	before = logring_used(&log_ring);
+	log_drain_until(until, 0);
+	/*
+	 * A wedged UART would make every later entry wait its whole bound:
+	 * after one such wait the entries leave it alone until a push (a
+	 * logged line, an idle drain) gets a byte out again.
+	 */
+	if (bounded && logring_used(&log_ring) == before)
+		log_stalled = true;
 }
 
 static void log_flush_ring(void)

@@ -33,14 +33,22 @@ uint64_t log_suppressed_total(void);
  *         out of range, -TV_ENOMEM: in both cases the console stays synchronous.
  */
 int log_ring_configure(uint32_t bytes, bool block);
-/* @brief Hand the UART what it takes right now (one FIFO's worth at most), without waiting. */
-void log_pump(void);
+/* @brief Something is queued in the console ring. */
+bool log_pending(void);
 /*
  * @brief While idle: feed the UART as it empties, until the ring is empty or
  * the TSC reaches until - early (the caller's next deadline less its margin),
- * never later.
+ * never later: no push starts that could end past it (the dearest push so far).
  */
 void log_drain_until(uint64_t until, uint64_t early);
+/*
+ * @brief At an entry that delivers nothing (timer/plan.h rule 5): the guest
+ * waits for the console ring as natively it would wait on the UART, as
+ * log_drain_until(until, 0).  bounded: until is the caller's longest wait,
+ * not a deadline; when such a wait passes without a byte going out (a
+ * wedged UART) later serves do nothing until a push writes again.
+ */
+void log_serve(uint64_t until, bool bounded);
 /* @brief Write out everything queued and wait for the transmitter (LSR.TEMT). */
 void log_flush(void);
 /*

@@ -66,6 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.timeout_host = fuzz_time(&f, in.now_host);
 		in.queue_host = fuzz_time(&f, in.now_host);
 		why = plan_props_check(&t, &in);
+		if (!why) {
+			/* Rule 5 with the same instants: the timeout as the preemption target. */
+			struct plan_console_in c = {
+				.queued = flags & 0x01U, .event_due = in.event_pending, .halting = in.halted,
+				.spinning = flags & 0x02U, .now_host = in.now_host,
+				.preempt_at_host = in.timeout_host, .queue_host = in.queue_host,
+				.max_wait = ut_fuzz_get(&f, 1) & 0x80U ? ut_fuzz_get(&f, 8) : ut_fuzz_get(&f, 2),
+			};
+
+			why = plan_props_console(&c);
+		}
 		if (why) {
 			fprintf(stderr, "fuzz_plan: invariant broken: %s (now %#llx off %#llx "
 				"deadline %#llx path %d timeout %#llx queue %#llx)\n", why,

@@ -147,4 +147,26 @@ static inline const char *plan_props_check(const struct plan_timing *t, const st
 	return why;
 }
 
+/* Rule 5 over one console question; NULL when it holds. */
+static inline const char *plan_props_console(const struct plan_console_in *c)
+{
+	struct plan_console r = plan_console(c);
+	uint64_t armed = c->preempt_at_host < c->queue_host ? c->preempt_at_host : c->queue_host;
+	uint64_t bound = plan_props_sat_add(c->now_host, c->max_wait);
+	bool free = c->queued && !c->event_due && !c->halting && !c->spinning;
+
+	if (!r.serve)
+		return free && (armed < bound ? armed : bound) > c->now_host ?
+		       "the console left waiting at an entry where nothing was due" : NULL;
+	if (!free)
+		return "the console served at an entry that delivers something, or with nothing queued";
+	if (r.until_host > armed)
+		return "the console served past an armed target";
+	if (r.until_host <= c->now_host || r.until_host - c->now_host > c->max_wait)
+		return "the console served outside now .. now + max_wait";
+	if (r.by_bound != (bound <= armed))
+		return "the console's bound flag is wrong";
+	return NULL;
+}
+
 #endif /* TV_TESTS_UNIT_PLAN_PROPS_H */

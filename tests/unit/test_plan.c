@@ -363,6 +363,48 @@ static void margins_are_learnt_only_from_timer_paths_that_delivered(void)
 	UT_EQ(plan_adapt_path(PLAN_PATH_PREEMPT, false), (uint64_t)-1);
 }
 
+static void console_waits_only_where_nothing_is_due(void)
+{
+	struct plan_console_in c = { .queued = true, .now_host = 1000, .preempt_at_host = PLAN_NONE,
+				     .queue_host = PLAN_NONE, .max_wait = 500 };
+	struct plan_console r = plan_console(&c);
+
+	/* Nothing armed: the bound. */
+	UT_CHECK(r.serve);
+	UT_EQ(r.until_host, 1500);
+	UT_CHECK(r.by_bound);
+	/* The preemption timer's target, or the host queue's, when earlier. */
+	c.preempt_at_host = 1200;
+	r = plan_console(&c);
+	UT_CHECK(r.serve && !r.by_bound);
+	UT_EQ(r.until_host, 1200);
+	c.queue_host = 1100;
+	r = plan_console(&c);
+	UT_EQ(r.until_host, 1100);
+	/* A target already reached: no time for the console. */
+	c.queue_host = 1000;
+	UT_CHECK(!plan_console(&c).serve);
+	c.queue_host = PLAN_NONE;
+	/* Anything due at this entry, or nothing queued: not at this entry. */
+	c.event_due = true;
+	UT_CHECK(!plan_console(&c).serve);
+	c.event_due = false;
+	c.spinning = true;
+	UT_CHECK(!plan_console(&c).serve);
+	c.spinning = false;
+	c.halting = true;
+	UT_CHECK(!plan_console(&c).serve);
+	c.halting = false;
+	c.queued = false;
+	UT_CHECK(!plan_console(&c).serve);
+	/* The bound saturates instead of wrapping. */
+	c.queued = true;
+	c.preempt_at_host = PLAN_NONE;
+	c.now_host = PLAN_NONE - 10;
+	r = plan_console(&c);
+	UT_EQ(r.until_host, PLAN_NONE);
+}
+
 static uint64_t rng_next(uint64_t *state)
 {
 	return ut_splitmix64(state);
@@ -409,6 +451,17 @@ static void random_inputs_keep_every_rule(void)
 		in.timeout_host = near(&s, in.now_host, 8192U);
 		in.queue_host = near(&s, in.now_host, 8192U);
 		why = plan_props_check(&t, &in);
+		if (!why) {
+			uint64_t f = rng_next(&s);
+			struct plan_console_in c = {
+				.queued = f & 1U, .event_due = (f & 6U) == 6U, .halting = (f & 24U) == 24U,
+				.spinning = (f & 96U) == 96U, .now_host = in.now_host,
+				.preempt_at_host = in.timeout_host, .queue_host = in.queue_host,
+				.max_wait = f >> 60 ? rng_next(&s) % 16384U : rng_next(&s),
+			};
+
+			why = plan_props_console(&c);
+		}
 		if (why && broken++ < 5)
 			UT_CHECK_MSG(false, "input %u: %s (now %#llx off %#llx d %#llx path %d)", i, why,
 				     (unsigned long long)in.now_host, (unsigned long long)in.tsc_offset,
@@ -443,6 +496,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(blocked_nmi_opens_the_nmi_window_and_the_interrupt_goes),
 	UT_CASE(interrupt_held_off_by_the_guest_is_noted_blocked),
 	UT_CASE(margins_are_learnt_only_from_timer_paths_that_delivered),
+	UT_CASE(console_waits_only_where_nothing_is_due),
 	UT_CASE(random_inputs_keep_every_rule),
 };
 
