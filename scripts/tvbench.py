@@ -17,8 +17,10 @@ Runs (each one scripts/tvrun.py run into DIR/runs/NAME, BENCH_JOBS at a time):
   stages-T-P    the --repeat timer T on each APIC path P of the configurations:
                 the exit path by stage and the handler cost per exit reason
 Images: every figure (T-A, native, repeat) is the product, BUILD/tickvisor.efi;
-scale-N and stages-* boot the bench image, BUILD/bench-efi/tickvisor.efi
-(-DTV_BENCH: load generator and stage timing, which cost ~74 ticks per exit).
+scale-N boot the load image, BUILD/load-efi/tickvisor.efi (-DTV_LOADGEN: the
+product plus the load generator), stages-* the bench image,
+BUILD/bench-efi/tickvisor.efi (-DTV_BENCH: load generator and stage timing,
+which costs ~74 ticks per exit).
 Subsets: 20,000 drift periods by default (BENCH_QUICK_PERIODS), 1,000,000
 with --full (BENCH_FULL=1); --configs (BENCH_CONFIGS) picks configurations.
 
@@ -176,14 +178,18 @@ def run_all(o, out):
     os.makedirs(out, exist_ok=True)
     bcfg = f"{out}/guests.cfg"
     tvrun.write_text(bcfg, bench_cfg(tvrun.read_text(o["cfg"]), keys, periods))
-    # Every figure comes from the product image, the one make run boots; the bench image
-    # (-DTV_BENCH: load generator, exit-path stage timing, ~74 ticks more per exit) runs only
-    # the scale-N and stages-* boots (scripts/bench.mk).
-    efi, befi, img = f"{REPO}/{BUILD}/tickvisor.efi", f"{REPO}/{BUILD}/bench-efi/tickvisor.efi", f"{out}/img"
+    # Every figure comes from the product image, the one make run boots; the load image
+    # (-DTV_LOADGEN: the product plus the load generator) runs the scale-N boots, the bench
+    # image (-DTV_BENCH: that and the exit-path stage timing, ~74 ticks more per exit) only
+    # the stages-* boots (scripts/bench.mk).
+    efi, img = f"{REPO}/{BUILD}/tickvisor.efi", f"{out}/img"
+    befi, lefi = f"{REPO}/{BUILD}/bench-efi/tickvisor.efi", f"{REPO}/{BUILD}/load-efi/tickvisor.efi"
     if not os.access(efi, os.R_OK):
         die(f"{efi} not found: run make")
     if not os.access(befi, os.R_OK):
         die(f"{befi} not found: run make bench-efi")
+    if not os.access(lefi, os.R_OK):
+        die(f"{lefi} not found: run make load-efi")
     # The last run's figures, for the same-as-last-run check.
     shutil.rmtree(f"{out}/prev", ignore_errors=True)
     if os.path.exists(f"{out}/run.env") and os.path.exists(f"{out}/results.csv"):
@@ -197,6 +203,7 @@ def run_all(o, out):
     # Run from a snapshot: another make in this tree may rebuild the images meanwhile.
     shutil.copy(efi, f"{img}/tickvisor.efi")
     shutil.copy(befi, f"{img}/tickvisor-bench.efi")
+    shutil.copy(lefi, f"{img}/tickvisor-load.efi")
     rev = f"{REPO}/{BUILD}/git-rev"
     tvrun.write_text(f"{img}/git-rev", tvrun.read_text(rev) if os.path.exists(rev) else "unknown\n")
     images = []
@@ -208,7 +215,7 @@ def run_all(o, out):
         images.append(f"{img}/guests/{g}")
     # The run list, the longest items first: NAME, mode, extra options.
     t, a = o["repeat"].split(":")
-    prod, bimg = f"{img}/tickvisor.efi", f"{img}/tickvisor-bench.efi"
+    prod, bimg, limg = f"{img}/tickvisor.efi", f"{img}/tickvisor-bench.efi", f"{img}/tickvisor-load.efi"
     items = [(c.replace(":", "-"), "vmx", ["--tv-config", f"timer={c.split(':')[0]}",
                                            "--tv-config", f"apic={c.split(':')[1]}"], prod) for c in configs]
     items += [(f"native-{n}", "native", [n], prod) for n in guests]
@@ -221,7 +228,7 @@ def run_all(o, out):
               for p in paths]
     if scale_ok:
         items += [(f"scale-{k}", "vmx", ["--tv-config", f"timer={t}", "--tv-config", f"apic={a}",
-                                         "--tv-config", f"load_timers={k}"] + latency, bimg)
+                                         "--tv-config", f"load_timers={k}"] + latency, limg)
                   for k in o["scale"].split()]
     dirty = "" if subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD", "--"]).returncode == 0 else "-dirty"
     env = {"subset": "full" if full else "default", "configs": " ".join(configs), "periods": periods,
@@ -229,15 +236,15 @@ def run_all(o, out):
            "guests": " ".join(guests), "latency_guests": " ".join(latency), "x2apic_guests": " ".join(x2),
            "git_rev": (git("rev-parse", "--short=12", "HEAD") or "unknown") + dirty,
            "efi_rev": tvrun.read_text(f"{img}/git-rev").strip(), "bochs_cpu": os.environ.get("BOCHS_CPU", "tigerlake"),
-           "jobs": o["jobs"], "images_sha": sha([prod, bimg] + images + [bcfg])}
+           "jobs": o["jobs"], "images_sha": sha([prod, bimg, limg] + images + [bcfg])}
     tvrun.write_text(f"{out}/run.env", "".join(f'{k}="{v}"\n' for k, v in env.items()))
     print(f"=== make bench: {env['subset']} subset: native + {len(configs)} of the 12 timer x APIC configurations, "
           f"{periods} drift periods{'' if full else ' (BENCH_FULL=1: 1,000,000 periods)'}")
     print(f"    guests: {' '.join(guests)}\n    native + configurations (timer:apic): {' '.join(configs)}")
     print(f"    drift periods: {periods}; repeatability run: {t}-{a}")
-    print(f"    images: every figure from {BUILD}/tickvisor.efi (the product); the bench image "
-          f"(-DTV_BENCH) runs {' '.join(stage_cfgs)} (exit path by stage, handler cost per reason)"
-          f"{' and the scale runs' if scale_ok else ''}")
+    print(f"    images: every figure from {BUILD}/tickvisor.efi (the product)"
+          f"{', the scale runs from the load image (-DTV_LOADGEN)' if scale_ok else ''}; the bench "
+          f"image (-DTV_BENCH) runs {' '.join(stage_cfgs)} (exit path by stage, handler cost per reason)")
     print(f"    scale: load_timers = {o['scale']} ({' '.join(latency)})" if scale_ok else f"    scale: {scale_why}")
     print(f"    {len(items)} runs, {o['jobs']} at a time; work folder {out}/runs", flush=True)
     t0 = time.monotonic()
@@ -778,8 +785,9 @@ def report(out):
     if sub != "full":
         M.append("  (`make bench BENCH_FULL=1` runs the drift guest over 1,000,000 periods.)")
     M += ["- Images: every figure is the product image's (`tickvisor.efi`, what `make run` boots); the",
-          "  exit path by stage, the handler cost per exit reason and the scale runs come from the bench",
-          f"  image (`-DTV_BENCH`, ~74 ticks more per exit): {' '.join(B.stage_cfgs)}, scale-*."]
+          "  scale runs come from the load image (`-DTV_LOADGEN`: the product plus the load generator),",
+          "  the exit path by stage and the handler cost per exit reason from the bench image",
+          f"  (`-DTV_BENCH`, ~74 ticks more per exit): {' '.join(B.stage_cfgs)}."]
     M += [f"- Wall time of the runs: {e.get('bench_seconds', '?')} s, {e.get('jobs', '?')} Bochs at a time.", "",
           "How to read it: docs/performance.md. All figures are guest TSC ticks (under Bochs: retired",
           "instructions, deterministic), except the exit handler costs (host TSC ticks, the same",

@@ -538,7 +538,7 @@ enum tv_status guest_run_all(const struct boot_info *bi, const struct cpu_caps *
 		"stopped\n", cfg->nr_guests - refused, refused, failed);
 	pr_info("timer: %llu interrupts delivered across all guests, %llu early fires\n",
 		(unsigned long long)p->timer_total, (unsigned long long)p->early_total);
-#ifdef TV_BENCH
+#ifdef TV_LOADGEN
 	if (cfg->load_timers > 1)
 		pr_info("load_timers=%u: %llu synthetic timer expiries served besides the guests'\n",
 			cfg->load_timers, (unsigned long long)p->load.served);

@@ -11,7 +11,7 @@
  */
 #include "loadgen.h"
 
-#ifdef TV_BENCH
+#ifdef TV_LOADGEN
 
 #include <x86/apicdef.h>
 #include <x86/cpu.h>
@@ -83,4 +83,4 @@ void loadgen_serve(struct loadgen *l)
 	}
 }
 
-#endif /* TV_BENCH */
+#endif /* TV_LOADGEN */

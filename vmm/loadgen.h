@@ -4,12 +4,18 @@
  * load_timers=N (the scale benchmark): N-1 synthetic vCPU timers due on the
  * pCPU besides the running guest's own, served from the host timer queue as
  * a descheduled vCPU's timer would be.  Benchmark only: compiled into the
- * bench image (make bench, -DTV_BENCH); in the product image the functions
- * below do nothing and load_timers > 1 is reported as ignored.  Co-resident
- * VMs (issue 14) will replace it with real ones.
+ * images make bench builds with -DTV_LOADGEN (the load image, for the scale
+ * runs) or -DTV_BENCH (the bench image: this and the exit-path timing by
+ * stage); in the product image the functions below do nothing and
+ * load_timers > 1 is reported as ignored.  Co-resident VMs (issue 14) will
+ * replace it with real ones.
  */
 #ifndef TV_VMM_LOADGEN_H
 #define TV_VMM_LOADGEN_H
+
+#if defined(TV_BENCH) && !defined(TV_LOADGEN)
+#define TV_LOADGEN 1
+#endif
 
 #include <tv/types.h>
 
@@ -25,7 +31,7 @@ struct loadgen {
 	uint64_t served;	/* expiries served */
 };
 
-#ifdef TV_BENCH
+#ifdef TV_LOADGEN
 /* @brief Start n-1 synthetic timers (n = load_timers; 1: none). */
 void loadgen_start(struct loadgen *l, struct hosttimer *ht, uint32_t n, uint64_t tsc_khz);
 /* @brief Stop them all and take them out of the host queue. */
