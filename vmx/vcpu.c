@@ -13,6 +13,7 @@
 #include "../hw/cpu.h"
 #include "../vmm/pool.h"
 #include <tv/string.h>
+#include "../vmm/vdebug.h"
 #include "../vmm/vm.h"
 #include "caps.h"
 #include "vmx_insn.h"
@@ -427,6 +428,8 @@ static void vmx_read_exit(struct vmx_exit_info *e)
 	e->rip = vmcs_read(VMCS_GUEST_RIP);
 	e->rsp = vmcs_read(VMCS_GUEST_RSP);
 	e->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	/* Only single-stepping asks for BTF: no VMREAD on the exits of a guest not traced. */
+	e->debugctl = (e->rflags & RFLAGS_TF) ? vmcs_read(VMCS_GUEST_DEBUGCTL) : 0;
 	/*
 	 * What the guest reads: owned bits (set in the guest/host mask) from the
 	 * read shadow, the others from the real register (SDM Vol. 3C,
@@ -458,11 +461,41 @@ static void vmx_set_proc_bit(struct vcpu *v, uint32_t bit, enum vmx_window w)
 	}
 }
 
+bool vmx_is_single_stepping(const struct vmx_exit_info *e)
+{
+	return vdebug_is_single_step(e->rflags, e->debugctl);
+}
+
+uint64_t vmx_read_guest_dr7(void)
+{
+	return vmcs_read(VMCS_GUEST_DR7);
+}
+
+uint64_t vmx_debug_traps_owed(const struct vmx_exit_info *e, const struct vmx_exit_action *act)
+{
+	if (!act->advance_rip)
+		return 0;
+	return (act->debug_traps & (PENDING_DBG_B0_3 | PENDING_DBG_ENABLED_BP)) |
+	       (vmx_is_single_stepping(e) ? PENDING_DBG_BS : 0);
+}
+
 bool vmx_event_slot_open(const struct vmx_exit_info *e, const struct vmx_exit_action *act,
 			 enum vmx_event ev)
 {
 	uint32_t intr = e->interruptibility;
-	bool queued = act->inject || (e->idt_vec_info & INTR_INFO_VALID);
+	/*
+	 * A debug trap owed for the emulated instruction goes in through the
+	 * pending-debug-exceptions field, and SDM Vol. 3C, "Delivery of Pending
+	 * Debug Exceptions after VM Entry", has none after an entry that injects
+	 * an external interrupt, an NMI or a hardware exception: the injection
+	 * would swallow it.  Natively the trap goes first anyway (a trap on the
+	 * previous instruction outranks NMIs and interrupts, SDM Vol. 3A,
+	 * "Priority Among Concurrent Events"); after the entry the CPU delivers
+	 * it before any interrupt- or NMI-window exit, so the event waits for
+	 * its window.
+	 */
+	bool queued = act->inject || (e->idt_vec_info & INTR_INFO_VALID) ||
+		      vmx_debug_traps_owed(e, act);
 
 	if (act->advance_rip)
 		intr &= ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
@@ -470,6 +503,34 @@ bool vmx_event_slot_open(const struct vmx_exit_info *e, const struct vmx_exit_ac
 		return !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS)) && !queued;
 	return (e->rflags & RFLAGS_IF) &&
 	       !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && !queued;
+}
+
+/*
+ * The debug traps of an instruction tickvisor completed in the guest's
+ * place, which the CPU would have raised had it run the instruction: the
+ * single-step trap (SDM Vol. 3B, "Single-Step Exception Condition": a trap
+ * after the instruction, DR6.BS set) and the data or I/O breakpoints the
+ * emulated access matched ("Data Memory and I/O Breakpoint Exception
+ * Conditions": traps too).  They go into the pending-debug-exceptions
+ * field, ORed with what the CPU saved there (debug exceptions held by a
+ * MOV-SS shadow that the skip just ended), and the CPU delivers #DB after
+ * the entry with DR6 updated from the field (SDM Vol. 3C, "Delivery of
+ * Pending Debug Exceptions after VM Entry"), the RIP past the instruction.
+ * The field is never left set across an exit: the CPU saves it anew at
+ * every one.  The VM-entry check that BS equals RFLAGS.TF AND NOT
+ * IA32_DEBUGCTL.BTF under STI or MOV-SS blocking or in the HLT activity
+ * state ("Checks on Guest Non-Register State") has nothing to judge here:
+ * the skip clears both blockings, and a single-stepped HLT does not halt
+ * (vmm/guest_exit.c), so no entry in the HLT activity state has TF set with
+ * BTF clear.
+ */
+static void vmx_apply_debug_traps(const struct vmx_exit_info *exit,
+				  const struct vmx_exit_action *act)
+{
+	uint64_t traps = vmx_debug_traps_owed(exit, act);
+
+	if (traps)
+		vmcs_write(VMCS_GUEST_PENDING_DBG, vmcs_read(VMCS_GUEST_PENDING_DBG) | traps);
 }
 
 /* The exit handler's part of act: RIP, CR0/CR4, TSC offset, an exception or a re-injection. */
@@ -482,6 +543,7 @@ static void vmx_apply_exit(const struct vmx_exit_info *exit, const struct vmx_ex
 		if (exit->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, exit->interruptibility &
 				   ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+		vmx_apply_debug_traps(exit, act);
 	}
 	if (act->write_cr) {
 		vmcs_write(act->cr_index == 4 ? VMCS_CR4_SHADOW : VMCS_CR0_SHADOW, act->cr_shadow);

@@ -28,6 +28,7 @@ struct vmx_exit_info {
 	uint32_t intr_info, intr_error;
 	uint32_t idt_vec_info, idt_vec_error;
 	uint64_t rip, rsp, rflags;
+	uint64_t debugctl;		/* guest IA32_DEBUGCTL, read only when RFLAGS.TF = 1, else 0 */
 	uint64_t cr0, cr3, cr4, efer;
 	uint32_t interruptibility;
 	uint32_t cs_ar, ss_ar;		/* access rights: CS.L (bit 13), SS.DPL = CPL (bits 6:5) */
@@ -63,6 +64,8 @@ struct vmx_exit_action {
 	/* the exit handler's */
 	bool advance_rip;		/* skip the exiting instruction (instr_len) */
 	uint32_t advance_len;		/* when non-zero: its decoded length (instr_len undefined) */
+	uint64_t debug_traps;		/* with advance_rip: B3-B0 and enabled-breakpoint bits of the
+					 * pending debug exceptions the emulated access matched */
 	bool inject;			/* deliver an exception on the next entry */
 	uint8_t inject_vector;
 	bool inject_has_error;
@@ -169,7 +172,9 @@ void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
  *        applied: SDM Vol. 3C, "Event Injection" and "Interrupt-Window
  *        Exiting": an external interrupt only with RFLAGS.IF = 1, no STI or
  *        MOV-SS blocking and no other event queued for this entry; an NMI
- *        without NMI or MOV-SS blocking and nothing queued.  Reads the
+ *        without NMI or MOV-SS blocking and nothing queued.  A debug trap
+ *        owed for an emulated instruction (vmx_debug_traps_owed()) counts
+ *        as queued: it is delivered first, the event at its window.  Reads the
  *        snapshot only: VM exits clear the valid bit of the VM-entry
  *        interruption-information field (SDM Vol. 3C, "Recording VM-Exit
  *        Information and Updating VM-Entry Control Fields"), so what is
@@ -177,6 +182,24 @@ void vmx_dump_guest(const struct vcpu *v, const struct vmx_exit_info *exit);
  */
 bool vmx_event_slot_open(const struct vmx_exit_info *e, const struct vmx_exit_action *act,
 			 enum vmx_event ev);
+/*
+ * @brief Whether the instruction that exited runs under single-step as SDM
+ *        Vol. 3B, "Single-Step Exception Condition" has it: RFLAGS.TF = 1
+ *        and IA32_DEBUGCTL.BTF = 0 (with BTF = 1 the trap comes after
+ *        branches only, and no instruction tickvisor emulates is one).
+ */
+bool vmx_is_single_stepping(const struct vmx_exit_info *e);
+/*
+ * @brief The pending-debug-exception bits the next entry hands to the guest
+ *        for the instruction the exit handler completed (act->advance_rip):
+ *        BS when single-stepping, and act->debug_traps; 0 when none.
+ */
+uint64_t vmx_debug_traps_owed(const struct vmx_exit_info *e, const struct vmx_exit_action *act);
+/*
+ * @brief The guest's DR7 as of the last exit (the VMCS holds it: "save debug
+ *        controls"), for matching an emulated access against its breakpoints.
+ */
+uint64_t vmx_read_guest_dr7(void);
 /* @brief Intercept (or pass through) reads and writes of one MSR in the shared bitmap. */
 void vmx_msr_intercept(const struct vmx_setup *s, uint32_t msr, bool intercept);
 /* @brief Set the initial RSP of a vCPU that vmx_vcpu_init() just set up (the calibration guest). */

@@ -166,6 +166,13 @@ static inline void cpu_write_debug_regs(uint64_t dr0_3, uint64_t dr6)
 			 "mov %1, %%dr6" : : "r"(dr0_3), "r"(dr6) : "memory");
 }
 
+/* DR0-DR3: the guest's while the VMM runs (vmm/xstate.h: the VMM never loads its own). */
+static inline void cpu_read_dr0_3(uint64_t dr[4])
+{
+	__asm__ volatile("mov %%dr0, %0\n\tmov %%dr1, %1\n\tmov %%dr2, %2\n\tmov %%dr3, %3"
+			 : "=r"(dr[0]), "=r"(dr[1]), "=r"(dr[2]), "=r"(dr[3]));
+}
+
 static inline uint32_t mmio_read32(uint64_t addr)
 {
 	return *(volatile uint32_t *)(uintptr_t)addr;
@@ -244,11 +251,13 @@ CPU_DEFINE_SEG(gs)
 #define CR0_CD		0x40000000ULL
 #define CR0_PG		0x80000000ULL
 #define CR4_TSD		0x00000004ULL
+#define CR4_DE		0x00000008ULL
 #define CR4_PAE		0x00000020ULL
 #define CR4_PGE		0x00000080ULL
 #define CR4_PCE		0x00000100ULL
 #define CR4_OSFXSR	0x00000200ULL
 #define CR4_VMXE	0x00002000ULL
+#define RFLAGS_TF	0x00000100ULL	/* trap flag: single-step */
 #define RFLAGS_IF	0x00000200ULL
 
 #endif /* TV_X86_CPU_H */

@@ -14,6 +14,7 @@
 #define MSR_IA32_SYSENTER_EIP		0x00000176U
 #define MSR_IA32_MISC_ENABLE		0x000001a0U
 #define MSR_IA32_DEBUGCTL		0x000001d9U
+#define DEBUGCTL_BTF			(1ULL << 1)	/* single-step on branches only */
 #define MSR_IA32_PAT			0x00000277U
 #define MSR_IA32_MTRRCAP		0x000000feU
 #define MSR_IA32_MTRR_DEF_TYPE		0x000002ffU

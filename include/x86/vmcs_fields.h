@@ -216,6 +216,15 @@
 #define INTERRUPTIBILITY_MOV_SS		(1U << 1)
 #define INTERRUPTIBILITY_NMI		(1U << 3)
 
+/*
+ * Guest pending debug exceptions (SDM Vol. 3C, "Guest Non-Register State",
+ * Table "Format of Pending-Debug-Exceptions"): B3-B0 (bits 3:0), enabled
+ * breakpoint (bit 12), BS, a single-step trap (bit 14).
+ */
+#define PENDING_DBG_B0_3		0x0000000fULL
+#define PENDING_DBG_ENABLED_BP		(1ULL << 12)
+#define PENDING_DBG_BS			(1ULL << 14)
+
 /* Activity states */
 #define ACTIVITY_ACTIVE			0U
 #define ACTIVITY_HLT			1U
