@@ -17,6 +17,7 @@
 #include "../timer/plan.h"
 #include "../vmx/caps.h"
 #include "../vmx/ept.h"
+#include "../vmx/guest_seg.h"
 #include "config.h"
 #include <tv/fmt.h>
 #include "../hw/hostrtc.h"
@@ -235,6 +236,44 @@ static uint64_t guest_io_breakpoints(const struct vmx_exit_info *e, uint16_t por
 		return 0;
 	cpu_read_dr0_3(r.dr);
 	return vdebug_match(&r, VDEBUG_IO, port, size);
+}
+
+/* A register of the memory operand: RSP is not in the saved GPRs but in the snapshot. */
+static uint64_t guest_addr_reg(struct vm *vm, const struct vmx_exit_info *e, unsigned int n)
+{
+	const uint64_t *reg = vcpu_gpr(&vm->vcpu, n);
+
+	return reg ? *reg : e->rsp;
+}
+
+uint64_t guest_mmio_breakpoints(struct vm *vm, const struct vmx_exit_info *e,
+				const struct insn *in, bool is_write)
+{
+	bool is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13));
+	struct vdebug_regs r = { .is_de = e->cr4 & CR4_DE };
+	uint64_t ea = (uint64_t)in->disp, seg = 0, linear;
+
+	r.dr7 = vmx_read_guest_dr7();
+	if (!vdebug_has_enabled(r.dr7))
+		return 0;
+	/*
+	 * SDM Vol. 1, "Specifying an Offset": base + index x scale +
+	 * displacement in the address size, RIP-relative from the next
+	 * instruction; the linear address adds the segment base, of which
+	 * 64-bit mode keeps FS's and GS's only ("Segmentation in IA-32e Mode").
+	 */
+	if (in->base == INSN_REG_RIP)
+		ea += e->rip + in->length;
+	else if (in->base != INSN_REG_NONE)
+		ea += guest_addr_reg(vm, e, in->base);
+	if (in->index != INSN_REG_NONE)
+		ea += guest_addr_reg(vm, e, in->index) * in->scale;
+	ea &= insn_addr_mask(in);
+	if (!is_64 || in->seg == INSN_SEG_FS || in->seg == INSN_SEG_GS)
+		seg = vmx_guest_seg_base((unsigned int)in->seg);
+	linear = is_64 ? seg + ea : (uint32_t)(seg + ea);
+	cpu_read_dr0_3(r.dr);
+	return vdebug_match(&r, is_write ? VDEBUG_DATA_WRITE : VDEBUG_DATA_READ, linear, in->width);
 }
 
 /* SDM Vol. 3C, "Exit Qualification for I/O Instructions". */

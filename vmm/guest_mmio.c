@@ -151,6 +151,8 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 			return;
 		}
 	}
+	/* Before the load: the operand's base or index may be its destination. */
+	act->debug_traps = guest_mmio_breakpoints(vm, e, &in, !is_load);
 	if (is_load) {
 		st = vapic_mmio(&vm->apic, gpa, in.width, false, &val, guest_tsc_now(vm, e));
 		if (st == VLAPIC_OK)
@@ -326,6 +328,8 @@ void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 		guest_emulate_string(vm, e, &in, act);
 		return;
 	}
+	act->debug_traps = guest_mmio_breakpoints(vm, e, &in, in.kind != INSN_KIND_LOAD &&
+						  in.kind != INSN_KIND_LOAD_ZX);
 	if (in.kind == INSN_KIND_LOAD || in.kind == INSN_KIND_LOAD_ZX) {
 		uint64_t *reg = vcpu_gpr(&vm->vcpu, in.reg);
 

@@ -65,6 +65,14 @@ void guest_stop(struct vm *vm, enum vm_end end, struct vmx_exit_action *act, con
 void guest_inject_gp(struct vmx_exit_action *act);
 void guest_inject_ud(struct vmx_exit_action *act);
 void guest_handle_exit(struct vm *vm, const struct vmx_exit_info *e, struct vmx_exit_action *act);
+struct insn;
+/*
+ * @brief The data breakpoints (DR7 R/W = 01B or 11B) that a decoded MOV's
+ *        memory operand meets, as pending-debug-exception bits for
+ *        act->debug_traps (vmm/vdebug.h); 0 when DR7 enables none.
+ */
+uint64_t guest_mmio_breakpoints(struct vm *vm, const struct vmx_exit_info *e,
+				const struct insn *in, bool is_write);
 
 /* guest_mmio.c */
 void guest_map_apic_page(struct vm *vm);

@@ -28,8 +28,10 @@
  *
  * Data breakpoints: an I/O breakpoint on port 0x3FF (CR4.DE, DR0, DR7) must
  * trap after an OUT or IN of it, DR6.B0 set (with BS too when single-
- * stepped), and not after an access of the port beside it.  Natively, a
- * Bochs built without its x86 debugger matches no breakpoint: skipped.
+ * stepped), and not after an access of the port beside it; a read/write
+ * breakpoint on TMCCT and a write breakpoint on TDCR must trap after a read
+ * of the one and a write of the other (B0, B1), not after a read of TDCR.
+ * Natively, an emulator that matches no breakpoint of a kind is skipped.
  * QEMU 7.2 TCG, run natively, deviates twice, each skipped by name with
  * what it did: no single-step trap after STI or after HLT, and B0 without
  * BS in DR6 when both conditions are met.
@@ -56,7 +58,10 @@
 #define SS_IDT_GATE_INT64	0x8e00U
 #define SS_CR4_DE		(1ULL << 3)
 #define SS_DR7_L0		0x1ULL
+#define SS_DR7_L1		0x4ULL
 #define SS_DR7_RW0_IO		(2ULL << 16)	/* LEN0 = 00B: one byte */
+#define SS_DR7_RW0_ACCESS4	((3ULL << 16) | (3ULL << 18))	/* reads or writes, 4 bytes */
+#define SS_DR7_RW1_WRITE4	((1ULL << 20) | (3ULL << 22))	/* writes, 4 bytes */
 
 /* POPF with TF set: the trap starts after the next instruction. */
 #define SS_TF_ON	"pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
@@ -282,25 +287,26 @@ static void test_mov_ss_shadow(void)
 
 static void ss_write_dr7(uint64_t v) { __asm__ volatile("mov %0, %%dr7" : : "r"(v) : "memory"); }
 
-/* One #DB at after whose DR6 has B0 and, with TF, BS. */
-static void ss_check_io_bp(const char *what, uint64_t after, bool tf)
+/* One #DB at after whose DR6 has the B bits b and, with TF, BS. */
+static void ss_check_bp(const char *what, uint64_t after, uint64_t b, bool tf)
 {
-	uint64_t want = 1ULL | (tf ? SS_DR6_BS : 0);
+	uint64_t want = b | (tf ? SS_DR6_BS : 0);
 
 	if (!tv_is_present() && ss_hits == 0) {
-		report_skip("%s: no #DB natively (this Bochs matches no I/O breakpoint)", what);
+		report_skip("%s: no #DB natively (this emulator matches no such breakpoint)", what);
 		return;
 	}
 	if (tf && apic_is_qemu_tcg() && ss_hits == 1 && ss_log[0].rip == after &&
-	    (ss_log[0].dr6 & (SS_DR6_B0_3 | SS_DR6_BS)) == 1ULL) {
+	    (ss_log[0].dr6 & (SS_DR6_B0_3 | SS_DR6_BS)) == b) {
 		/* DR6 reports every condition met ("Debug Status Register (DR6)"). */
 		report_skip("%s: QEMU TCG reports B0 without BS (DR6 0x%lx)", what, ss_log[0].dr6);
 		return;
 	}
 	report(ss_hits == 1 && ss_log[0].rip == after &&
 	       (ss_log[0].dr6 & (SS_DR6_B0_3 | SS_DR6_BS)) == want,
-	       "%s: one #DB at the next RIP 0x%lx, DR6 B0%s (%u #DB, first at 0x%lx, DR6 0x%lx)",
-	       what, after, tf ? " and BS" : " alone", ss_hits, ss_log[0].rip, ss_log[0].dr6);
+	       "%s: one #DB at the next RIP 0x%lx, DR6 B3-B0 0x%lx%s (%u #DB, first at 0x%lx, "
+	       "DR6 0x%lx)", what, after, b, tf ? " and BS" : ", no BS", ss_hits, ss_log[0].rip,
+	       ss_log[0].dr6);
 }
 
 /*
@@ -323,17 +329,49 @@ static void test_io_breakpoint(void)
 	ss_begin(1);
 	__asm__ volatile("outb %%al, %%dx\n1:\n\tlea 1b(%%rip), %0"
 			 : "=&r"(after) : "a"(v), "d"(SS_PORT_SCRATCH) : "memory", "cc");
-	ss_check_io_bp("OUT to port 0x3ff with an I/O breakpoint on it", after, false);
+	ss_check_bp("OUT to port 0x3ff with an I/O breakpoint on it", after, 0x1U, false);
 	ss_begin(1);
 	__asm__ volatile(SS_TF_ON "inb %%dx, %%al\n1:\n\tlea 1b(%%rip), %0"
 			 : "=&r"(after), "+a"(v) : "d"(SS_PORT_SCRATCH) : "memory", "cc");
-	ss_check_io_bp("IN from port 0x3ff, single-stepped, with an I/O breakpoint on it", after,
-		       true);
+	ss_check_bp("IN from port 0x3ff, single-stepped, with an I/O breakpoint on it", after,
+		    0x1U, true);
 	ss_begin(0);
 	__asm__ volatile("outb %%al, %%dx" : : "a"(v), "d"(SS_PORT_SCRATCH - 1U) : "memory");
 	report(ss_hits == 0, "OUT to port 0x3fe, next to the breakpoint: no #DB (%u)", ss_hits);
 	ss_write_dr7(XU_DR7_RESET);
 	xu_write_cr4(cr4);
+}
+
+/*
+ * Data breakpoints on the xAPIC page (R/W = 11B on TMCCT, read or write;
+ * R/W = 01B on TDCR, write only; LEN = 4 bytes): a trap after the MOV that
+ * touches it, DR6.Bn set, whether the CPU or tickvisor did the access.
+ */
+static void test_mmio_breakpoint(void)
+{
+	uint64_t after, addr, base = apic_mmio_base();
+	uint32_t v = 0;
+
+	__asm__ volatile("mov %0, %%dr0\n\tmov %1, %%dr1"
+			 : : "r"(base + APIC_TMCCT), "r"(base + APIC_TDCR));
+	ss_write_dr7(XU_DR7_RESET | SS_DR7_L0 | SS_DR7_L1 | SS_DR7_RW0_ACCESS4 |
+		     SS_DR7_RW1_WRITE4);
+	/* The address register is the load's destination too: matched before it changes. */
+	ss_begin(1);
+	addr = base + APIC_TMCCT;
+	__asm__ volatile("movl (%1), %k1\n1:\n\tlea 1b(%%rip), %0"
+			 : "=&r"(after), "+r"(addr) : : "memory", "cc");
+	ss_check_bp("xAPIC MMIO read of TMCCT with a read/write breakpoint on it", after, 0x1U,
+		    false);
+	ss_begin(1);
+	__asm__ volatile("movl %2, (%1)\n1:\n\tlea 1b(%%rip), %0"
+			 : "=&r"(after) : "r"(base + APIC_TDCR), "r"(APIC_TDCR_DIV1) : "memory", "cc");
+	ss_check_bp("xAPIC MMIO write of TDCR with a write breakpoint on it", after, 0x2U, false);
+	ss_begin(0);
+	__asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(base + APIC_TDCR) : "memory");
+	report(ss_hits == 0, "xAPIC MMIO read of TDCR, its breakpoint write-only: no #DB (%u)",
+	       ss_hits);
+	ss_write_dr7(XU_DR7_RESET);
 }
 
 static void test_sti_hlt(void)
@@ -383,6 +421,7 @@ int main(void)
 	test_apic_mmio();
 	test_mov_ss_shadow();
 	test_io_breakpoint();
+	test_mmio_breakpoint();
 	test_sti_hlt();
 	{
 		unsigned int n = ss_hits;
