@@ -467,22 +467,17 @@ static void guest_handle_xsetbv(struct vm *vm, const struct vmx_exit_info *e,
 	act->advance_rip = true;
 }
 
-/* SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0, type 15:12. */
+/*
+ * SDM "Exit Qualification for APIC-Access VM Exits": offset 11:0 (for linear
+ * accesses), type 15:12.  Which types may be emulated is the one check in
+ * guest_emulate_apic_mmio() (vmm/mmio_check.h): every other type stops the VM.
+ */
 static void guest_handle_apic_access(struct vm *vm, const struct vmx_exit_info *e,
 				     struct vmx_exit_action *act)
 {
-	uint32_t type = (uint32_t)(e->qualification >> 12) & 0xfU;
 	uint64_t gpa = vlapic_get_base_address(&vm->apic.lapic) + (e->qualification & 0xfffU);
 
-	if (type > 1) {
-		vmx_dump_guest(&vm->vcpu, e);
-		guest_stop(vm, VM_END_STOPPED, act, "APIC access of type %u (%s) at offset %#llx is "
-			   "not emulated", type, type == 2 ? "instruction fetch" :
-			   "during event delivery or a guest-physical access",
-			   (unsigned long long)(e->qualification & 0xfffU));
-		return;
-	}
-	guest_emulate_apic_mmio(vm, e, gpa, act);
+	guest_emulate_apic_mmio(vm, e, MMIO_EXIT_APIC_ACCESS, gpa, act);
 }
 
 /* Trap-like: the write is in the virtual-APIC page and RIP is already past it. */
@@ -525,20 +520,17 @@ static void guest_handle_ept_violation(struct vm *vm, const struct vmx_exit_info
 				       struct vmx_exit_action *act)
 {
 	/*
-	 * SDM Vol. 3C, "Exit Qualification for EPT Violations", bit 2: the
-	 * access was an instruction fetch.  Nothing outside RAM is code: the
-	 * APIC page (mapped without execute) and every hole stop the VM.
+	 * The APIC page: on apic=ept it is not in EPT at all; on the other
+	 * paths it is mapped without execute, so an instruction fetch from it
+	 * lands here too.  guest_emulate_apic_mmio() emulates only the current
+	 * instruction's own data access and stops the VM on anything else, an
+	 * instruction fetch (SDM Vol. 3C, "Exit Qualification for EPT
+	 * Violations", bit 2) among them: nothing outside RAM is code.
 	 */
-	if ((e->qualification & 4U) &&
-	    (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic)) {
-		vmx_dump_guest(&vm->vcpu, e);
-		guest_stop(vm, VM_END_STOPPED, act, "instruction fetch from the APIC page at "
-			   "guest-physical %#llx (RIP %#llx): not emulated",
-			   (unsigned long long)e->guest_phys, (unsigned long long)e->rip);
-		return;
-	}
-	if (vapic_is_mmio(&vm->apic, e->guest_phys)) {
-		guest_emulate_apic_mmio(vm, e, e->guest_phys, act);
+	if (vapic_is_mmio(&vm->apic, e->guest_phys) ||
+	    ((e->qualification & 4U) &&
+	     (e->guest_phys & ~0xfffULL) == vlapic_get_base_address(&vm->apic.lapic))) {
+		guest_emulate_apic_mmio(vm, e, MMIO_EXIT_EPT_VIOLATION, e->guest_phys, act);
 		return;
 	}
 	if (vlapic_get_mode(&vm->apic.lapic) != VLAPIC_MODE_XAPIC &&

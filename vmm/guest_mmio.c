@@ -27,6 +27,7 @@
 #include "log.h"
 #include <tv/logring.h>
 #include "mb_loader.h"
+#include "mmio_check.h"
 #include "pool.h"
 #include "result.h"
 #include <tv/string.h>
@@ -77,14 +78,6 @@ void guest_map_apic_page(struct vm *vm)
 }
 
 /*
- * An access to the xAPIC page that the CPU could not complete on its own
- * (EPT violation, or a fault-like APIC-access exit): fetch the instruction
- * through the guest's page tables, decode it (MOV/MOVZX forms only here;
- * MOVS/STOS are decoded but emulated on the empty bus only, see vmm/insn.h)
- * and perform it against the model.  Anything else stops the VM
- * with the reason: emulating it wrongly would be worse.
- */
-/*
  * The one fetch-and-decode path of every MMIO access tickvisor emulates:
  * the decoder's mode from CR0.PE, EFER.LMA, CS.L and CS.D; the instruction
  * fetched through the guest's page tables at its linear address (SDM Vol.
@@ -126,15 +119,192 @@ static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, cons
 	return 0;
 }
 
-void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
-			     struct vmx_exit_action *act)
+/* The guest's paging as the exit left it, for the walks of its memory operands. */
+struct guest_walk_ctx {
+	struct gwalk_cpu cpu;
+	unsigned int cpl;	/* SS.DPL (SDM Vol. 3A, "Privilege Levels") */
+	bool is_64;		/* IA-32e mode with CS.L: 64-bit mode */
+	const char *why;	/* string emulation: why an iteration could not be done */
+};
+
+static struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e)
+{
+	struct guest_walk_ctx ctx = {
+		.cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer },
+		.cpl = (e->ss_ar >> 5) & 3U,
+		.is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)),
+	};
+
+	return ctx;
+}
+
+/* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
+static uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg seg)
+{
+	if (ctx->is_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
+		return 0;
+	return vmx_guest_seg_base((unsigned int)seg);
+}
+
+/*
+ * The width bytes of an operand at linear address lin into at most two
+ * pieces, split where it crosses a 4-KiB page, each at the guest-physical
+ * address the guest's paging gives it now.  Outside 64-bit mode linear
+ * addresses are 32 bits wide (SDM Vol. 3A, "Linear-Address Pre-
+ * Translation").  @return 0, or the gwalk error of the first piece that
+ * does not translate (GWALK_ERANGE: with the paging-structure entry outside
+ * RAM in *entry_gpa).
+ */
+static int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
+				uint64_t lin, unsigned int width, bool is_write,
+				struct mmio_piece *out, unsigned int *n, uint64_t *entry_gpa)
+{
+	unsigned int done = 0;
+
+	while (done < width) {
+		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
+		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
+							 0x1000ULL - (l & 0xfffULL));
+		struct gwalk_fault fault;
+		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr,
+					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
+					 &fault);
+
+		if (rc) {
+			*entry_gpa = fault.entry_gpa;
+			return rc;
+		}
+		out[*n].gpa = gpa;
+		out[*n].len = chunk;
+		out[*n].is_write = is_write;
+		(*n)++;
+		done += chunk;
+	}
+	return 0;
+}
+
+/*
+ * The decoded instruction's memory operands, as pieces: the one operand of
+ * a MOV/MOVZX at its segment base plus effective address, or the first
+ * iteration's source [seg:rSI] (MOVS) and destination [ES:rDI] of a string
+ * instruction.  @return 0 or a gwalk error.
+ */
+static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
+			     const struct guest_walk_ctx *ctx, const struct insn *in,
+			     struct mmio_piece out[4], unsigned int *n, uint64_t *entry_gpa)
+{
+	const struct vm_guest_regs *r = &vm->vcpu.regs;
+	uint64_t gpr[16], mask = insn_addr_mask(in);
+	unsigned int i;
+	int rc;
+
+	*n = 0;
+	if (in->kind == INSN_KIND_MOVS || in->kind == INSN_KIND_STOS) {
+		if (in->kind == INSN_KIND_MOVS) {
+			rc = guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
+						  (r->rsi & mask), in->width, false, out, n,
+						  entry_gpa);
+			if (rc)
+				return rc;
+		}
+		return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, INSN_SEG_ES) +
+					    (r->rdi & mask), in->width, true, out, n,
+					    entry_gpa);
+	}
+	for (i = 0; i < 16U; i++) {
+		uint64_t *p = vcpu_gpr(&vm->vcpu, i);
+
+		gpr[i] = p ? *p : e->rsp;
+	}
+	return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
+				    insn_operand_offset(in, gpr, e->rip), in->width,
+				    in->kind == INSN_KIND_STORE_REG || in->kind == INSN_KIND_STORE_IMM,
+				    out, n, entry_gpa);
+}
+
+/*
+ * The one check before any trapped MMIO access is emulated, on every path
+ * (apic=apicv and access: APIC-access exits; apic=ept and the empty bus:
+ * EPT violations), issue 12 item 1.  First the exit alone: only a data
+ * read or write by the current instruction may be emulated, never a page
+ * walk, an access during event delivery, an instruction fetch or any other
+ * access the SDM's qualification tables name (vmm/mmio_check.h).  Then the
+ * instruction is fetched and decoded, and its memory operand, translated
+ * through the guest's paging, must hold the exit's address with the same
+ * direction: otherwise the instruction at RIP is not the one that made the
+ * access (an implicit access, or translations the CPU cached that the
+ * guest's tables no longer give) and emulating it would perform an access
+ * the guest never made.  where names the device for the report.
+ * @return 0 with *in decoded, or -1 with the VM stopped and the reason given.
+ */
+static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
+			    enum mmio_exit_kind kind, uint64_t gpa, const char *where,
+			    struct insn *in, struct vmx_exit_action *act)
+{
+	struct mmio_exit x = {
+		.kind = kind, .qualification = e->qualification,
+		.is_event_delivery = (e->idt_vec_info & INTR_INFO_VALID) != 0, .addr = gpa,
+	};
+	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
+	enum mmio_access a = mmio_classify_exit(&x);
+	struct mmio_piece pieces[4];
+	uint64_t entry_gpa = 0;
+	enum mmio_match m = MMIO_MATCH;
+	unsigned int n;
+	char what[48];
+	int rc = 0;
+
+	if (mmio_access_is_data(a)) {
+		tv_snprintf(what, sizeof(what), "access to %s", where);
+		if (guest_fetch_decode(vm, e, what, in, act))
+			return -1;
+		rc = guest_insn_pieces(vm, e, &ctx, in, pieces, &n, &entry_gpa);
+		m = rc ? MMIO_MISMATCH_ADDR : mmio_check_operand(&x, pieces, n);
+		if (m == MMIO_MATCH)
+			return 0;
+		/*
+		 * Bochs 2.7 reports its page walk through the APIC-access page as
+		 * a linear data read (the SDM: a guest-physical access, type 15):
+		 * the operand's own walk needing an entry at the exit's address
+		 * names it.
+		 */
+		if (rc == GWALK_ERANGE && mmio_is_walk_entry(&x, entry_gpa))
+			a = MMIO_ACCESS_PAGE_WALK;
+	}
+	vmx_dump_guest(&vm->vcpu, e);
+	if (!mmio_access_is_data(a))
+		guest_stop(vm, VM_END_STOPPED, act, "%s on %s at guest-physical %#llx, RIP %#llx "
+			   "(qualification %#llx): not emulated", mmio_access_name(a), where,
+			   (unsigned long long)gpa, (unsigned long long)e->rip,
+			   (unsigned long long)e->qualification);
+	else
+		guest_stop(vm, VM_END_STOPPED, act, "%s on %s at guest-physical %#llx, RIP %#llx: "
+			   "operand mismatch (%s%s)", mmio_access_name(a), where,
+			   (unsigned long long)gpa, (unsigned long long)e->rip,
+			   rc ? "it does not translate: " : m == MMIO_MISMATCH_DIR ?
+			   "it goes the other way" : "it is at another address",
+			   rc ? gwalk_strerror(rc) : "");
+	return -1;
+}
+
+/*
+ * An access to the xAPIC page that the CPU could not complete on its own
+ * (EPT violation, or a fault-like APIC-access exit): check that it is the
+ * current instruction's own data access (guest_check_mmio()), decode the
+ * instruction (MOV/MOVZX forms only here; MOVS/STOS are decoded but
+ * emulated on the empty bus only, see vmm/insn.h) and perform it against
+ * the model.  Anything else stops the VM with the reason: emulating it
+ * wrongly would be worse.
+ */
+void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e,
+			     enum mmio_exit_kind kind, uint64_t gpa, struct vmx_exit_action *act)
 {
 	struct insn in;
 	enum vlapic_status st;
 	uint64_t val = 0, *reg = NULL;
 	bool is_load;
 
-	if (guest_fetch_decode(vm, e, "APIC access", &in, act))
+	if (guest_check_mmio(vm, e, kind, gpa, "the APIC page", &in, act))
 		return;
 	if (in.kind == INSN_KIND_MOVS || in.kind == INSN_KIND_STOS) {
 		guest_stop(vm, VM_END_STOPPED, act, "APIC access by %s at RIP %#llx: string "
@@ -185,14 +355,6 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint6
 /* EFLAGS.DF, bit 10 (SDM Vol. 1, "EFLAGS Register"): string operations count down. */
 #define GUEST_RFLAGS_DF		0x400ULL
 
-/* Where one string-instruction operand landed. */
-struct guest_string_ctx {
-	struct gwalk_cpu cpu;
-	unsigned int cpl;
-	bool is_64;
-	const char *why;	/* why an iteration could not be done */
-};
-
 /*
  * One element of a MOVS/STOS at a linear address: copied from or to guest
  * RAM, or, where the guest-physical address is outside RAM and not the
@@ -202,7 +364,7 @@ struct guest_string_ctx {
  * it re-executes the instruction), or when it reaches the APIC page or the
  * RAM's end within the element.
  */
-static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint64_t lin,
+static int guest_string_access(struct vm *vm, struct guest_walk_ctx *ctx, uint64_t lin,
 			       unsigned int width, bool is_write, uint8_t *buf)
 {
 	unsigned int done = 0;
@@ -239,14 +401,6 @@ static int guest_string_access(struct vm *vm, struct guest_string_ctx *ctx, uint
 	return 0;
 }
 
-/* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
-static uint64_t guest_seg_base(const struct guest_string_ctx *ctx, enum insn_seg seg)
-{
-	if (ctx->is_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
-		return 0;
-	return vmx_guest_seg_base((unsigned int)seg);
-}
-
 /*
  * MOVS or STOS (with or without REP) where one operand is the empty bus:
  * per iteration the source [seg:rSI] is read (MOVS) or rAX taken (STOS),
@@ -268,11 +422,7 @@ static uint64_t guest_seg_base(const struct guest_string_ctx *ctx, enum insn_seg
 static void guest_emulate_string(struct vm *vm, const struct vmx_exit_info *e,
 				 const struct insn *in, struct vmx_exit_action *act)
 {
-	struct guest_string_ctx ctx = {
-		.cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer },
-		.cpl = (e->ss_ar >> 5) & 3U,
-		.is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13)),
-	};
+	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
 	struct vm_guest_regs *r = &vm->vcpu.regs;
 	bool is_movs = in->kind == INSN_KIND_MOVS;
 	int64_t step = insn_string_step(in, (e->rflags & GUEST_RFLAGS_DF) != 0);
@@ -321,8 +471,8 @@ void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 {
 	struct insn in;
 
-	if (guest_fetch_decode(vm, e, "access to a guest-physical address with no device", &in,
-			       act))
+	if (guest_check_mmio(vm, e, MMIO_EXIT_EPT_VIOLATION, e->guest_phys,
+			     "an address with no device", &in, act))
 		return;
 	if (in.kind == INSN_KIND_MOVS || in.kind == INSN_KIND_STOS) {
 		guest_emulate_string(vm, e, &in, act);

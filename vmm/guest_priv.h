@@ -19,6 +19,7 @@
 
 #include "../vmx/vcpu.h"
 #include "guest.h"
+#include "mmio_check.h"
 #include "pcpu.h"
 #include "vm.h"
 
@@ -76,8 +77,8 @@ uint64_t guest_mmio_breakpoints(struct vm *vm, const struct vmx_exit_info *e,
 
 /* guest_mmio.c */
 void guest_map_apic_page(struct vm *vm);
-void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e, uint64_t gpa,
-			     struct vmx_exit_action *act);
+void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e,
+			     enum mmio_exit_kind kind, uint64_t gpa, struct vmx_exit_action *act);
 void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 			     struct vmx_exit_action *act);
 /* Outside RAM and every device: unmapped=bus or stop (vmm/guest_mmio.c). */

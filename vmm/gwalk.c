@@ -25,6 +25,7 @@ struct walk_rights {
 	bool is_writable;	/* R/W = 1 in every entry that controls it */
 	bool is_user;		/* U/S = 1 in every entry that controls it */
 	bool is_exec_disabled;	/* XD = 1 in any entry (only with NXE) */
+	uint64_t outside_gpa;	/* GWALK_ERANGE: the entry that lies outside RAM */
 };
 
 /* Bits hi..lo, or none when lo > hi (e.g. 51:M with M = 52). */
@@ -50,6 +51,13 @@ static bool read_entry(const uint8_t *ram, uint64_t ram_bytes, uint64_t gpa,
 	return true;
 }
 
+/* A paging-structure entry at gpa is outside guest RAM: remember where. */
+static int entry_outside_ram(struct walk_rights *r, uint64_t gpa)
+{
+	r->outside_gpa = gpa;
+	return GWALK_ERANGE;
+}
+
 static void clear_fault(struct gwalk_fault *fault)
 {
 	fault->fault = false;
@@ -57,6 +65,7 @@ static void clear_fault(struct gwalk_fault *fault)
 	fault->error_code = 0;
 	fault->cr2 = 0;
 	fault->tail_err = 0;
+	fault->entry_gpa = 0;
 }
 
 /*
@@ -135,7 +144,7 @@ static int walk_32bit(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t 
 	uint64_t pte_gpa;
 
 	if (!read_entry(ram, ram_bytes, pde_gpa, 4, &pde))
-		return GWALK_ERANGE;
+		return entry_outside_ram(r, pde_gpa);
 	if (!(pde & PTE_P))
 		return GWALK_EFAULT;
 	add_rights(r, pde, false);
@@ -160,7 +169,7 @@ static int walk_32bit(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t 
 
 	pte_gpa = (pde & 0xfffff000ULL) | (((uint64_t)(linear >> 12) & 0x3ffU) << 2);
 	if (!read_entry(ram, ram_bytes, pte_gpa, 4, &pte))
-		return GWALK_ERANGE;
+		return entry_outside_ram(r, pte_gpa);
 	if (!(pte & PTE_P))
 		return GWALK_EFAULT;
 	add_rights(r, pte, false);
@@ -211,7 +220,7 @@ static int walk_levels(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t
 		uint64_t entry;
 
 		if (!read_entry(ram, ram_bytes, table + index * 8U, 8, &entry))
-			return GWALK_ERANGE;
+			return entry_outside_ram(r, table + index * 8U);
 		if (!(entry & PTE_P))
 			return GWALK_EFAULT;
 		if ((entry & rsvd) || (!lv[i].may_map_page && !is_leaf && (entry & PTE_PS))) {
@@ -253,7 +262,7 @@ static int walk_pae(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ra
 	uint64_t pdpte;
 
 	if (!read_entry(ram, ram_bytes, pdpte_gpa, 8, &pdpte))
-		return GWALK_ERANGE;
+		return entry_outside_ram(r, pdpte_gpa);
 	if (!(pdpte & PTE_P))
 		return GWALK_EFAULT;
 	if (pdpte & (TV_BITS(2, 1) | TV_BITS(8, 5) | bit_range(63, maxphyaddr)))
@@ -275,7 +284,7 @@ int gwalk_translate(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ra
 		    unsigned int maxphyaddr, unsigned int cpl, uint64_t linear,
 		    enum gwalk_access acc, uint64_t *gpa, struct gwalk_fault *fault)
 {
-	struct walk_rights rights = { true, true, false };
+	struct walk_rights rights = { true, true, false, 0 };
 	bool is_lma;
 	uint32_t ec;
 	int rc;
@@ -326,6 +335,8 @@ int gwalk_translate(const struct gwalk_cpu *cpu, const uint8_t *ram, uint64_t ra
 
 	if (rc == GWALK_EFAULT)
 		return raise_pf(fault, linear, ec);
+	if (rc == GWALK_ERANGE)
+		fault->entry_gpa = rights.outside_gpa;
 	if (rc < 0)
 		return rc;
 	/* "Page-Fault Exceptions": a protection violation sets P = 1. */

@@ -109,6 +109,12 @@ struct gwalk_fault {
 	 * fields above describe the fault at the first byte not fetched).
 	 */
 	int tail_err;
+	/*
+	 * GWALK_ERANGE from gwalk_translate(): the guest-physical address of
+	 * the paging-structure entry that lies outside guest RAM (so a caller
+	 * can tell that an exit there was the CPU's own page walk).
+	 */
+	uint64_t entry_gpa;
 };
 
 /*

@@ -499,6 +499,20 @@ uint64_t insn_addr_mask(const struct insn *in)
 	return in->addr_size == 8U ? ~0ULL : in->addr_size == 4U ? 0xffffffffULL : 0xffffULL;
 }
 
+uint64_t insn_operand_offset(const struct insn *in, const uint64_t gpr[16], uint64_t rip)
+{
+	uint64_t ea = (uint64_t)in->disp;
+
+	/* Sums wrap modulo 2^64; the mask then keeps what the address size keeps. */
+	if (in->base == INSN_REG_RIP)
+		ea += rip + in->length;
+	else if (in->base < 16U)
+		ea += gpr[in->base];
+	if (in->index < 16U)
+		ea += gpr[in->index] * in->scale;
+	return ea & insn_addr_mask(in);
+}
+
 uint64_t insn_addr_reg_add(const struct insn *in, uint64_t reg, int64_t delta)
 {
 	uint64_t sum = reg + (uint64_t)delta;

@@ -5,10 +5,11 @@
  * memory-mapped device registers, and nothing else.
  *
  * Used on the APIC-access and EPT-violation exits where the CPU tells us the
- * guest-physical address but not what the instruction does with it.  We do
- * not compute the effective address (the exit gives it); we still decode
- * ModRM, SIB and displacement fully, because the length must be exact to
- * advance RIP, and report them so a caller can cross-check.
+ * guest-physical address but not what the instruction does with it.  We
+ * decode ModRM, SIB and displacement fully, because the length must be exact
+ * to advance RIP, and insn_operand_offset() computes the effective address
+ * from them, with which vmm/guest_mmio.c cross-checks the exit's address
+ * (an access that is not the operand's is never emulated).
  *
  * Supported (Intel SDM Vol. 2, "MOV-Move" and "MOVZX-Move with Zero-Extend"):
  *   88 /r     MOV r/m8, r8             store from register, 1 byte
@@ -177,6 +178,21 @@ uint64_t insn_store_value(const struct insn *in, uint64_t reg_value);
  * Registers in 64-Bit Mode"; outside 64-bit mode the SDM leaves them
  * undefined, and clearing is one of the allowed outcomes) or RCX/RSI/RDI.
  */
+
+/*
+ * @brief The offset of the memory operand in its segment (the effective
+ *	  address): base + index * scale + displacement, or for the RIP-
+ *	  relative form the next instruction's RIP + displacement, kept to
+ *	  the address size (SDM Vol. 1, "Specifying an Offset"; Vol. 2,
+ *	  "RIP-Relative Addressing").  The segment base is the caller's: it
+ *	  depends on the mode (vmm/guest_mmio.c).  This is what lets the
+ *	  caller cross-check the decoded operand with the exit's address.
+ * @param gpr the 16 general registers, RAX..R15 in encoding order (RSP too)
+ * @param rip the RIP of the instruction itself
+ * @pre kind is LOAD, LOAD_ZX, STORE_REG or STORE_IMM (MOVS and STOS
+ *	address through rSI and rDI, insn_addr_mask()).
+ */
+uint64_t insn_operand_offset(const struct insn *in, const uint64_t gpr[16], uint64_t rip);
 
 /* @return 0xffff, 0xffffffff or ~0 for address size 2, 4, 8. */
 uint64_t insn_addr_mask(const struct insn *in);

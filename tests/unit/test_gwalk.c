@@ -561,18 +561,30 @@ static void entry_outside_ram_is_not_a_guest_fault(void)
 	put64(slot, 0x800000 | E_P | E_RW);	/* a page table at 8 MiB */
 	UT_EQ(xlate(&cpu, 0, lin, GWALK_READ, &gpa, &f), GWALK_ERANGE);
 	UT_CHECK(!f.fault);
+	/* The entry it needed: PTE 1 of the table at 8 MiB (vmm/mmio_check.h uses it). */
+	UT_EQ(f.entry_gpa, 0x800008ULL);
 	cpu.cr3 = 0x7ff000;
 	UT_EQ(xlate(&cpu, 0, lin, GWALK_READ, &gpa, &f), GWALK_ERANGE);
 	UT_CHECK(!f.fault);
+	UT_EQ(f.entry_gpa, 0x7ff000ULL);	/* PML4E 0 */
 	/* A PAE PDPT whose last entry straddles the end of RAM. */
 	cpu = cpu_pae;
 	cpu.cr3 = g_ram_bytes - 0x20;
 	UT_EQ(gwalk_translate(&cpu, g_ram, g_ram_bytes - 4, 46, 0, 0xc0000000, GWALK_READ, &gpa, &f),
 	      GWALK_ERANGE);
 	UT_CHECK(!f.fault);
+	UT_EQ(f.entry_gpa, g_ram_bytes - 8);
+	/* 32-bit paging: a page table outside RAM, 4-byte entries. */
+	cpu = cpu_32bit;
+	cpu.cr3 = new_table();
+	put32(cpu.cr3 + (0x00401000U >> 22) * 4U, 0x900000U | (uint32_t)(E_P | E_RW));
+	UT_EQ(xlate(&cpu, 0, 0x00401000, GWALK_READ, &gpa, &f), GWALK_ERANGE);
+	UT_EQ(f.entry_gpa, 0x900004ULL);
 	/* A leaf that maps outside RAM translates: the page may be MMIO. */
 	map_4level(0x1000, 0x40400000, 0x900000, 12, E_P);
-	expect_gpa(&cpu_4level, 0, 0x40400010, GWALK_READ, 0x900010);
+	UT_EQ(xlate(&cpu_4level, 0, 0x40400010, GWALK_READ, &gpa, &f), 0);
+	UT_EQ(gpa, 0x900010ULL);
+	UT_EQ(f.entry_gpa, 0);
 }
 
 /* Page-crossing fetch: each page is translated on its own. */

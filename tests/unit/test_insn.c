@@ -658,6 +658,56 @@ static void every_status_has_a_distinct_description(void)
 	UT_STREQ(insn_strerror((enum insn_status)99), "unknown status");
 }
 
+/* The operand's offset: what the cross-check with the exit's address uses. */
+static void operand_offset_in_each_addressing_form(void)
+{
+	uint64_t gpr[16] = { 0 };
+	struct insn in;
+
+	gpr[3] = 0xfee00000ULL;		/* RBX */
+	gpr[1] = 0x20;			/* RCX */
+	gpr[4] = 0x7000;		/* RSP */
+	/* mov eax, [rbx + 0xa0] */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x8b, 0x83, 0xa0, 0, 0, 0), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0xfee000a0ULL);
+	/* mov [rbx + rcx * 4], eax */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x89, 0x04, 0x8b), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0xfee00080ULL);
+	/* mov eax, [rsp + 8] */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x8b, 0x44, 0x24, 0x08), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0x7008ULL);
+	/* mov eax, [rip - 8]: from the next instruction (6 bytes on). */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x8b, 0x05, 0xf8, 0xff, 0xff, 0xff), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0x0ffeULL);
+	/* movabs eax, [0xfee000a0] (A1 moffs64) */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0xa1, 0xa0, 0, 0xe0, 0xfe, 0, 0, 0, 0), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0xfee000a0ULL);
+}
+
+/* The offset wraps in the address size: 67h in 64-bit mode, and 16-bit forms. */
+static void operand_offset_wraps_in_the_address_size(void)
+{
+	uint64_t gpr[16] = { 0 };
+	struct insn in;
+
+	gpr[3] = 0x5a5a5a5afee00000ULL;	/* RBX: junk above bit 31 */
+	/* mov eax, [ebx + 0xa0] (67 8b 83 disp32) */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x67, 0x8b, 0x83, 0xa0, 0, 0, 0), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0xfee000a0ULL);
+	/* 32-bit: [ebx - 1] with EBX = 0 wraps to 0xffffffff. */
+	gpr[3] = 0;
+	UT_EQ(DECODE(INSN_MODE_32, &in, 0x8b, 0x43, 0xff), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0xffffffffULL);
+	/* 16-bit [bx + si + 0x10] with BX + SI past 0xffff wraps to 16 bits. */
+	gpr[3] = 0x1234fff0ULL;		/* BX = 0xfff0 */
+	gpr[6] = 0x20;			/* SI */
+	UT_EQ(DECODE(INSN_MODE_16, &in, 0x8b, 0x40, 0x10), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1000), 0x0020ULL);
+	/* EIP-relative (67h with RIP-relative in 64-bit mode) keeps 32 bits. */
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x67, 0x8b, 0x05, 0x10, 0, 0, 0), INSN_OK);
+	UT_EQ(insn_operand_offset(&in, gpr, 0x1fffffff0ULL), 0x7ULL);	/* 0x2_0000_0007 */
+}
+
 static const struct ut_case cases[] = {
 	UT_CASE(mov_88_stores_a_byte_register),
 	UT_CASE(mov_89_stores_32_16_64_by_prefix),
@@ -679,6 +729,8 @@ static const struct ut_case cases[] = {
 	UT_CASE(movzx_0f_b6_zero_extends_a_byte),
 	UT_CASE(movzx_0f_b7_zero_extends_a_word),
 	UT_CASE(moffs_a0_a1_load_the_accumulator),
+	UT_CASE(operand_offset_in_each_addressing_form),
+	UT_CASE(operand_offset_wraps_in_the_address_size),
 	UT_CASE(moffs_a2_a3_store_the_accumulator),
 	UT_CASE(modrm16_forms_and_bp_default_ss),
 	UT_CASE(prefix_67_switches_the_addressing_form),
