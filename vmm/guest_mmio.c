@@ -84,7 +84,7 @@ void guest_map_apic_page(struct vm *vm)
  * 3A, "Segmentation in IA-32e Mode": in 64-bit mode the CS base is treated
  * as 0).  @return 0, or -1 with the VM stopped and the reason given.
  */
-static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *what,
+static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *where,
 			      struct insn *in, struct vmx_exit_action *act)
 {
 	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
@@ -104,14 +104,14 @@ static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, cons
 	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr, (e->ss_ar >> 5) & 3U,
 			(is_64 ? 0 : e->cs_base) + e->rip, bytes, sizeof(bytes), &fault);
 	if (n <= 0) {
-		guest_stop(vm, VM_END_STOPPED, act, "%s at RIP %#llx: the instruction cannot be "
-			   "fetched (%s)", what, (unsigned long long)e->rip, gwalk_strerror(n));
+		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx: the instruction "
+			   "cannot be fetched (%s)", where, (unsigned long long)e->rip, gwalk_strerror(n));
 		return -1;
 	}
 	ist = insn_decode(bytes, (size_t)n, mode, in);
 	if (ist != INSN_OK) {
-		guest_stop(vm, VM_END_STOPPED, act, "%s at RIP %#llx by an instruction that is not "
-			   "emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", what,
+		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx by an instruction "
+			   "that is not emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", where,
 			   (unsigned long long)e->rip, insn_strerror(ist), n, bytes[0],
 			   n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
 		return -1;
@@ -211,10 +211,15 @@ static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
 					    (r->rdi & mask), in->width, true, out, n,
 					    entry_gpa);
 	}
-	for (i = 0; i < 16U; i++) {
-		uint64_t *p = vcpu_gpr(&vm->vcpu, i);
+	/* Only the operand's base and index are read: this runs on every emulated access. */
+	for (i = 0; i < 2U; i++) {
+		unsigned int reg = i ? in->index : in->base;
+		uint64_t *p;
 
-		gpr[i] = p ? *p : e->rsp;
+		if (reg >= 16U)
+			continue;
+		p = vcpu_gpr(&vm->vcpu, reg);
+		gpr[reg] = p ? *p : e->rsp;
 	}
 	return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
 				    insn_operand_offset(in, gpr, e->rip), in->width,
@@ -251,12 +256,11 @@ static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
 	uint64_t entry_gpa = 0;
 	enum mmio_match m = MMIO_MATCH;
 	unsigned int n;
-	char what[48];
 	int rc = 0;
 
 	if (mmio_access_is_data(a)) {
-		tv_snprintf(what, sizeof(what), "access to %s", where);
-		if (guest_fetch_decode(vm, e, what, in, act))
+		/* where goes into the report as it is: no formatting on the path of every access. */
+		if (guest_fetch_decode(vm, e, where, in, act))
 			return -1;
 		rc = guest_insn_pieces(vm, e, &ctx, in, pieces, &n, &entry_gpa);
 		m = rc ? MMIO_MISMATCH_ADDR : mmio_check_operand(&x, pieces, n);
