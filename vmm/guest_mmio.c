@@ -371,22 +371,19 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e,
 static int guest_string_access(struct vm *vm, struct guest_walk_ctx *ctx, uint64_t lin,
 			       unsigned int width, bool is_write, uint8_t *buf)
 {
-	unsigned int done = 0;
+	struct mmio_piece p[2];		/* an element of at most 8 bytes spans two pages at most */
+	unsigned int n = 0, done = 0, i;
+	uint64_t entry_gpa = 0;
+	int rc = guest_operand_pieces(vm, ctx, lin, width, is_write, p, &n, &entry_gpa);
 
-	while (done < width) {
-		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
-		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
-							 0x1000ULL - (l & 0xfffULL));
-		struct gwalk_fault fault;
-		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr,
-					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
-					 &fault);
+	if (rc) {
+		ctx->why = rc == GWALK_EFAULT ? "the guest's paging faults it" : gwalk_strerror(rc);
+		return -1;
+	}
+	for (i = 0; i < n; done += p[i].len, i++) {
+		uint64_t gpa = p[i].gpa;
+		unsigned int chunk = p[i].len;
 
-		if (rc) {
-			ctx->why = rc == GWALK_EFAULT ? "the guest's paging faults it" :
-				   gwalk_strerror(rc);
-			return -1;
-		}
 		if (gpa < vm->ram_bytes && chunk <= vm->ram_bytes - gpa) {
 			if (is_write)
 				tv_memcpy(vm->ram + gpa, buf + done, chunk);
@@ -400,7 +397,6 @@ static int guest_string_access(struct vm *vm, struct guest_walk_ctx *ctx, uint64
 			ctx->why = "an operand reaches the APIC page or straddles the end of RAM";
 			return -1;
 		}
-		done += chunk;
 	}
 	return 0;
 }
