@@ -2,6 +2,9 @@
 /* Copyright (c) 2026 The tickvisor developers */
 #define pr_prefix "timer: "
 
+/* The first lead of a comparator write over the main counter (ht_program_hpet()), HPET ticks. */
+#define HT_HPET_MIN_LEAD	4U
+
 #include "hosttimer.h"
 
 #include <tv/errno.h>
@@ -153,6 +156,30 @@ static uint64_t ht_tsc_to_hpet(const struct hosttimer *ht, uint64_t ticks)
 	return (uint64_t)((n + d - 1U) / d);
 }
 
+/*
+ * Comparator 0 to fire `delta` HPET ticks from now (0: as soon as it can).
+ * A one-shot comparator fires when the main counter becomes equal to it
+ * (IA-PC HPET 1.0a, "Non-Periodic Mode"): one written after the counter
+ * has passed it never fires (a 64-bit counter does not wrap), and a read,
+ * an add and a write take more than one tick (70 ns) on silicon and about
+ * three instructions' worth in Bochs.  So the counter is read again after
+ * the write: while it has reached the comparator the write is repeated
+ * further ahead, the lead doubled.  Never earlier than asked; later only
+ * when the target was within the lead, by at most the lead.
+ */
+static void ht_program_hpet(uint64_t delta)
+{
+	uint64_t lead = HT_HPET_MIN_LEAD, at;
+
+	for (;;) {
+		at = hpet_read_counter() + TV_MAX(delta, lead);
+		hpet_arm(at);
+		if (hpet_read_counter() < at)
+			return;
+		lead *= 2U;
+	}
+}
+
 static void ht_program(const struct hosttimer *ht, enum hosttimer_backend b, uint64_t at)
 {
 	uint64_t now;
@@ -165,7 +192,7 @@ static void ht_program(const struct hosttimer *ht, enum hosttimer_backend b, uin
 			return;
 		}
 		now = cpu_rdtsc();
-		hpet_arm(hpet_read_counter() + 1U + (at > now ? ht_tsc_to_hpet(ht, at - now) : 0));
+		ht_program_hpet(at > now ? ht_tsc_to_hpet(ht, at - now) : 0);
 	}
 }
 
