@@ -191,8 +191,10 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
 			    struct vmx_exit_action *act)
 {
-	if (eff->out_line)
+	if (eff->out_line) {
 		guest_print(vm, eff->out_line, eff->out_len);
+		vm->console_line = true;
+	}
 	if (eff->unhandled)
 		pr_info_ratelimited("%sport %#x: %u-byte %s: no device there (%s)\n",
 				    vm->prefix, eff->port, eff->size,
@@ -328,8 +330,10 @@ static void guest_handle_vmcall(struct vm *vm, const struct vmx_exit_info *e,
 	tv_memset(&eff, 0, sizeof(eff));
 	hc_handle_vmcall(&r, vm->ram, vm->ram_bytes, &eff);
 	g->rax = r.rax;
-	if (eff.print && eff.print_len)
+	if (eff.print && eff.print_len) {
 		guest_print_text(vm, eff.print, eff.print_len);
+		vm->console_line = true;
+	}
 	if (eff.trace_dump)
 		guest_dump_trace(vm, VAPIC_TRACE_SIZE);
 	if (eff.unknown)

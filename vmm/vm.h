@@ -91,6 +91,7 @@ struct vm {
 	uint64_t last_rflags;		/* the guest's RFLAGS at the last exit */
 	uint64_t last_exit_tsc;		/* guest TSC right after the last exit */
 	uint64_t preempt_at;		/* host TSC the last run's preemption timer was for, 0: none */
+	bool console_line;		/* the guest completed a console line since the last serve */
 	int adapt_path;			/* timer path whose exit-to-entry cost to learn, or -1 */
 	uint64_t adapt_from;		/* host TSC of that exit (or wake-up) */
 	uint32_t *vapic_page;		/* virtual-APIC page (TPR shadow), or NULL */
