@@ -4,6 +4,8 @@
 
 /* The first lead of a comparator write over the main counter (ht_program_hpet()), HPET ticks. */
 #define HT_HPET_MIN_LEAD	4U
+/* ... and how many writes, the lead doubled each time, before the counter is taken for broken. */
+#define HT_HPET_MAX_TRIES	19U
 
 #include "hosttimer.h"
 
@@ -171,13 +173,15 @@ static void ht_program_hpet(uint64_t delta)
 {
 	uint64_t lead = HT_HPET_MIN_LEAD, at;
 
-	for (;;) {
+	for (unsigned int i = 0; i < HT_HPET_MAX_TRIES; i++, lead *= 2U) {
 		at = hpet_read_counter() + TV_MAX(delta, lead);
 		hpet_arm(at);
 		if (hpet_read_counter() < at)
 			return;
-		lead *= 2U;
 	}
+	/* A counter that outruns a lead of 2^20 ticks (~70 ms) is broken: say so, never spin on it. */
+	pr_warn_ratelimited("HPET main counter passed the comparator %u times in a row: the timer "
+			    "may not fire\n", HT_HPET_MAX_TRIES);
 }
 
 static void ht_program(const struct hosttimer *ht, enum hosttimer_backend b, uint64_t at)
