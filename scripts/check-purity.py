@@ -92,7 +92,7 @@ LINK_OK = re.compile(r"^(memcpy|memset|memmove|memcmp|__udivti3|__umodti3|__divt
 # result lines.  Pure by the same rules as the model, so that they are
 # host-testable and can be fuzzed.
 PURE_VMM = ("config", "config_parse", "gwalk", "hypercall", "insn", "mb_loader", "mmio_check", "result",
-            "rtc", "vapic", "vcpuid", "vcr", "vdebug", "vio", "vmsr")
+            "rtc", "vapic", "vcpuid", "vcr", "vdebug", "vio", "vmsr", "vstring")
 # Header-only parts of vmm/ that pure files may include besides their own headers.
 PURE_VMM_HEADERS = ("apic_path", "config_priv")
 

@@ -188,8 +188,7 @@ static void guest_handle_msr(struct vm *vm, const struct vmx_exit_info *e, bool 
 	act->advance_rip = true;
 }
 
-static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
-			    struct vmx_exit_action *act)
+void guest_apply_vio(struct vm *vm, const struct vio_effect *eff, struct vmx_exit_action *act)
 {
 	if (eff->out_line) {
 		guest_print(vm, eff->out_line, eff->out_len);
@@ -226,8 +225,7 @@ static void guest_apply_vio(struct vm *vm, const struct vio_effect *eff,
  * 10B), so other guests pay nothing; with it, DR7 costs one VMREAD per
  * exit and DR0-DR3 are read only when DR7 enables a breakpoint.
  */
-static uint64_t guest_io_breakpoints(const struct vmx_exit_info *e, uint16_t port,
-				     unsigned int size)
+uint64_t guest_io_breakpoints(const struct vmx_exit_info *e, uint16_t port, unsigned int size)
 {
 	struct vdebug_regs r = { .is_de = true };
 
@@ -291,8 +289,7 @@ static void guest_handle_io(struct vm *vm, const struct vmx_exit_info *e,
 	uint32_t val;
 
 	if (is_string) {
-		guest_stop(vm, VM_END_STOPPED, act, "string I/O (INS/OUTS) on port %#x at RIP %#llx "
-			   "is not supported", port, (unsigned long long)e->rip);
+		guest_emulate_string_io(vm, e, act);
 		return;
 	}
 	if (size != 1 && size != 2 && size != 4) {

@@ -82,10 +82,11 @@ void guest_map_apic_page(struct vm *vm)
  * the decoder's mode from CR0.PE, EFER.LMA, CS.L and CS.D; the instruction
  * fetched through the guest's page tables at its linear address (SDM Vol.
  * 3A, "Segmentation in IA-32e Mode": in 64-bit mode the CS base is treated
- * as 0).  @return 0, or -1 with the VM stopped and the reason given.
+ * as 0), decoded by decode (insn_decode(), or insn_decode_string_io() for
+ * string I/O).  @return 0, or -1 with the VM stopped and the reason given.
  */
-static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *where,
-			      struct insn *in, struct vmx_exit_action *act)
+int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *where,
+		       guest_decode_fn decode, struct insn *in, struct vmx_exit_action *act)
 {
 	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
 	bool is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13));
@@ -108,7 +109,7 @@ static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, cons
 			   "cannot be fetched (%s)", where, (unsigned long long)e->rip, gwalk_strerror(n));
 		return -1;
 	}
-	ist = insn_decode(bytes, (size_t)n, mode, in);
+	ist = decode(bytes, (size_t)n, mode, in);
 	if (ist != INSN_OK) {
 		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx by an instruction "
 			   "that is not emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", where,
@@ -119,15 +120,7 @@ static int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, cons
 	return 0;
 }
 
-/* The guest's paging as the exit left it, for the walks of its memory operands. */
-struct guest_walk_ctx {
-	struct gwalk_cpu cpu;
-	unsigned int cpl;	/* SS.DPL (SDM Vol. 3A, "Privilege Levels") */
-	bool is_64;		/* IA-32e mode with CS.L: 64-bit mode */
-	const char *why;	/* string emulation: why an iteration could not be done */
-};
-
-static struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e)
+struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e)
 {
 	struct guest_walk_ctx ctx = {
 		.cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer },
@@ -139,7 +132,7 @@ static struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e)
 }
 
 /* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
-static uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg seg)
+uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg seg)
 {
 	if (ctx->is_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
 		return 0;
@@ -152,12 +145,12 @@ static uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg s
  * address the guest's paging gives it now.  Outside 64-bit mode linear
  * addresses are 32 bits wide (SDM Vol. 3A, "Linear-Address Pre-
  * Translation").  @return 0, or the gwalk error of the first piece that
- * does not translate (GWALK_ERANGE: with the paging-structure entry outside
- * RAM in *entry_gpa).
+ * does not translate, described in *fault (GWALK_EFAULT: the guest's own
+ * exception; GWALK_ERANGE: the paging-structure entry outside RAM).
  */
-static int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
-				uint64_t lin, unsigned int width, bool is_write,
-				struct mmio_piece *out, unsigned int *n, uint64_t *entry_gpa)
+int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
+			 uint64_t lin, unsigned int width, bool is_write,
+			 struct mmio_piece *out, unsigned int *n, struct gwalk_fault *fault)
 {
 	unsigned int done = 0;
 
@@ -165,15 +158,12 @@ static int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx
 		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
 		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
 							 0x1000ULL - (l & 0xfffULL));
-		struct gwalk_fault fault;
 		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr,
 					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
-					 &fault);
+					 fault);
 
-		if (rc) {
-			*entry_gpa = fault.entry_gpa;
+		if (rc)
 			return rc;
-		}
 		out[*n].gpa = gpa;
 		out[*n].len = chunk;
 		out[*n].is_write = is_write;
@@ -191,7 +181,7 @@ static int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx
  */
 static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
 			     const struct guest_walk_ctx *ctx, const struct insn *in,
-			     struct mmio_piece out[4], unsigned int *n, uint64_t *entry_gpa)
+			     struct mmio_piece out[4], unsigned int *n, struct gwalk_fault *fault)
 {
 	const struct vm_guest_regs *r = &vm->vcpu.regs;
 	uint64_t gpr[16], mask = insn_addr_mask(in);
@@ -203,13 +193,13 @@ static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
 		if (in->kind == INSN_KIND_MOVS) {
 			rc = guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
 						  (r->rsi & mask), in->width, false, out, n,
-						  entry_gpa);
+						  fault);
 			if (rc)
 				return rc;
 		}
 		return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, INSN_SEG_ES) +
 					    (r->rdi & mask), in->width, true, out, n,
-					    entry_gpa);
+					    fault);
 	}
 	/* Only the operand's base and index are read: this runs on every emulated access. */
 	for (i = 0; i < 2U; i++) {
@@ -224,7 +214,7 @@ static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
 	return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
 				    insn_operand_offset(in, gpr, e->rip), in->width,
 				    in->kind == INSN_KIND_STORE_REG || in->kind == INSN_KIND_STORE_IMM,
-				    out, n, entry_gpa);
+				    out, n, fault);
 }
 
 /*
@@ -253,16 +243,16 @@ static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
 	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
 	enum mmio_access a = mmio_classify_exit(&x);
 	struct mmio_piece pieces[4];
-	uint64_t entry_gpa = 0;
+	struct gwalk_fault fault = { 0 };
 	enum mmio_match m = MMIO_MATCH;
 	unsigned int n;
 	int rc = 0;
 
 	if (mmio_access_is_data(a)) {
 		/* where goes into the report as it is: no formatting on the path of every access. */
-		if (guest_fetch_decode(vm, e, where, in, act))
+		if (guest_fetch_decode(vm, e, where, insn_decode, in, act))
 			return -1;
-		rc = guest_insn_pieces(vm, e, &ctx, in, pieces, &n, &entry_gpa);
+		rc = guest_insn_pieces(vm, e, &ctx, in, pieces, &n, &fault);
 		m = rc ? MMIO_MISMATCH_ADDR : mmio_check_operand(&x, pieces, n);
 		if (m == MMIO_MATCH)
 			return 0;
@@ -272,7 +262,7 @@ static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
 		 * the operand's own walk needing an entry at the exit's address
 		 * names it.
 		 */
-		if (rc == GWALK_ERANGE && mmio_is_walk_entry(&x, entry_gpa))
+		if (rc == GWALK_ERANGE && mmio_is_walk_entry(&x, fault.entry_gpa))
 			a = MMIO_ACCESS_PAGE_WALK;
 	}
 	vmx_dump_guest(&vm->vcpu, e);
@@ -344,122 +334,6 @@ void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e,
 	}
 	act->advance_rip = true;
 	act->advance_len = in.length;
-}
-
-/*
- * Iterations of a REP MOVS/STOS emulated per exit.  When more are left RIP
- * stays on the instruction with rCX/rSI/rDI updated, so the guest re-enters
- * it, takes any pending interrupt first, and the CPU resumes the count as
- * after an interrupted REP (SDM Vol. 2B, "REP/REPE/REPZ/REPNE/REPNZ":
- * "... the instruction will resume at the point where the interrupt
- * occurred").
- */
-#define GUEST_STRING_BATCH	1024U
-
-/* EFLAGS.DF, bit 10 (SDM Vol. 1, "EFLAGS Register"): string operations count down. */
-#define GUEST_RFLAGS_DF		0x400ULL
-
-/*
- * One element of a MOVS/STOS at a linear address: copied from or to guest
- * RAM, or, where the guest-physical address is outside RAM and not the
- * APIC page, read as all-ones or dropped.  An element that crosses a page
- * boundary is translated page by page.  @return 0, or -1 with ctx->why set
- * when the guest's own paging faults it (the CPU then raises the fault when
- * it re-executes the instruction), or when it reaches the APIC page or the
- * RAM's end within the element.
- */
-static int guest_string_access(struct vm *vm, struct guest_walk_ctx *ctx, uint64_t lin,
-			       unsigned int width, bool is_write, uint8_t *buf)
-{
-	struct mmio_piece p[2];		/* an element of at most 8 bytes spans two pages at most */
-	unsigned int n = 0, done = 0, i;
-	uint64_t entry_gpa = 0;
-	int rc = guest_operand_pieces(vm, ctx, lin, width, is_write, p, &n, &entry_gpa);
-
-	if (rc) {
-		ctx->why = rc == GWALK_EFAULT ? "the guest's paging faults it" : gwalk_strerror(rc);
-		return -1;
-	}
-	for (i = 0; i < n; done += p[i].len, i++) {
-		uint64_t gpa = p[i].gpa;
-		unsigned int chunk = p[i].len;
-
-		if (gpa < vm->ram_bytes && chunk <= vm->ram_bytes - gpa) {
-			if (is_write)
-				tv_memcpy(vm->ram + gpa, buf + done, chunk);
-			else
-				tv_memcpy(buf + done, vm->ram + gpa, chunk);
-		} else if (gpa >= vm->ram_bytes && !vapic_is_mmio(&vm->apic, gpa) &&
-			   (gpa & ~0xfffULL) != vm->apic_mapped_gpa) {
-			if (!is_write)
-				tv_memset(buf + done, 0xff, chunk);
-		} else {
-			ctx->why = "an operand reaches the APIC page or straddles the end of RAM";
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * MOVS or STOS (with or without REP) where one operand is the empty bus:
- * per iteration the source [seg:rSI] is read (MOVS) or rAX taken (STOS),
- * then the destination [ES:rDI] written, rSI/rDI stepped by the width
- * (backwards with RFLAGS.DF) and rCX counted down, all in the address size
- * (vmm/insn.h).  The other operand may be guest RAM, reached through the
- * guest's page tables (vmm/gwalk.c), page by page.
- *
- * Deviations, written down: segment limits and access rights are not
- * checked (the CPU checked them for the access that exited, not for the
- * iterations after it); a protection-key, SMAP or alignment-check fault
- * the CPU would raise on a RAM operand is not (gwalk does not check them).
- * An iteration that cannot be done here (its RAM operand faults in the
- * guest's paging, or it touches the APIC page) is left to the CPU: RIP stays
- * and the guest re-executes from that iteration, taking the fault itself.
- * If that is the very first iteration nothing would progress, so the VM is
- * stopped with the reason instead.
- */
-static void guest_emulate_string(struct vm *vm, const struct vmx_exit_info *e,
-				 const struct insn *in, struct vmx_exit_action *act)
-{
-	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
-	struct vm_guest_regs *r = &vm->vcpu.regs;
-	bool is_movs = in->kind == INSN_KIND_MOVS;
-	int64_t step = insn_string_step(in, (e->rflags & GUEST_RFLAGS_DF) != 0);
-	uint64_t mask = insn_addr_mask(in), left = insn_string_count(in, r->rcx), n;
-	uint64_t src_base = is_movs ? guest_seg_base(&ctx, in->seg) : 0;
-	uint64_t dst_base = guest_seg_base(&ctx, INSN_SEG_ES);
-
-	for (n = 0; n < left && n < GUEST_STRING_BATCH; n++) {
-		uint8_t buf[8];
-		uint64_t v = r->rax;
-
-		if (is_movs) {
-			if (guest_string_access(vm, &ctx, src_base + (r->rsi & mask), in->width,
-						false, buf))
-				break;
-		} else {
-			tv_memcpy(buf, &v, in->width);
-		}
-		if (guest_string_access(vm, &ctx, dst_base + (r->rdi & mask), in->width, true, buf))
-			break;
-		if (is_movs)
-			r->rsi = insn_addr_reg_add(in, r->rsi, step);
-		r->rdi = insn_addr_reg_add(in, r->rdi, step);
-		if (in->is_rep)
-			r->rcx = insn_addr_reg_add(in, r->rcx, -1);
-	}
-	if (n == 0 && left != 0) {
-		guest_stop(vm, VM_END_STOPPED, act, "%s%s at RIP %#llx on the empty bus: its first "
-			   "iteration is not emulated (%s)", in->is_rep ? "REP " : "",
-			   is_movs ? "MOVS" : "STOS", (unsigned long long)e->rip,
-			   ctx.why ? ctx.why : "?");
-		return;
-	}
-	if (n < left)
-		return;		/* RIP stays: the rest on re-entry */
-	act->advance_rip = true;
-	act->advance_len = in->length;
 }
 
 /*

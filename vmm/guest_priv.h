@@ -5,6 +5,7 @@
  *   guest.c        VM lifecycle: prepare, run loop, reports, result lines
  *   guest_exit.c   VM-exit dispatch and the exit handlers
  *   guest_mmio.c   the APIC page in EPT; decoded MMIO accesses
+ *   guest_string.c string instructions: MOVS/STOS on the empty bus, INS/OUTS
  *   guest_entry.c  before each entry: execute the delivery plan (timer/plan.h)
  *   guest_cal.c    the boot calibration of the timer paths
  *   loadgen.c      load_timers' synthetic timers (bench build only, TV_BENCH)
@@ -19,6 +20,8 @@
 
 #include "../vmx/vcpu.h"
 #include "guest.h"
+#include "gwalk.h"
+#include "insn.h"
 #include "mmio_check.h"
 #include "pcpu.h"
 #include "vm.h"
@@ -75,7 +78,28 @@ struct insn;
 uint64_t guest_mmio_breakpoints(struct vm *vm, const struct vmx_exit_info *e,
 				const struct insn *in, bool is_write);
 
+/* guest_exit.c, for the string I/O of guest_string.c */
+struct vio_effect;
+void guest_apply_vio(struct vm *vm, const struct vio_effect *eff, struct vmx_exit_action *act);
+uint64_t guest_io_breakpoints(const struct vmx_exit_info *e, uint16_t port, unsigned int size);
+
 /* guest_mmio.c */
+/* The guest's paging as the exit left it, for the walks of its memory operands. */
+struct guest_walk_ctx {
+	struct gwalk_cpu cpu;
+	unsigned int cpl;	/* SS.DPL (SDM Vol. 3A, "Privilege Levels") */
+	bool is_64;		/* IA-32e mode with CS.L: 64-bit mode */
+};
+struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e);
+/* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
+uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg seg);
+int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
+			 uint64_t lin, unsigned int width, bool is_write,
+			 struct mmio_piece *out, unsigned int *n, struct gwalk_fault *fault);
+typedef enum insn_status (*guest_decode_fn)(const uint8_t *bytes, size_t avail,
+					    enum insn_mode mode, struct insn *out);
+int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *where,
+		       guest_decode_fn decode, struct insn *in, struct vmx_exit_action *act);
 void guest_map_apic_page(struct vm *vm);
 void guest_emulate_apic_mmio(struct vm *vm, const struct vmx_exit_info *e,
 			     enum mmio_exit_kind kind, uint64_t gpa, struct vmx_exit_action *act);
@@ -84,6 +108,12 @@ void guest_emulate_no_device(struct vm *vm, const struct vmx_exit_info *e,
 /* Outside RAM and every device: unmapped=bus or stop (vmm/guest_mmio.c). */
 void guest_emulate_unmapped(struct vm *vm, const struct vmx_exit_info *e,
 			    struct vmx_exit_action *act);
+
+/* guest_string.c */
+void guest_emulate_string(struct vm *vm, const struct vmx_exit_info *e,
+			  const struct insn *in, struct vmx_exit_action *act);
+void guest_emulate_string_io(struct vm *vm, const struct vmx_exit_info *e,
+			     struct vmx_exit_action *act);
 
 /* guest_entry.c */
 enum vapic_notice guest_path_of(const struct vmx_exit_info *e);

@@ -456,6 +456,46 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t avail,
 	return INSN_OK;
 }
 
+enum insn_status insn_decode_string_io(const uint8_t *bytes, size_t avail,
+				       enum insn_mode mode, struct insn *out)
+{
+	struct cursor c = { bytes, avail, 0 };
+	struct prefixes p;
+	enum insn_status st;
+	uint8_t op;
+
+	if (!out)
+		return INSN_ERR_BAD_ARG;
+	*out = (struct insn){ 0 };
+	if (!bytes || (mode != INSN_MODE_16 && mode != INSN_MODE_32 && mode != INSN_MODE_64))
+		return INSN_ERR_BAD_ARG;
+	st = decode_prefixes(&c, mode == INSN_MODE_64, &p);
+	if (st != INSN_OK)
+		return st;
+	out->rex = p.rex;
+	op = (uint8_t)take(&c, 1);
+	out->opcode = op;
+	if (op < 0x6cU || op > 0x6fU)
+		return INSN_ERR_OPCODE;
+	/* "LOCK": #UD on every instruction without a memory destination it lists. */
+	if (p.has_lock)
+		return INSN_ERR_LOCK;
+	set_sizes(mode, &p, out);
+	out->kind = op <= 0x6dU ? INSN_KIND_INS : INSN_KIND_OUTS;
+	out->width = (op & 1U) ? (out->operand_size == 2U ? 2U : 4U) : 1U;
+	out->is_rep = p.has_rep;
+	out->reg = INSN_REG_NONE;
+	/* INS: "ES ... cannot be overridden"; OUTS: DS:rSI unless a prefix overrides it. */
+	if (out->kind == INSN_KIND_INS) {
+		out->seg = INSN_SEG_ES;
+	} else if (p.seg >= 0) {
+		out->seg = (enum insn_seg)p.seg;
+		out->has_seg_override = true;
+	}
+	out->length = (uint8_t)c.pos;
+	return INSN_OK;
+}
+
 const char *insn_strerror(enum insn_status status)
 {
 	switch (status) {

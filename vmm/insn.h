@@ -84,6 +84,8 @@ enum insn_kind {
 	INSN_KIND_LOAD_ZX,	/* 0F B6, 0F B7: register <- zero-extended memory */
 	INSN_KIND_MOVS,		/* A4, A5: [ES:rDI] <- [seg:rSI] */
 	INSN_KIND_STOS,		/* AA, AB: [ES:rDI] <- rAX (reg 0) */
+	INSN_KIND_INS,		/* 6C, 6D: [ES:rDI] <- port DX (insn_decode_string_io() only) */
+	INSN_KIND_OUTS,		/* 6E, 6F: port DX <- [seg:rSI] (insn_decode_string_io() only) */
 };
 
 /* Segment registers, numbered as in the SDM's Sreg encoding. */
@@ -150,6 +152,22 @@ struct insn {
  */
 enum insn_status insn_decode(const uint8_t *bytes, size_t avail,
 			     enum insn_mode mode, struct insn *out);
+
+/*
+ * @brief Decode the string I/O instruction of an I/O-instruction exit: INS
+ *        (6C, 6D) or OUTS (6E, 6F), SDM Vol. 2, "INS/INSB/INSW/INSD" and
+ *        "OUTS/OUTSB/OUTSW/OUTSD", with the same prefixes as insn_decode().
+ *        The decoder gives what the exit qualification does not: the
+ *        address size (67), the source segment of OUTS (an override; INS
+ *        always writes [ES:rDI]) and the length.  width is 1 for 6C/6E,
+ *        else 2 or 4 from the operand size (REX.W does not make 8: "the
+ *        operand size is fixed at 8, 16 or 32 bits").  is_rep is an F3 or
+ *        F2 prefix; the caller compares it with the exit's own REP bit.
+ * @return INSN_OK; INSN_ERR_OPCODE for any other opcode; INSN_ERR_LOCK;
+ *         the truncation and length errors of insn_decode().
+ */
+enum insn_status insn_decode_string_io(const uint8_t *bytes, size_t avail,
+				       enum insn_mode mode, struct insn *out);
 
 /* @return a short description of a status, for reports; never NULL. */
 const char *insn_strerror(enum insn_status status);

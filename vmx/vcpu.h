@@ -66,6 +66,10 @@ struct vmx_exit_action {
 	uint32_t advance_len;		/* when non-zero: its decoded length (instr_len undefined) */
 	uint64_t debug_traps;		/* with advance_rip: B3-B0 and enabled-breakpoint bits of the
 					 * pending debug exceptions the emulated access matched */
+	bool iterated;			/* without advance_rip: a REP string instruction did
+					 * iterations and RIP stays on it for the rest; its traps
+					 * are owed and its STI/MOV-SS shadow is over, as after an
+					 * instruction (vmm/vstring.h) */
 	bool inject;			/* deliver an exception on the next entry */
 	uint8_t inject_vector;
 	bool inject_has_error;

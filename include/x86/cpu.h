@@ -258,6 +258,7 @@ CPU_DEFINE_SEG(gs)
 #define CR4_OSFXSR	0x00000200ULL
 #define CR4_VMXE	0x00002000ULL
 #define RFLAGS_TF	0x00000100ULL	/* trap flag: single-step */
+#define RFLAGS_RF	0x00010000ULL	/* resume flag: no instruction breakpoint for one instruction */
 #define RFLAGS_IF	0x00000200ULL
 
 #endif /* TV_X86_CPU_H */

@@ -56,7 +56,7 @@ struct diff_stats {
 	uint64_t other_rejected;	/* Zydis: something else or invalid; we rejected */
 	uint64_t mismatches;
 	uint64_t string_rep;		/* of the MOVS/STOS compared, with REP */
-	uint64_t by_kind[7];
+	uint64_t by_kind[INSN_KIND_OUTS + 1];
 };
 
 static uint64_t rng_next(uint64_t *state)

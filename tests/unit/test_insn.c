@@ -548,6 +548,52 @@ static void string_instructions_are_rejected(void)
 	UT_EQ(DECODE(INSN_MODE_16, &in, 0xaf), INSN_ERR_STRING);	/* scasw */
 }
 
+#define DECODE_SIO(mode, in, ...) \
+	insn_decode_string_io((const uint8_t[]){ __VA_ARGS__ }, \
+			      sizeof((const uint8_t[]){ __VA_ARGS__ }), (mode), (in))
+
+/* INS/OUTS for string I/O exits: width, address size, REP, OUTS's segment, length. */
+static void string_io_decodes_ins_and_outs(void)
+{
+	struct insn in;
+
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0xf3, 0x6c), INSN_OK);	/* rep insb */
+	UT_EQ(in.kind, INSN_KIND_INS);
+	UT_EQ(in.width, 1);
+	UT_EQ(in.addr_size, 8);
+	UT_EQ(in.seg, INSN_SEG_ES);
+	UT_CHECK(in.is_rep);
+	UT_EQ(in.length, 2);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0x48, 0x6d), INSN_OK);	/* REX.W: still 4 bytes */
+	UT_EQ(in.width, 4);
+	UT_CHECK(!in.is_rep);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0x66, 0x6f), INSN_OK);	/* outsw */
+	UT_EQ(in.kind, INSN_KIND_OUTS);
+	UT_EQ(in.width, 2);
+	UT_EQ(in.seg, INSN_SEG_DS);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0x67, 0x64, 0xf3, 0x6e), INSN_OK);	/* rep outsb fs:(esi) */
+	UT_EQ(in.addr_size, 4);
+	UT_EQ(in.seg, INSN_SEG_FS);
+	UT_CHECK(in.has_seg_override && in.is_rep);
+	UT_EQ(in.length, 4);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0x64, 0x6c), INSN_OK);	/* INS: ES, override or not */
+	UT_EQ(in.seg, INSN_SEG_ES);
+	UT_CHECK(!in.has_seg_override);
+	UT_EQ(DECODE_SIO(INSN_MODE_16, &in, 0x2e, 0x6f), INSN_OK);	/* outsw cs:(si), 16-bit */
+	UT_EQ(in.width, 2);
+	UT_EQ(in.addr_size, 2);
+	UT_EQ(in.seg, INSN_SEG_CS);
+	UT_EQ(DECODE_SIO(INSN_MODE_32, &in, 0x66, 0x67, 0x6d), INSN_OK);	/* insw (di) */
+	UT_EQ(in.width, 2);
+	UT_EQ(in.addr_size, 2);
+	UT_EQ(DECODE_SIO(INSN_MODE_32, &in, 0xf2, 0x6e), INSN_OK);		/* F2 too is REP here */
+	UT_CHECK(in.is_rep);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0xf0, 0x6c), INSN_ERR_LOCK);
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0xa4), INSN_ERR_OPCODE);	/* MOVS is not string I/O */
+	UT_EQ(DECODE_SIO(INSN_MODE_64, &in, 0xf3), INSN_ERR_TRUNCATED);
+	UT_EQ(DECODE(INSN_MODE_64, &in, 0x6e), INSN_ERR_STRING);	/* and insn_decode() refuses it */
+}
+
 static void vex_evex_xop_are_rejected(void)
 {
 	struct insn in;
@@ -745,6 +791,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(movs_stos_with_f2_or_lock_are_rejected),
 	UT_CASE(string_register_updates_follow_the_address_size),
 	UT_CASE(string_instructions_are_rejected),
+	UT_CASE(string_io_decodes_ins_and_outs),
 	UT_CASE(vex_evex_xop_are_rejected),
 	UT_CASE(other_opcodes_are_rejected_with_the_opcode),
 	UT_CASE(register_direct_modrm_is_not_a_memory_access),
