@@ -35,6 +35,15 @@
  * QEMU 7.2 TCG, run natively, deviates twice, each skipped by name with
  * what it did: no single-step trap after STI or after HLT, and B0 without
  * BS in DR6 when both conditions are met.
+ *
+ * DEBUGCTL.BTF (IA32_DEBUGCTL bit 1) with TF: CPUID, OUT to port 0x80, IN
+ * from 0x3FF and RDMSR, each followed by a taken JMP, trap once, at the
+ * jump target.  A NOP; JMP probe goes first and must also leave BTF clear.
+ * Where DEBUGCTL faults (Bochs 2.7 has no such MSR: natively, and under
+ * tickvisor, which passes the MSR through to it), does not keep BTF (QEMU
+ * 7.2 TCG reads it back 0) or the probe traps after the NOP, the checks are
+ * skipped, naming the platform.  Repeated string instructions are
+ * single_step_string.c's.
  */
 #include "apic.h"
 #include "exception.h"
@@ -53,6 +62,8 @@
 #define SS_TIMER_TICKS		2000000U	/* far past the HLT, natively too */
 #define SS_TIMER_WAIT_TSC	200000000ULL
 #define SS_PORT_SCRATCH		0x3ffU
+#define SS_PORT_POST		0x80U
+#define SS_DEBUGCTL_BTF		0x2ULL	/* IA32_DEBUGCTL bit 1 */
 #define SS_MSR_APIC_BASE	0x1bU
 #define SS_MSR_TSC_DEADLINE	0x6e0U
 #define SS_IDT_GATE_INT64	0x8e00U
@@ -374,6 +385,116 @@ static void test_mmio_breakpoint(void)
 	ss_write_dr7(XU_DR7_RESET);
 }
 
+/* The platform, for a skip that names it. */
+static const char *ss_platform(void)
+{
+	if (tv_is_present())
+		return "tickvisor";
+	if (apic_is_qemu_tcg())
+		return "QEMU TCG";
+	return apic_is_bochs_native() ? "Bochs" : "this platform";
+}
+
+/* DEBUGCTL.BTF = 1: the next single-step trap waits for a branch.  False if it would not stick. */
+static bool ss_set_btf(void)
+{
+	uint64_t v = 0;
+
+	return wrmsr_safe(XU_MSR_DEBUGCTL, SS_DEBUGCTL_BTF) == 0 &&
+	       rdmsr_safe(XU_MSR_DEBUGCTL, &v) == 0 && (v & SS_DEBUGCTL_BTF);
+}
+
+/* Exactly one single-step #DB, at the jump target, none at the JMP after what. */
+static void ss_check_btf(const char *what, uint64_t at_jmp, uint64_t target)
+{
+	(void)wrmsr_safe(XU_MSR_DEBUGCTL, 0);
+	report(ss_hits == 1 && ss_is_step(0, target),
+	       "%s; JMP with BTF: one #DB with DR6.BS at the jump target 0x%lx, none at the JMP "
+	       "0x%lx (%u #DB, first at 0x%lx, DR6 0x%lx)", what, target, at_jmp, ss_hits,
+	       ss_log[0].rip, ss_log[0].dr6);
+}
+
+/*
+ * Whether this platform implements BTF, probed with NOP; JMP: one trap at
+ * the jump target, BTF cleared by it (SDM Vol. 3B, "Single-Stepping on
+ * Branches": "The processor clears the BTF flag when it generates a debug
+ * exception").  A platform that refuses DEBUGCTL or ignores BTF is skipped
+ * by name.
+ */
+static bool ss_probe_btf(void)
+{
+	uint64_t at_jmp, target, v = 0;
+	int vec = wrmsr_safe(XU_MSR_DEBUGCTL, SS_DEBUGCTL_BTF);
+
+	if (vec != 0) {
+		report_skip("DEBUGCTL.BTF: WRMSR IA32_DEBUGCTL raises %s on %s%s", ex_name(vec),
+			    ss_platform(), tv_is_present() ? " (it passes the MSR through: its host CPU has none)" : "");
+		return false;
+	}
+	if (rdmsr_safe(XU_MSR_DEBUGCTL, &v) != 0 || !(v & SS_DEBUGCTL_BTF)) {
+		report_skip("DEBUGCTL.BTF: %s drops it (IA32_DEBUGCTL reads back 0x%lx)",
+			    ss_platform(), v);
+		return false;
+	}
+	v = ~0ULL;
+	ss_begin(1);
+	__asm__ volatile(SS_TF_ON "nop\n1:\tjmp 2f\n\tnop\n2:\n\t"
+			 "lea 1b(%%rip), %0\n\tlea 2b(%%rip), %1"
+			 : "=&r"(at_jmp), "=&r"(target) : : "memory", "cc");
+	(void)rdmsr_safe(XU_MSR_DEBUGCTL, &v);
+	if (ss_hits == 1 && ss_log[0].rip == at_jmp) {
+		(void)wrmsr_safe(XU_MSR_DEBUGCTL, 0);
+		report_skip("DEBUGCTL.BTF: %s ignores it (single-step trap after the NOP at 0x%lx)",
+			    ss_platform(), at_jmp);
+		return false;
+	}
+	ss_check_btf("NOP", at_jmp, target);
+	report(!(v & SS_DEBUGCTL_BTF), "NOP; JMP with BTF: the #DB cleared DEBUGCTL.BTF (0x%lx)", v);
+	return true;
+}
+
+/*
+ * SDM Vol. 3B, "Single-Stepping on Branches": with BTF and TF set, "the
+ * processor generates a single-step debug exception only after instructions
+ * that cause a branch".  So an emulated instruction followed by a taken JMP
+ * traps once, at the jump target, not after the emulated instruction.
+ */
+static void test_btf(void)
+{
+	uint32_t a = 0, b, c = 0, d;
+	uint64_t at_jmp, target;
+	uint8_t v = 0;
+
+	if (!ss_probe_btf())
+		return;
+	(void)ss_set_btf();
+	ss_begin(1);
+	__asm__ volatile(SS_TF_ON "cpuid\n1:\tjmp 2f\n\tnop\n2:\n\t"
+			 "lea 1b(%%rip), %4\n\tlea 2b(%%rip), %5"
+			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d), "=&r"(at_jmp), "=&r"(target)
+			 : : "memory", "cc");
+	ss_check_btf("CPUID", at_jmp, target);
+	(void)ss_set_btf();
+	ss_begin(1);
+	__asm__ volatile(SS_TF_ON "outb %%al, %%dx\n1:\tjmp 2f\n\tnop\n2:\n\t"
+			 "lea 1b(%%rip), %0\n\tlea 2b(%%rip), %1"
+			 : "=&r"(at_jmp), "=&r"(target) : "a"(v), "d"(SS_PORT_POST) : "memory", "cc");
+	ss_check_btf("OUT to port 0x80", at_jmp, target);
+	(void)ss_set_btf();
+	ss_begin(1);
+	__asm__ volatile(SS_TF_ON "inb %%dx, %%al\n1:\tjmp 2f\n\tnop\n2:\n\t"
+			 "lea 1b(%%rip), %0\n\tlea 2b(%%rip), %1"
+			 : "=&r"(at_jmp), "=&r"(target), "+a"(v) : "d"(SS_PORT_SCRATCH) : "memory", "cc");
+	ss_check_btf("IN from port 0x3ff", at_jmp, target);
+	(void)ss_set_btf();
+	ss_begin(1);
+	__asm__ volatile(SS_TF_ON "rdmsr\n1:\tjmp 2f\n\tnop\n2:\n\t"
+			 "lea 1b(%%rip), %0\n\tlea 2b(%%rip), %1"
+			 : "=&r"(at_jmp), "=&r"(target), "=a"(a), "=d"(d) : "c"(SS_MSR_APIC_BASE)
+			 : "memory", "cc");
+	ss_check_btf("RDMSR IA32_APIC_BASE", at_jmp, target);
+}
+
 static void test_sti_hlt(void)
 {
 	uint64_t at_hlt, after, limit;
@@ -422,6 +543,7 @@ int main(void)
 	test_mov_ss_shadow();
 	test_io_breakpoint();
 	test_mmio_breakpoint();
+	test_btf();
 	test_sti_hlt();
 	{
 		unsigned int n = ss_hits;
