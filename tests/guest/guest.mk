@@ -8,7 +8,8 @@
 #                          (objcopy -O elf32-i386 of the 64-bit link), the
 #                          form QEMU -kernel needs and tickvisor loads.
 #   make test-guests-qemu  run every tests/guests.cfg entry natively on QEMU
-#                          TCG (scripts/tvrun.py --platform qemu).
+#                          TCG (scripts/tvrun.py --platform qemu);
+#                          GUESTS="a b" runs only those entries.
 
 GUEST_CC      ?= gcc
 GUEST_LD      ?= ld
@@ -82,4 +83,4 @@ guests: $(GUEST_ELFS) $(GUEST_BAD)
 
 test-guests-qemu: guests
 	$(Q)python3 scripts/tvrun.py --platform qemu --cfg tests/guests.cfg --dir $(GUEST_OUT) \
-		--out $(BUILD)/test/guests-qemu --results $(BUILD)/results/guests-qemu.log
+		--out $(BUILD)/test/guests-qemu --results $(BUILD)/results/guests-qemu.log $(GUESTS)

@@ -31,7 +31,8 @@ _Static_assert(sizeof(struct isr_gate) == 16, "64-bit IDT gate is 16 bytes");
  * RFLAGS, CS, RIP after aligning RSP to 16 ("Stack Frame Layout" in 64-bit
  * mode, Intel SDM Vol. 3A), so RSP = 8 mod 16; 2 + 1 + 7 pushes leave it at
  * 8 mod 16 again, hence the extra 8 before the call.  Only caller-saved
- * registers need saving around a C call.
+ * registers need saving around a C call.  isr_record() gets RSP, the
+ * struct isr_frame below, for the interrupted RIP, RCX and RDI.
  */
 __asm__(".pushsection .text\n"
 	".balign 16\n"
@@ -59,6 +60,7 @@ __asm__(".pushsection .text\n"
 	"or %rdx, %rax\n"
 	"mov 56(%rsp), %rdi\n"
 	"mov %rax, %rsi\n"
+	"mov %rsp, %rdx\n"
 	"sub $8, %rsp\n"
 	"cld\n"
 	"call isr_record\n"
@@ -77,6 +79,19 @@ __asm__(".pushsection .text\n"
 	".popsection\n");
 
 extern const uint8_t isr_stubs[];
+
+/* What isr_common leaves on the stack, lowest address first. */
+struct isr_frame {
+	uint64_t r11, r10, r9, r8, rdi, rsi, rcx;
+	uint64_t vector;	/* pushed by the per-vector stub */
+	uint64_t rdx, rax;
+	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
+};
+
+_Static_assert(__builtin_offsetof(struct isr_frame, vector) == 56,
+	       "isr_common reads the vector at 56(%rsp)");
+_Static_assert(__builtin_offsetof(struct isr_frame, rip) == 80,
+	       "ten pushes below the CPU's frame");
 
 static struct isr_gate isr_idt[IDT_VECTORS] __attribute__((aligned(16)));
 
@@ -148,7 +163,7 @@ void isr_set_read_ppr(bool on)
 	isr_read_ppr = on;
 }
 
-void isr_record(uint64_t vector, uint64_t tsc)
+void isr_record(uint64_t vector, uint64_t tsc, const struct isr_frame *f)
 {
 	volatile struct isr_stats *s = &isr_stats[vector & 0xffU];
 	uint32_t n = isr_nevents;
@@ -162,6 +177,9 @@ void isr_record(uint64_t vector, uint64_t tsc)
 		isr_events[n].vector = (uint8_t)vector;
 		isr_events[n].tsc = tsc;
 		isr_events[n].ppr = isr_read_ppr ? apic_read(APIC_PPR) : 0;
+		isr_events[n].rip = f->rip;
+		isr_events[n].rcx = f->rcx;
+		isr_events[n].rdi = f->rdi;
 		isr_nevents = n + 1;
 	}
 	if (isr_auto_eoi && vector != APIC_SPURIOUS_VECTOR)

@@ -5,9 +5,9 @@
  * stub saves RAX and RDX and then reads the TSC (push, push, rdtsc: the
  * third instruction, so the recorded TSC is at most two instructions after
  * ISR entry; RDTSC cannot come first without destroying the interrupted
- * RAX/RDX), then records (vector, TSC, count) and, unless turned off, EOIs
- * the local APIC (never for the spurious vector, which sets no ISR bit:
- * "Spurious Interrupt", Intel SDM Vol. 3A).
+ * RAX/RDX), then records (vector, TSC, count, the interrupted RIP, RCX and
+ * RDI) and, unless turned off, EOIs the local APIC (never for the spurious
+ * vector, which sets no ISR bit: "Spurious Interrupt", Intel SDM Vol. 3A).
  */
 #ifndef TV_GUEST_ISR_H
 #define TV_GUEST_ISR_H
@@ -22,6 +22,8 @@ struct isr_event {
 	uint8_t vector;
 	uint64_t tsc;		/* TSC at ISR entry */
 	uint32_t ppr;		/* PPR read in the ISR, when isr_set_read_ppr(true) */
+	uint64_t rip;		/* the interrupted RIP, as the CPU pushed it */
+	uint64_t rcx, rdi;	/* the interrupted RCX and RDI (string-instruction progress) */
 };
 
 /* Builds a 256-entry IDT (exception gates copied from the current one) and loads it. */
@@ -55,7 +57,10 @@ static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 /* STI; HLT: the STI shadow guarantees no interrupt slips in between. */
 static inline void safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 
+/* The stack the stubs build (lib/isr.c). */
+struct isr_frame;
+
 /* Called by the stubs only. */
-void isr_record(uint64_t vector, uint64_t tsc);
+void isr_record(uint64_t vector, uint64_t tsc, const struct isr_frame *f);
 
 #endif /* TV_GUEST_ISR_H */

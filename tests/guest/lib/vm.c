@@ -67,3 +67,14 @@ int vm_map_page(uint64_t va)
 {
 	return vm_set_present(va, 1);
 }
+
+int vm_alias_page(uint64_t va, uint64_t pa)
+{
+	uint64_t *pte = vm_get_pte(va);
+
+	if (!pte)
+		return -1;
+	*pte = (*pte & ~PTE_ADDR_MASK) | (pa & PTE_ADDR_MASK) | PTE_P;
+	invlpg((const volatile void *)(uintptr_t)va);
+	return 0;
+}

@@ -20,5 +20,12 @@
 int vm_unmap_page(uint64_t va);
 /* Make the 4-KiB page holding va present again; same return as vm_unmap_page. */
 int vm_map_page(uint64_t va);
+/*
+ * @brief Point the 4-KiB page holding va at the physical page holding pa
+ * (present, attributes kept); vm_alias_page(va, va) undoes it.
+ * @pre va < 4 GiB; pa is guest RAM.
+ * @return same as vm_unmap_page.
+ */
+int vm_alias_page(uint64_t va, uint64_t pa);
 
 #endif /* TV_GUEST_VM_H */
