@@ -56,6 +56,7 @@ struct guest_string_ctx {
 	 */
 	bool tlb_valid[2];
 	uint64_t tlb_page[2], tlb_gpa[2];
+	uint64_t due;			/* the timer's deadline, guest TSC (VTIMER_NONE: none) */
 };
 
 /* The guest-physical address of the width bytes at lin, from the one-entry cache when it holds them. */
@@ -166,12 +167,26 @@ static uint64_t guest_string_mem_traps(void *ctx, uint64_t lin, unsigned int wid
 	return vdebug_match(&c->dr, is_write ? VDEBUG_DATA_WRITE : VDEBUG_DATA_READ, lin, width);
 }
 
+/*
+ * Whether the guest's timer has come due since the exit: the batch then
+ * ends, so that the entry delivers the interrupt between iterations instead
+ * of after the whole batch (the VMM's own work must not hold a due
+ * interrupt).  One RDTSC per iteration.
+ */
+static bool guest_string_is_due(void *ctx)
+{
+	struct guest_string_ctx *c = ctx;
+
+	return c->due != VTIMER_NONE && guest_tsc_host_now(c->vm) >= c->due;
+}
+
 static const struct vstring_ops guest_string_ops = {
 	.read = guest_string_read,
 	.probe_write = guest_string_probe_write,
 	.write = guest_string_write,
 	.port = guest_string_port,
 	.mem_traps = guest_string_mem_traps,
+	.is_due = guest_string_is_due,
 };
 
 static void guest_string_ctx_init(struct guest_string_ctx *c, struct vm *vm,
@@ -182,6 +197,7 @@ static void guest_string_ctx_init(struct guest_string_ctx *c, struct vm *vm,
 	c->e = e;
 	c->act = act;
 	c->walk = guest_walk_ctx_of(e);
+	c->due = vapic_next_deadline(&vm->apic);
 	c->dr.is_de = e->cr4 & CR4_DE;
 	c->dr.dr7 = vmx_read_guest_dr7();
 	c->has_dr = vdebug_has_enabled(c->dr.dr7);

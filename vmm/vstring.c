@@ -96,6 +96,10 @@ void vstring_run(const struct vstring_req *req, struct vstring_regs *r,
 		out->done++;
 		if (out->traps || out->is_port_stop)
 			break;
+		if (out->done < left && out->done < max && ops->is_due && ops->is_due(ctx)) {
+			out->is_due = true;
+			break;
+		}
 	}
 	out->is_complete = out->done == left;
 }

@@ -34,6 +34,8 @@
  *    made the access);
  *  - after an iteration whose port access wants the caller's attention
  *    (the device asked for the VM's end, say);
+ *  - after an iteration when ops->is_due says an interrupt is due: the
+ *    guest takes it between iterations instead of after the batch;
  *  - before an iteration whose memory operand cannot be accessed (the
  *    guest's paging faults it, or it is a device the caller does not
  *    emulate here): nothing of that iteration happened, INS included: the
@@ -58,6 +60,8 @@ struct vstring_ops {
 	bool (*port)(void *ctx, uint16_t port, unsigned int size, bool is_write, uint32_t *val);
 	/* The breakpoint bits a memory access matches (vmm/vdebug.h); NULL: none ever. */
 	uint64_t (*mem_traps)(void *ctx, uint64_t lin, unsigned int width, bool is_write);
+	/* After an iteration with more left: true to stop here (an interrupt is due); NULL: never. */
+	bool (*is_due)(void *ctx);
 };
 
 struct vstring_req {
@@ -83,6 +87,7 @@ struct vstring_result {
 	bool is_fault_write;	/* ... and it was the destination (else the source) */
 	uint64_t fault_lin;	/* ... at this linear address */
 	bool is_port_stop;	/* ops->port asked to stop */
+	bool is_due;		/* ops->is_due asked to stop */
 	uint64_t traps;		/* breakpoint bits matched by the iterations done */
 };
 

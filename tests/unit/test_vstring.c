@@ -33,6 +33,8 @@ struct fake {
 	unsigned int out_size[LOG_MAX];
 	unsigned int stop_after_writes;	/* port asks to stop after this many writes (0: never) */
 	unsigned int probes, bad_probes;
+	unsigned int due_after;		/* is_due says yes from this many calls on (0: never) */
+	unsigned int due_calls;
 };
 
 static bool fake_touches(uint64_t lin, unsigned int width, uint64_t byte)
@@ -107,9 +109,16 @@ static uint64_t fake_mem_traps(void *ctx, uint64_t lin, unsigned int width, bool
 	return fake_touches(lin, width, f->trap_lin) ? 1U : 0U;
 }
 
+static bool fake_is_due(void *ctx)
+{
+	struct fake *f = ctx;
+
+	return f->due_after && ++f->due_calls >= f->due_after;
+}
+
 static const struct vstring_ops ops = {
 	.read = fake_read, .probe_write = fake_probe_write, .write = fake_write,
-	.port = fake_port, .mem_traps = fake_mem_traps,
+	.port = fake_port, .mem_traps = fake_mem_traps, .is_due = fake_is_due,
 };
 
 /* A decoded instruction: kind, element width, address size in bytes, REP. */
@@ -424,6 +433,28 @@ static void test_port_stop_ends_the_batch(void)
 	UT_EQ(r.rcx, 8);
 }
 
+/* A due interrupt ends the batch after the current iteration, never before the first. */
+static void test_due_interrupt_ends_the_batch(void)
+{
+	static struct fake f;
+	struct insn in = mk(INSN_KIND_INS, 1, 8, true);
+	struct vstring_regs r = { .rcx = 10, .rdi = MEM_BASE };
+	struct vstring_result res;
+
+	memset(&f, 0, sizeof(f));
+	f.due_after = 3;
+	res = run(&f, &in, &r, 100, false);
+	UT_CHECK(res.is_due && !res.is_complete);
+	UT_EQ(res.done, 3);
+	UT_EQ(r.rcx, 7);
+	res = run(&f, &in, &r, 100, false);	/* still due: one iteration per call, progress */
+	UT_EQ(res.done, 1);
+	UT_EQ(r.rcx, 6);
+	r.rcx = 1;
+	res = run(&f, &in, &r, 100, false);	/* not asked after the last iteration */
+	UT_CHECK(res.is_complete && !res.is_due);
+}
+
 static void test_stos_stores_rax_width(void)
 {
 	static struct fake f;
@@ -466,6 +497,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(test_breakpoint_on_the_last_iteration_completes),
 	UT_CASE(test_io_breakpoint_matches_every_iteration),
 	UT_CASE(test_port_stop_ends_the_batch),
+	UT_CASE(test_due_interrupt_ends_the_batch),
 	UT_CASE(test_stos_stores_rax_width),
 	UT_CASE(test_left_counts),
 };
