@@ -242,6 +242,7 @@ help:
 	@echo '  insn-diff           the MMIO decoder against Zydis on random instructions (test-insn-diff)'
 	@echo '  test-guests-bochs   every selftest guest under tickvisor in Bochs, 16 per boot (GUESTS="a b", GUEST_GROUP=g)'
 	@echo '  test-guests-native  the same guests natively in Bochs (mode=native)'
+	@echo '  test-guests-paths   the guests of group fidelity under apic=access and apic=ept (GUEST_PATHS=...)'
 	@echo '  test-guests-qemu    the same guests natively on QEMU TCG (-kernel; test-guests-qemu-results in make test)'
 	@echo '  test-timer-matrix   the timer guests under timer backends x APIC paths (TIMER_MATRIX="t:a ...")'
 	@echo '  test-timer-fallback the timer guests on a CPU model without APIC-register virtualization'
