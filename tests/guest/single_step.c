@@ -66,7 +66,6 @@
 #define SS_DEBUGCTL_BTF		0x2ULL	/* IA32_DEBUGCTL bit 1 */
 #define SS_MSR_APIC_BASE	0x1bU
 #define SS_MSR_TSC_DEADLINE	0x6e0U
-#define SS_IDT_GATE_INT64	0x8e00U
 #define SS_CR4_DE		(1ULL << 3)
 #define SS_DR7_L0		0x1ULL
 #define SS_DR7_L1		0x4ULL
@@ -119,23 +118,6 @@ void ss_record(uint64_t *frame)
 		ss_left--;
 	if (!ss_left)
 		frame[11] &= ~SS_RFLAGS_TF;
-}
-
-/* Point vector 1 of the IDT in use (isr_init()'s) at ss_db_stub. */
-static void ss_install(void)
-{
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
-	volatile uint16_t *gate;
-	uint64_t a = (uintptr_t)ss_db_stub;
-
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	gate = (volatile uint16_t *)(uintptr_t)(idtr.base + 16U);
-	gate[0] = (uint16_t)a;
-	gate[1] = 0x08U;
-	gate[2] = SS_IDT_GATE_INT64;
-	gate[3] = (uint16_t)(a >> 16);
-	gate[4] = (uint16_t)(a >> 32);
-	gate[5] = (uint16_t)(a >> 48);
 }
 
 static void ss_begin(unsigned int expected)
@@ -532,7 +514,7 @@ int main(void)
 		report(false, "the local APIC in xAPIC mode");
 		return report_summary();
 	}
-	ss_install();
+	ex_set_gate(EX_DB, ss_db_stub);
 	test_cpuid();
 	test_io();
 	test_msr();

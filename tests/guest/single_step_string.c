@@ -63,7 +63,6 @@
 #define SSS_DR6_B(n)		(1ULL << (n))
 #define SSS_DR6_B0_3		0xfULL
 #define SSS_CR4_DE		(1ULL << 3)
-#define SSS_IDT_GATE_INT64	0x8e00U
 #define SSS_EMPTY_GPA		0xC0000000UL	/* as empty_bus.c: no RAM, no device */
 #define SSS_PORT_SCRATCH	0x3ffU
 #define SSS_FILL		0x5aU
@@ -128,23 +127,6 @@ void sss_record(uint64_t *frame)
 		sss_left--;
 	if (!sss_left)
 		frame[11] &= ~SSS_RFLAGS_TF;
-}
-
-/* Point vector 1 of the IDT in use at sss_db_stub. */
-static void sss_install(void)
-{
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
-	volatile uint16_t *gate;
-	uint64_t a = (uintptr_t)sss_db_stub;
-
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	gate = (volatile uint16_t *)(uintptr_t)(idtr.base + 16U);
-	gate[0] = (uint16_t)a;
-	gate[1] = 0x08U;
-	gate[2] = SSS_IDT_GATE_INT64;
-	gate[3] = (uint16_t)(a >> 16);
-	gate[4] = (uint16_t)(a >> 32);
-	gate[5] = (uint16_t)(a >> 48);
 }
 
 enum sss_op { SSS_STOSB, SSS_MOVSB, SSS_MOVSQ, SSS_OUTSB, SSS_INSB };
@@ -437,7 +419,7 @@ int main(void)
 		sss_emulator = "QEMU TCG";
 	else if (apic_is_bochs_native())
 		sss_emulator = "Bochs";
-	sss_install();
+	ex_set_gate(EX_DB, sss_db_stub);
 	test_movs_stos_breakpoints();
 	test_rep_single_step();
 	test_string_io();

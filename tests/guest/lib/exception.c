@@ -77,6 +77,22 @@ void ex_init(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
+void ex_set_gate(unsigned int vector, void (*handler)(void))
+{
+	struct idt_ptr p;
+	volatile struct idt_gate *gate;
+	uint64_t a = (uintptr_t)handler;
+
+	__asm__ volatile("sidt %0" : "=m"(p));
+	gate = (volatile struct idt_gate *)(uintptr_t)p.base + vector;
+	gate->offset_lo = (uint16_t)a;
+	gate->selector = SEL_CODE64;
+	gate->flags = IDT_GATE_INT64;
+	gate->offset_mid = (uint16_t)(a >> 16);
+	gate->offset_hi = (uint32_t)(a >> 32);
+	gate->reserved = 0;
+}
+
 void ex_clear(void)
 {
 	ex_rec.vector = EX_NONE;

@@ -74,6 +74,12 @@ struct ex_record {
 
 /* Loads the IDT (all 32 exception vectors). */
 void ex_init(void);
+/*
+ * Points vector of the IDT in use (ex_init()'s, or isr_init()'s copy) at
+ * handler: a present 64-bit interrupt gate, DPL 0, in the code segment.
+ * For a test that needs its own handler (single_step's #DB recorder).
+ */
+void ex_set_gate(unsigned int vector, void (*handler)(void));
 /* Forgets the last caught exception: ex_vector() becomes EX_NONE. */
 void ex_clear(void);
 /* Vector of the last caught exception, or EX_NONE. */
