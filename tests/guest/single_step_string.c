@@ -414,7 +414,10 @@ int main(void)
 {
 	unsigned int n;
 
-	report_prefix_push("single_step_string");
+	/*
+	 * No prefix of the guest's own name: tvrun.py --compare keys a check by
+	 * at most four ": " parts, and guest, group and case already take three.
+	 */
 	if (apic_is_qemu_tcg())
 		sss_emulator = "QEMU TCG";
 	else if (apic_is_bochs_native())
@@ -427,6 +430,5 @@ int main(void)
 	(void)cpuid(0);
 	report(sss_hits == n && !(read_rflags() & SSS_RFLAGS_TF),
 	       "no stray #DB afterwards, RFLAGS.TF clear");
-	report_prefix_pop();
 	return report_summary();
 }
