@@ -148,9 +148,8 @@ static bool guest_string_port(void *ctx, uint16_t port, unsigned int size, bool 
 			      uint32_t *val)
 {
 	struct guest_string_ctx *c = ctx;
-	struct vio_effect eff;
+	struct vio_effect eff;		/* vio_access_port() clears it */
 
-	tv_memset(&eff, 0, sizeof(eff));
 	/* The RTC runs on the host TSC: guest time, unmoved by the guest's own TSC writes. */
 	(void)vio_access_port(&c->vm->io, port, size, is_write, val, c->e->tsc, &eff);
 	guest_apply_vio(c->vm, &eff, c->act);
