@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The tickvisor developers
 """tvrun.py [--platform bochs] --mode vmx|native [--cfg FILE] [--dir DIR]
-       [--group G] [--out DIR] [--results FILE] [--efi FILE] [--jobs N]
+       [--group G[,G...]] [--out DIR] [--results FILE] [--efi FILE] [--jobs N]
        [--msrs strict|lenient] [--bochsrc LINE]... [--rejudge] [NAME...]
 tvrun.py --platform qemu ...     (the guests natively on QEMU TCG: tvqemu.py)
 tvrun.py --compare LABEL=RESULTS_LOG...   (the same verdicts in every run)
 
-Run the selftest guests of tests/guests.cfg (all, the named ones, or one
-group) under tickvisor in Bochs (scripts/run-bochs.sh), judge each against
+Run the selftest guests of tests/guests.cfg (all, the named ones, or those
+of the groups named, comma-separated) under tickvisor in Bochs (scripts/run-bochs.sh), judge each against
 the config, print TAP 13 and a summary table.  scripts/run-guests-tickvisor.sh
 runs this file.
 
@@ -595,7 +595,7 @@ def main():
             die(f"no guest [{n}] in {o['cfg']}")
     guests = [Guest(n, k, o, scale) for n, k in cfg
               if (not o["only"] or n in o["only"])
-              and (not o["group"] or o["group"] in k.get("groups", "").split())]
+              and (not o["group"] or set(o["group"].split(",")) & set(k.get("groups", "").split()))]
     if not guests:
         die(f"no guest selected from {o['cfg']}" + (f" (group {o['group']})" if o["group"] else ""))
     boots = [guests[i:i + MAX_GUESTS] for i in range(0, len(guests), MAX_GUESTS)] if mode == "vmx" else []
