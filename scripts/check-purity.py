@@ -91,8 +91,8 @@ LINK_OK = re.compile(r"^(memcpy|memset|memmove|memcmp|__udivti3|__umodti3|__divt
 # a guest drives, the vCPU's LAPIC glue, the configuration parser and the
 # result lines.  Pure by the same rules as the model, so that they are
 # host-testable and can be fuzzed.
-PURE_VMM = ("config", "config_parse", "gwalk", "hypercall", "insn", "mb_loader", "mmio_check", "result",
-            "rtc", "vapic", "vcpuid", "vcr", "vdebug", "vio", "vmsr", "vstring")
+PURE_VMM = ("config", "config_parse", "gwalk", "hypercall", "insn", "mb_loader", "mmio_check",
+            "mmio_decide", "result", "rtc", "vapic", "vcpuid", "vcr", "vdebug", "vio", "vmsr", "vstring")
 # Header-only parts of vmm/ that pure files may include besides their own headers.
 PURE_VMM_HEADERS = ("apic_path", "config_priv")
 

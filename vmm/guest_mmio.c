@@ -28,6 +28,7 @@
 #include <tv/logring.h>
 #include "mb_loader.h"
 #include "mmio_check.h"
+#include "mmio_decide.h"
 #include "pool.h"
 #include "result.h"
 #include <tv/string.h>
@@ -77,46 +78,68 @@ void guest_map_apic_page(struct vm *vm)
 				   vm->prefix, (unsigned long long)want);
 }
 
+/* The guest's memory as the exit left it, for the pure decision (vmm/mmio_decide.h). */
+static struct mmio_view guest_view_of(const struct vm *vm, const struct guest_walk_ctx *ctx)
+{
+	struct mmio_view v = {
+		.ram = vm->ram, .ram_bytes = vm->ram_bytes, .maxphyaddr = vm->maxphyaddr,
+		.cpu = ctx->cpu, .cpl = ctx->cpl, .is_64 = ctx->is_64,
+	};
+
+	return v;
+}
+
+/* What mmio_fetch_decode() reads: the paging, CS.D, the CS base and RIP. */
+static void guest_fetch_in_of(const struct vm *vm, const struct vmx_exit_info *e,
+			      struct mmio_decide_in *in)
+{
+	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
+
+	*in = (struct mmio_decide_in){ 0 };
+	in->view = guest_view_of(vm, &ctx);
+	in->cs_d = (e->cs_ar & (1U << 14)) != 0;
+	in->seg_base[INSN_SEG_CS] = e->cs_base;
+	in->rip = e->rip;
+}
+
 /*
- * The one fetch-and-decode path of every MMIO access tickvisor emulates:
- * the decoder's mode from CR0.PE, EFER.LMA, CS.L and CS.D; the instruction
- * fetched through the guest's page tables at its linear address (SDM Vol.
- * 3A, "Segmentation in IA-32e Mode": in 64-bit mode the CS base is treated
- * as 0), decoded by decode (insn_decode(), or insn_decode_string_io() for
- * string I/O).  @return 0, or -1 with the VM stopped and the reason given.
+ * The stop report of an instruction that cannot be fetched or decoded
+ * (out->verdict MMIO_VERDICT_NO_FETCH or MMIO_VERDICT_NO_DECODE).
+ */
+static void guest_stop_fetch(struct vm *vm, const struct vmx_exit_info *e, const char *where,
+			     const struct mmio_decide_out *o, struct vmx_exit_action *act)
+{
+	int n = o->fetched;
+
+	if (o->verdict == MMIO_VERDICT_NO_FETCH) {
+		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx: the instruction "
+			   "cannot be fetched (%s)", where, (unsigned long long)e->rip, gwalk_strerror(n));
+		return;
+	}
+	guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx by an instruction "
+		   "that is not emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", where,
+		   (unsigned long long)e->rip, insn_strerror(o->decode_status), n, o->bytes[0],
+		   n > 1 ? o->bytes[1] : 0, n > 2 ? o->bytes[2] : 0, n > 3 ? o->bytes[3] : 0);
+}
+
+/*
+ * The fetch-and-decode path of string I/O (guest_string.c), the same as
+ * that of every MMIO access (mmio_fetch_decode()): decode is
+ * insn_decode_string_io() there.  @return 0, or -1 with the VM stopped and
+ * the reason given.
  */
 int guest_fetch_decode(struct vm *vm, const struct vmx_exit_info *e, const char *where,
 		       guest_decode_fn decode, struct insn *in, struct vmx_exit_action *act)
 {
-	struct gwalk_cpu cpu = { .cr0 = e->cr0, .cr3 = e->cr3, .cr4 = e->cr4, .efer = e->efer };
-	bool is_64 = (e->efer & (1ULL << 10)) && (e->cs_ar & (1U << 13));
-	struct gwalk_fault fault;
-	uint8_t bytes[INSN_MAX_LENGTH];
-	enum insn_mode mode;
-	enum insn_status ist;
-	int n;
+	struct mmio_decide_in d;
+	struct mmio_decide_out o = { 0 };
 
-	if (!(e->cr0 & CR0_PE))
-		mode = INSN_MODE_16;
-	else if (is_64)
-		mode = INSN_MODE_64;
-	else
-		mode = (e->cs_ar & (1U << 14)) ? INSN_MODE_32 : INSN_MODE_16;
-	n = gwalk_fetch(&cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr, (e->ss_ar >> 5) & 3U,
-			(is_64 ? 0 : e->cs_base) + e->rip, bytes, sizeof(bytes), &fault);
-	if (n <= 0) {
-		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx: the instruction "
-			   "cannot be fetched (%s)", where, (unsigned long long)e->rip, gwalk_strerror(n));
+	guest_fetch_in_of(vm, e, &d);
+	if (!mmio_fetch_decode(&d, decode, &o)) {
+		guest_stop_fetch(vm, e, where, &o, act);
 		return -1;
 	}
-	ist = decode(bytes, (size_t)n, mode, in);
-	if (ist != INSN_OK) {
-		guest_stop(vm, VM_END_STOPPED, act, "access to %s at RIP %#llx by an instruction "
-			   "that is not emulated (%s; %d bytes fetched: %02x %02x %02x %02x)", where,
-			   (unsigned long long)e->rip, insn_strerror(ist), n, bytes[0],
-			   n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
-		return -1;
-	}
+	*in = o.insn;
 	return 0;
 }
 
@@ -131,151 +154,94 @@ struct guest_walk_ctx guest_walk_ctx_of(const struct vmx_exit_info *e)
 	return ctx;
 }
 
-/* The base of segment seg: 0 in 64-bit mode for ES, CS, SS and DS (SDM Vol. 1 3.4.2.1). */
 uint64_t guest_seg_base(const struct guest_walk_ctx *ctx, enum insn_seg seg)
 {
-	if (ctx->is_64 && seg != INSN_SEG_FS && seg != INSN_SEG_GS)
+	if (!mmio_seg_has_base(ctx->is_64, seg))
 		return 0;
 	return vmx_guest_seg_base((unsigned int)seg);
 }
 
-/*
- * The width bytes of an operand at linear address lin into at most two
- * pieces, split where it crosses a 4-KiB page, each at the guest-physical
- * address the guest's paging gives it now.  Outside 64-bit mode linear
- * addresses are 32 bits wide (SDM Vol. 3A, "Linear-Address Pre-
- * Translation").  @return 0, or the gwalk error of the first piece that
- * does not translate, described in *fault (GWALK_EFAULT: the guest's own
- * exception; GWALK_ERANGE: the paging-structure entry outside RAM).
- */
+/* mmio_operand_pieces() on the VM's RAM, for the string instructions of guest_string.c. */
 int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
 			 uint64_t lin, unsigned int width, bool is_write,
 			 struct mmio_piece *out, unsigned int *n, struct gwalk_fault *fault)
 {
-	unsigned int done = 0;
+	struct mmio_view v = guest_view_of(vm, ctx);
 
-	while (done < width) {
-		uint64_t l = (lin + done) & (ctx->is_64 ? ~0ULL : 0xffffffffULL), gpa;
-		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
-							 0x1000ULL - (l & 0xfffULL));
-		int rc = gwalk_translate(&ctx->cpu, vm->ram, vm->ram_bytes, vm->maxphyaddr,
-					 ctx->cpl, l, is_write ? GWALK_WRITE : GWALK_READ, &gpa,
-					 fault);
-
-		if (rc)
-			return rc;
-		out[*n].gpa = gpa;
-		out[*n].len = chunk;
-		out[*n].is_write = is_write;
-		(*n)++;
-		done += chunk;
-	}
-	return 0;
+	return mmio_operand_pieces(&v, lin, width, is_write, out, n, fault);
 }
 
 /*
- * The decoded instruction's memory operands, as pieces: the one operand of
- * a MOV/MOVZX at its segment base plus effective address, or the first
- * iteration's source [seg:rSI] (MOVS) and destination [ES:rDI] of a string
- * instruction.  @return 0 or a gwalk error.
+ * Everything mmio_decide() reads, from the exit snapshot, the VMCS and the
+ * vCPU: the segment bases the mode uses (one VMREAD each; CS's is in the
+ * snapshot) and the 16 GPRs, RSP from the snapshot.
  */
-static int guest_insn_pieces(struct vm *vm, const struct vmx_exit_info *e,
-			     const struct guest_walk_ctx *ctx, const struct insn *in,
-			     struct mmio_piece out[4], unsigned int *n, struct gwalk_fault *fault)
+static void guest_decide_in_of(struct vm *vm, const struct vmx_exit_info *e,
+			       struct mmio_decide_in *in)
 {
-	const struct vm_guest_regs *r = &vm->vcpu.regs;
-	uint64_t gpr[16], mask = insn_addr_mask(in);
 	unsigned int i;
-	int rc;
 
-	*n = 0;
-	if (in->kind == INSN_KIND_MOVS || in->kind == INSN_KIND_STOS) {
-		if (in->kind == INSN_KIND_MOVS) {
-			rc = guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
-						  (r->rsi & mask), in->width, false, out, n,
-						  fault);
-			if (rc)
-				return rc;
-		}
-		return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, INSN_SEG_ES) +
-					    (r->rdi & mask), in->width, true, out, n,
-					    fault);
-	}
-	/* Only the operand's base and index are read: this runs on every emulated access. */
-	for (i = 0; i < 2U; i++) {
-		unsigned int reg = i ? in->index : in->base;
-		uint64_t *p;
+	guest_fetch_in_of(vm, e, in);
+	for (i = 0; i < 6U; i++)
+		if (i != INSN_SEG_CS && mmio_seg_has_base(in->view.is_64, (enum insn_seg)i))
+			in->seg_base[i] = vmx_guest_seg_base(i);
+	for (i = 0; i < 16U; i++) {
+		const uint64_t *p = vcpu_gpr(&vm->vcpu, i);
 
-		if (reg >= 16U)
-			continue;
-		p = vcpu_gpr(&vm->vcpu, reg);
-		gpr[reg] = p ? *p : e->rsp;
+		in->gpr[i] = p ? *p : e->rsp;
 	}
-	return guest_operand_pieces(vm, ctx, guest_seg_base(ctx, in->seg) +
-				    insn_operand_offset(in, gpr, e->rip), in->width,
-				    in->kind == INSN_KIND_STORE_REG || in->kind == INSN_KIND_STORE_IMM,
-				    out, n, fault);
 }
 
 /*
  * The one check before any trapped MMIO access is emulated, on every path
  * (apic=apicv and access: APIC-access exits; apic=ept and the empty bus:
- * EPT violations), issue 12 item 1.  First the exit alone: only a data
- * read or write by the current instruction may be emulated, never a page
- * walk, an access during event delivery, an instruction fetch or any other
- * access the SDM's qualification tables name (vmm/mmio_check.h).  Then the
- * instruction is fetched and decoded, and its memory operand, translated
- * through the guest's paging, must hold the exit's address with the same
- * direction: otherwise the instruction at RIP is not the one that made the
- * access (an implicit access, or translations the CPU cached that the
- * guest's tables no longer give) and emulating it would perform an access
- * the guest never made.  where names the device for the report.
+ * EPT violations), issue 12 item 1: mmio_decide() (vmm/mmio_decide.h).
+ * Only a data read or write by the current instruction is emulated, never
+ * a page walk, an access during event delivery, an instruction fetch or any
+ * other access the SDM's qualification tables name; and only when the
+ * decoded instruction's memory operand, translated through the guest's
+ * paging, holds the exit's address with the same direction: otherwise the
+ * instruction at RIP is not the one that made the access (an implicit
+ * access, or translations the CPU cached that the guest's tables no longer
+ * give) and emulating it would perform an access the guest never made.
+ * where names the device for the report, as it is: no formatting on the
+ * path of every access.
  * @return 0 with *in decoded, or -1 with the VM stopped and the reason given.
  */
 static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
 			    enum mmio_exit_kind kind, uint64_t gpa, const char *where,
 			    struct insn *in, struct vmx_exit_action *act)
 {
-	struct mmio_exit x = {
+	struct mmio_decide_in d;
+	struct mmio_decide_out o;
+	int rc;
+
+	guest_decide_in_of(vm, e, &d);
+	d.exit = (struct mmio_exit){
 		.kind = kind, .qualification = e->qualification,
 		.is_event_delivery = (e->idt_vec_info & INTR_INFO_VALID) != 0, .addr = gpa,
 	};
-	struct guest_walk_ctx ctx = guest_walk_ctx_of(e);
-	enum mmio_access a = mmio_classify_exit(&x);
-	struct mmio_piece pieces[4];
-	struct gwalk_fault fault = { 0 };
-	enum mmio_match m = MMIO_MATCH;
-	unsigned int n;
-	int rc = 0;
-
-	if (mmio_access_is_data(a)) {
-		/* where goes into the report as it is: no formatting on the path of every access. */
-		if (guest_fetch_decode(vm, e, where, insn_decode, in, act))
-			return -1;
-		rc = guest_insn_pieces(vm, e, &ctx, in, pieces, &n, &fault);
-		m = rc ? MMIO_MISMATCH_ADDR : mmio_check_operand(&x, pieces, n);
-		if (m == MMIO_MATCH)
-			return 0;
-		/*
-		 * Bochs 2.7 reports its page walk through the APIC-access page as
-		 * a linear data read (the SDM: a guest-physical access, type 15):
-		 * the operand's own walk needing an entry at the exit's address
-		 * names it.
-		 */
-		if (rc == GWALK_ERANGE && mmio_is_walk_entry(&x, fault.entry_gpa))
-			a = MMIO_ACCESS_PAGE_WALK;
+	mmio_decide(&d, &o);
+	if (o.verdict == MMIO_VERDICT_EMULATE) {
+		*in = o.insn;
+		return 0;
+	}
+	if (o.verdict == MMIO_VERDICT_NO_FETCH || o.verdict == MMIO_VERDICT_NO_DECODE) {
+		guest_stop_fetch(vm, e, where, &o, act);
+		return -1;
 	}
 	vmx_dump_guest(&vm->vcpu, e);
-	if (!mmio_access_is_data(a))
+	rc = o.walk_err;
+	if (o.verdict == MMIO_VERDICT_NOT_DATA)
 		guest_stop(vm, VM_END_STOPPED, act, "%s on %s at guest-physical %#llx, RIP %#llx "
-			   "(qualification %#llx): not emulated", mmio_access_name(a), where,
+			   "(qualification %#llx): not emulated", mmio_access_name(o.access), where,
 			   (unsigned long long)gpa, (unsigned long long)e->rip,
 			   (unsigned long long)e->qualification);
 	else
 		guest_stop(vm, VM_END_STOPPED, act, "%s on %s at guest-physical %#llx, RIP %#llx: "
-			   "operand mismatch (%s%s)", mmio_access_name(a), where,
+			   "operand mismatch (%s%s)", mmio_access_name(o.access), where,
 			   (unsigned long long)gpa, (unsigned long long)e->rip,
-			   rc ? "it does not translate: " : m == MMIO_MISMATCH_DIR ?
+			   rc ? "it does not translate: " : o.match == MMIO_MISMATCH_DIR ?
 			   "it goes the other way" : "it is at another address",
 			   rc ? gwalk_strerror(rc) : "");
 	return -1;

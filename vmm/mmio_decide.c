@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The tickvisor developers */
+/* The decision on a trapped MMIO access, whole (see mmio_decide.h). */
+#include "mmio_decide.h"
+
+/* SDM Vol. 3A, "Control Registers": CR0.PE, protection enable (x86/cpu.h is not pure). */
+#define MMIO_CR0_PE	0x1ULL
+
+bool mmio_seg_has_base(bool is_64, enum insn_seg seg)
+{
+	return !is_64 || seg == INSN_SEG_FS || seg == INSN_SEG_GS;
+}
+
+/* The base of segment seg as the current mode uses it. */
+static uint64_t mmio_seg_base(const struct mmio_decide_in *in, enum insn_seg seg)
+{
+	if ((unsigned int)seg >= 6U || !mmio_seg_has_base(in->view.is_64, seg))
+		return 0;
+	return in->seg_base[seg];
+}
+
+/* The decoder's default sizes: CR0.PE, then CS.L in IA-32e mode, then CS.D. */
+static enum insn_mode mmio_insn_mode(const struct mmio_decide_in *in)
+{
+	if (!(in->view.cpu.cr0 & MMIO_CR0_PE))
+		return INSN_MODE_16;
+	if (in->view.is_64)
+		return INSN_MODE_64;
+	return in->cs_d ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+bool mmio_fetch_decode(const struct mmio_decide_in *in, mmio_decode_fn decode,
+		       struct mmio_decide_out *out)
+{
+	const struct mmio_view *v = &in->view;
+	struct gwalk_fault fault;
+
+	out->fetched = gwalk_fetch(&v->cpu, v->ram, v->ram_bytes, v->maxphyaddr, v->cpl,
+				   mmio_seg_base(in, INSN_SEG_CS) + in->rip, out->bytes,
+				   sizeof(out->bytes), &fault);
+	if (out->fetched <= 0) {
+		out->verdict = MMIO_VERDICT_NO_FETCH;
+		return false;
+	}
+	out->decode_status = decode(out->bytes, (size_t)out->fetched, mmio_insn_mode(in),
+				    &out->insn);
+	if (out->decode_status != INSN_OK) {
+		out->verdict = MMIO_VERDICT_NO_DECODE;
+		return false;
+	}
+	return true;
+}
+
+int mmio_operand_pieces(const struct mmio_view *v, uint64_t lin, unsigned int width,
+			bool is_write, struct mmio_piece *out, unsigned int *n,
+			struct gwalk_fault *fault)
+{
+	unsigned int done = 0;
+
+	while (done < width) {
+		uint64_t l = (lin + done) & (v->is_64 ? ~0ULL : 0xffffffffULL), gpa;
+		unsigned int chunk = (unsigned int)TV_MIN((uint64_t)(width - done),
+							 0x1000ULL - (l & 0xfffULL));
+		int rc = gwalk_translate(&v->cpu, v->ram, v->ram_bytes, v->maxphyaddr, v->cpl, l,
+					 is_write ? GWALK_WRITE : GWALK_READ, &gpa, fault);
+
+		if (rc)
+			return rc;
+		out[*n].gpa = gpa;
+		out[*n].len = chunk;
+		out[*n].is_write = is_write;
+		(*n)++;
+		done += chunk;
+	}
+	return 0;
+}
+
+/*
+ * The decoded instruction's memory operands as pieces: the one operand of
+ * a MOV/MOVZX, or the first iteration's source [seg:rSI] (MOVS) and
+ * destination [ES:rDI] of a string instruction.  @return 0 or a gwalk error.
+ */
+static int mmio_insn_pieces(const struct mmio_decide_in *in, struct mmio_decide_out *out)
+{
+	const struct insn *i = &out->insn;
+	uint64_t mask = insn_addr_mask(i), lin;
+	bool is_write;
+	int rc;
+
+	out->n_pieces = 0;
+	if (i->kind == INSN_KIND_MOVS || i->kind == INSN_KIND_STOS) {
+		if (i->kind == INSN_KIND_MOVS) {
+			rc = mmio_operand_pieces(&in->view, mmio_seg_base(in, i->seg) +
+						 (in->gpr[6] & mask), i->width, false,
+						 out->pieces, &out->n_pieces, &out->fault);
+			if (rc)
+				return rc;
+		}
+		return mmio_operand_pieces(&in->view, mmio_seg_base(in, INSN_SEG_ES) +
+					   (in->gpr[7] & mask), i->width, true, out->pieces,
+					   &out->n_pieces, &out->fault);
+	}
+	lin = mmio_seg_base(in, i->seg) + insn_operand_offset(i, in->gpr, in->rip);
+	is_write = i->kind == INSN_KIND_STORE_REG || i->kind == INSN_KIND_STORE_IMM;
+	return mmio_operand_pieces(&in->view, lin, i->width, is_write, out->pieces,
+				   &out->n_pieces, &out->fault);
+}
+
+void mmio_decide(const struct mmio_decide_in *in, struct mmio_decide_out *out)
+{
+	*out = (struct mmio_decide_out){ 0 };
+	out->access = mmio_classify_exit(&in->exit);
+	if (!mmio_access_is_data(out->access)) {
+		out->verdict = MMIO_VERDICT_NOT_DATA;
+		return;
+	}
+	if (!mmio_fetch_decode(in, insn_decode, out))
+		return;
+	out->walk_err = mmio_insn_pieces(in, out);
+	out->match = out->walk_err ? MMIO_MISMATCH_ADDR
+				   : mmio_check_operand(&in->exit, out->pieces, out->n_pieces);
+	if (out->match == MMIO_MATCH) {
+		out->verdict = MMIO_VERDICT_EMULATE;
+		return;
+	}
+	/*
+	 * Bochs 2.7 reports its page walk through the APIC-access page as a
+	 * linear data read (the SDM: a guest-physical access, type 15): the
+	 * operand's own walk needing an entry at the exit's address names it.
+	 */
+	if (out->walk_err == GWALK_ERANGE && mmio_is_walk_entry(&in->exit, out->fault.entry_gpa)) {
+		out->access = MMIO_ACCESS_PAGE_WALK;
+		out->verdict = MMIO_VERDICT_NOT_DATA;
+		return;
+	}
+	out->verdict = MMIO_VERDICT_MISMATCH;
+}
