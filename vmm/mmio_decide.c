@@ -29,15 +29,38 @@ static enum insn_mode mmio_insn_mode(const struct mmio_decide_in *in)
 	return in->cs_d ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/*
+ * The instruction bytes at linear address lin.  Outside 64-bit mode linear
+ * addresses are 32 bits wide, in compatibility mode too (SDM Vol. 1,
+ * "Modes of Operation vs. Memory Model": there "the effect of segmentation
+ * is the same as it is in 32-bit protected mode"), so CS.base + EIP wraps
+ * at 4 GiB.  gwalk_fetch() applies that width only without IA-32e mode
+ * (EFER.LMA is all it knows), so here the address is cut and a fetch that
+ * runs past 0xffffffff goes on at 0.  @return as gwalk_fetch().
+ */
+static int mmio_fetch(const struct mmio_view *v, uint64_t lin, uint8_t buf[INSN_MAX_LENGTH])
+{
+	unsigned int first = INSN_MAX_LENGTH;
+	struct gwalk_fault fault;
+	int n, m;
+
+	if (!v->is_64) {
+		lin &= 0xffffffffULL;
+		first = (unsigned int)TV_MIN((uint64_t)first, 0x100000000ULL - lin);
+	}
+	n = gwalk_fetch(&v->cpu, v->ram, v->ram_bytes, v->maxphyaddr, v->cpl, lin, buf, first,
+			&fault);
+	if (n < (int)first || first == INSN_MAX_LENGTH)
+		return n;
+	m = gwalk_fetch(&v->cpu, v->ram, v->ram_bytes, v->maxphyaddr, v->cpl, 0, buf + first,
+			INSN_MAX_LENGTH - first, &fault);
+	return m > 0 ? n + m : n;
+}
+
 bool mmio_fetch_decode(const struct mmio_decide_in *in, mmio_decode_fn decode,
 		       struct mmio_decide_out *out)
 {
-	const struct mmio_view *v = &in->view;
-	struct gwalk_fault fault;
-
-	out->fetched = gwalk_fetch(&v->cpu, v->ram, v->ram_bytes, v->maxphyaddr, v->cpl,
-				   mmio_seg_base(in, INSN_SEG_CS) + in->rip, out->bytes,
-				   sizeof(out->bytes), &fault);
+	out->fetched = mmio_fetch(&in->view, mmio_seg_base(in, INSN_SEG_CS) + in->rip, out->bytes);
 	if (out->fetched <= 0) {
 		out->verdict = MMIO_VERDICT_NO_FETCH;
 		return false;

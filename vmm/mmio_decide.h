@@ -78,7 +78,8 @@ bool mmio_seg_has_base(bool is_64, enum insn_seg seg);
 /*
  * @brief Fetch and decode the instruction at CS:RIP: the decoder's mode
  *	  from CR0.PE, is_64 and CS.D; the bytes through the guest's paging
- *	  at the CS base (none in 64-bit mode) plus RIP.
+ *	  at the CS base (none in 64-bit mode) plus RIP, 32 bits wide and
+ *	  wrapping at 4 GiB outside 64-bit mode, compatibility mode included.
  * @param decode insn_decode(), or insn_decode_string_io() on I/O exits
  * @return true with out->insn decoded; false with out->verdict
  *	   MMIO_VERDICT_NO_FETCH or MMIO_VERDICT_NO_DECODE.  Reads only

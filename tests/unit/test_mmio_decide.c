@@ -336,6 +336,44 @@ static void the_string_io_fetch_uses_its_own_decoder(void)
 	UT_EQ(o.verdict, MMIO_VERDICT_NO_DECODE);
 }
 
+/*
+ * Compatibility mode: segmentation as in 32-bit protected mode (SDM Vol. 1,
+ * "Modes of Operation vs. Memory Model"), so CS.base + EIP is 32 bits
+ * wide and wraps at 4 GiB, and so does a fetch that runs past 0xffffffff.
+ */
+static void compat_mode_fetch_wraps_at_4_gib(void)
+{
+	static const uint8_t mov_load[] = { 0x8b, 0x03 };
+	struct mmio_decide_in in = load_tpr();
+	struct ut_pt pt = { ram, RAM_BYTES, UT_PAGING_4LEVEL, 0x8000, (1ULL << 39) - 1U };
+	const uint64_t low[] = { 0x9000, 0xa000, 0xb000 }, high[] = { 0xc000, 0xd000 },
+		       apic[] = { 0xe000 };
+	struct mmio_decide_out o;
+
+	in.view.cpu = (struct gwalk_cpu){ .cr0 = CR0_PE | GWALK_CR0_PG, .cr3 = 0x8000,
+					  .cr4 = GWALK_CR4_PAE, .efer = GWALK_EFER_LMA };
+	in.view.is_64 = false;
+	UT_CHECK(ut_pt_map(&pt, 0, 0x5000, 0, UT_PG_P, UT_PG_TABLE, low, 3, false));
+	UT_CHECK(ut_pt_map(&pt, 0xfffff000, 0x6000, 0, UT_PG_P, UT_PG_TABLE, high, 2, false));
+	UT_CHECK(ut_pt_map(&pt, APIC_GPA, APIC_GPA, 0, UT_PG_P | UT_PG_RW, UT_PG_TABLE, apic, 1,
+			   false));
+	put_code(0x5ffe, mov_load, sizeof(mov_load));
+	in.seg_base[INSN_SEG_CS] = 0xfffff000;
+	in.rip = 0x1ffe;
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	UT_EQ(o.fetched, 2);
+	/* The same instruction split by the 4-GiB wrap: 8B at 0xffffffff, 03 at 0. */
+	ram[0x6fff] = 0x8b;
+	ram[0x5000] = 0x03;
+	in.seg_base[INSN_SEG_CS] = 0;
+	in.rip = 0xffffffff;
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	UT_EQ(o.insn.length, 2);
+	UT_EQ(o.fetched, INSN_MAX_LENGTH);
+}
+
 static const struct ut_case cases[] = {
 	UT_CASE(data_read_by_the_instruction_is_emulated),
 	UT_CASE(the_same_read_over_ept_is_emulated),
@@ -351,6 +389,7 @@ static const struct ut_case cases[] = {
 	UT_CASE(movs_reads_its_source_and_writes_its_destination),
 	UT_CASE(a_walk_through_the_apic_page_is_a_page_walk),
 	UT_CASE(the_string_io_fetch_uses_its_own_decoder),
+	UT_CASE(compat_mode_fetch_wraps_at_4_gib),
 };
 
 UT_MAIN("mmio_decide", cases)
