@@ -8,7 +8,7 @@
  * with the exit.  vmm/guest_mmio.c only copies the exit snapshot, the VMCS
  * segment bases and the vCPU's registers into struct mmio_decide_in, calls
  * mmio_decide() and turns the answer into an emulation or a stop report;
- * so all of the decision can be tested and fuzzed on the host.
+ * so the code the product runs is the code tests/unit/fuzz_mmio.c fuzzes.
  *
  * Pure C: no VMCS, no clock, no state; guest RAM is a read-only pointer
  * and every read of it goes through gwalk, which keeps to ram_bytes.

@@ -4,18 +4,23 @@
 # libFuzzer targets, built with Debian clang and libclang-rt-14-dev:
 #  - fuzz_vlapic: the virtual local APIC (tests/unit/fuzz_vlapic.c);
 #  - fuzz_plan:   the delivery planner (tests/unit/fuzz_plan.c);
-#  - fuzz_sched:  the pCPU scheduler (tests/unit/fuzz_sched.c).
+#  - fuzz_sched:  the pCPU scheduler (tests/unit/fuzz_sched.c);
+#  - fuzz_mmio:   the decision on a trapped MMIO access, fetch and decoder
+#                 included (tests/unit/fuzz_mmio.c, vmm/mmio_decide.c).
 #   make fuzz [FUZZ_SECONDS=60]   fuzz the vLAPIC for that long, corpus kept
 #                                 in $(BUILD)/fuzz/corpus across runs
 #   make fuzz-plan [FUZZ_SECONDS=60]  the same for the planner
 #                                 ($(BUILD)/fuzz/plan-corpus)
 #   make fuzz-sched [FUZZ_SECONDS=60] the same for the scheduler
 #                                 ($(BUILD)/fuzz/sched-corpus)
+#   make fuzz-mmio [FUZZ_SECONDS=60]  the same for the MMIO decision
+#                                 ($(BUILD)/fuzz/mmio-corpus)
 #   make fuzz-short               a bounded, repeatable run of each target
 #                                 (fixed seed, fresh corpus; vLAPIC
 #                                 FUZZ_SHORT_SECONDS=25, planner
 #                                 FUZZ_PLAN_SHORT_SECONDS=10, scheduler
-#                                 FUZZ_SCHED_SHORT_SECONDS=5) that prints
+#                                 FUZZ_SCHED_SHORT_SECONDS=5, MMIO
+#                                 FUZZ_MMIO_SHORT_SECONDS=10) that prints
 #                                 "PASS: fuzz/NAME (N runs)" or "FAIL: ..."
 #                                 per target and exits non-zero on a crash
 #                                 or a broken invariant; meant for `make test`.
@@ -24,6 +29,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SHORT_SECONDS ?= 25
 FUZZ_PLAN_SHORT_SECONDS ?= 10
 FUZZ_SCHED_SHORT_SECONDS ?= 5
+FUZZ_MMIO_SHORT_SECONDS ?= 10
 FUZZ_SEED          ?= 20261125
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -Itests/unit/fakes \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -34,6 +40,8 @@ FUZZ_PLAN_SRCS := tests/unit/fuzz_plan.c timer/plan.c
 FUZZ_PLAN_BIN  := $(BUILD)/fuzz/fuzz_plan
 FUZZ_SCHED_SRCS := tests/unit/fuzz_sched.c timer/sched.c tests/unit/fakes/log.c
 FUZZ_SCHED_BIN  := $(BUILD)/fuzz/fuzz_sched
+FUZZ_MMIO_SRCS := tests/unit/fuzz_mmio.c vmm/mmio_decide.c vmm/mmio_check.c vmm/gwalk.c vmm/insn.c
+FUZZ_MMIO_BIN  := $(BUILD)/fuzz/fuzz_mmio
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard lapic/*.h timer/vtimer.h include/tv/*.h include/x86/*.h tests/unit/fakes/*.h)
 	@mkdir -p $(dir $@)
@@ -49,6 +57,12 @@ $(FUZZ_SCHED_BIN): $(FUZZ_SCHED_SRCS) timer/sched.h tests/unit/sched_props.h $(w
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCHED_SRCS)
+
+$(FUZZ_MMIO_BIN): $(FUZZ_MMIO_SRCS) vmm/mmio_decide.h vmm/mmio_check.h vmm/gwalk.h vmm/insn.h \
+		  tests/unit/ut_paging.h tests/unit/ut_rng.h $(wildcard include/tv/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@ (libFuzzer, ASan, UBSan)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MMIO_SRCS)
 
 # $(call fuzz_short,NAME,BINARY,SECONDS,FILE-PREFIX): one bounded run with a
 # fresh corpus in $(BUILD)/fuzz/PREFIXshort-corpus, its log in PREFIXshort.log
@@ -68,7 +82,7 @@ define fuzz_short
 	fi
 endef
 
-.PHONY: fuzz fuzz-plan fuzz-sched fuzz-short
+.PHONY: fuzz fuzz-plan fuzz-sched fuzz-mmio fuzz-short
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
@@ -84,7 +98,13 @@ fuzz-sched: $(FUZZ_SCHED_BIN)
 	$(FUZZ_SCHED_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		$(BUILD)/fuzz/sched-corpus
 
-fuzz-short: $(FUZZ_BIN) $(FUZZ_PLAN_BIN) $(FUZZ_SCHED_BIN)
+fuzz-mmio: $(FUZZ_MMIO_BIN)
+	@mkdir -p $(BUILD)/fuzz/mmio-corpus
+	$(FUZZ_MMIO_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(BUILD)/fuzz/mmio-corpus
+
+fuzz-short: $(FUZZ_BIN) $(FUZZ_PLAN_BIN) $(FUZZ_SCHED_BIN) $(FUZZ_MMIO_BIN)
 	$(call fuzz_short,vlapic,$(FUZZ_BIN),$(FUZZ_SHORT_SECONDS),)
 	$(call fuzz_short,plan,$(FUZZ_PLAN_BIN),$(FUZZ_PLAN_SHORT_SECONDS),plan-)
 	$(call fuzz_short,sched,$(FUZZ_SCHED_BIN),$(FUZZ_SCHED_SHORT_SECONDS),sched-)
+	$(call fuzz_short,mmio,$(FUZZ_MMIO_BIN),$(FUZZ_MMIO_SHORT_SECONDS),mmio-)

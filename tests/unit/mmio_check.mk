@@ -3,7 +3,7 @@
 # Which trapped MMIO accesses may be emulated (vmm/mmio_check.c) and the
 # whole decision (vmm/mmio_decide.c), pure C: vmm/guest_mmio.c calls it on
 # every APIC path and on the empty bus; tests/unit/test_mmio_check.c and
-# test_mmio_decide.c test it on the host.
+# test_mmio_decide.c test it on the host, tests/unit/fuzz_mmio.c fuzzes it.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/mmio_check.c vmm/mmio_decide.c)
 
 # The pattern rule's prerequisites were expanded before this file was read.

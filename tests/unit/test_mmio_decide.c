@@ -3,7 +3,8 @@
 /*
  * vmm/mmio_decide: the whole decision on a trapped MMIO access, one case
  * per rule of mmio_decide.h, on a fake guest RAM with its own page tables
- * (tests/unit/ut_paging.h).
+ * (tests/unit/ut_paging.h).  tests/unit/fuzz_mmio.c fuzzes the same
+ * function; these cases keep each rule in view deterministically.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -2,12 +2,13 @@
 /* Copyright (c) 2026 The tickvisor developers */
 /*
  * Building a guest's page tables in a fake guest RAM, for the host tests
- * of the MMIO decision (test_mmio_decide.c).  Entry formats from SDM Vol. 3A, Chapter 4 "Paging":
+ * and the fuzz target of the MMIO decision (test_mmio_decide.c,
+ * fuzz_mmio.c).  Entry formats from SDM Vol. 3A, Chapter 4 "Paging":
  * "32-Bit Paging" (4-byte entries, 4-MByte pages with PS), "PAE Paging"
  * (four PDPTEs at CR3[31:5], 8-byte entries, 2-MByte pages) and "4-Level
  * Paging" (8-byte entries, 2-MByte and 1-GByte pages).  A table or entry
  * that would lie outside RAM is not written: the map stops there, which
- * leaves the walk to find the entry outside RAM.
+ * leaves the walk to find the entry outside RAM, as the fuzz target wants.
  * Header-only, like ut_rng.h.
  */
 #ifndef TV_TESTS_UNIT_UT_PAGING_H
