@@ -171,10 +171,19 @@ int guest_operand_pieces(const struct vm *vm, const struct guest_walk_ctx *ctx,
 	return mmio_operand_pieces(&v, lin, width, is_write, out, n, fault);
 }
 
+/* A segment base mmio_decide() asks for: CS's from the exit snapshot, the others one VMREAD each. */
+static uint64_t guest_read_seg_base(const void *ctx, enum insn_seg seg)
+{
+	const struct vmx_exit_info *e = ctx;
+
+	return seg == INSN_SEG_CS ? e->cs_base : vmx_guest_seg_base((unsigned int)seg);
+}
+
 /*
  * Everything mmio_decide() reads, from the exit snapshot, the VMCS and the
- * vCPU: the segment bases the mode uses (one VMREAD each; CS's is in the
- * snapshot) and the 16 GPRs, RSP from the snapshot.
+ * vCPU: the segment bases it asks for (guest_read_seg_base(): only those
+ * the instruction uses, in 64-bit mode mostly none) and the 16 GPRs, RSP
+ * from the snapshot.
  */
 static void guest_decide_in_of(struct vm *vm, const struct vmx_exit_info *e,
 			       struct mmio_decide_in *in)
@@ -182,9 +191,8 @@ static void guest_decide_in_of(struct vm *vm, const struct vmx_exit_info *e,
 	unsigned int i;
 
 	guest_fetch_in_of(vm, e, in);
-	for (i = 0; i < 6U; i++)
-		if (i != INSN_SEG_CS && mmio_seg_has_base(in->view.is_64, (enum insn_seg)i))
-			in->seg_base[i] = vmx_guest_seg_base(i);
+	in->read_seg_base = guest_read_seg_base;
+	in->seg_ctx = e;
 	for (i = 0; i < 16U; i++) {
 		const uint64_t *p = vcpu_gpr(&vm->vcpu, i);
 

@@ -16,7 +16,7 @@ static uint64_t mmio_seg_base(const struct mmio_decide_in *in, enum insn_seg seg
 {
 	if ((unsigned int)seg >= 6U || !mmio_seg_has_base(in->view.is_64, seg))
 		return 0;
-	return in->seg_base[seg];
+	return in->read_seg_base ? in->read_seg_base(in->seg_ctx, seg) : in->seg_base[seg];
 }
 
 /* The decoder's default sizes: CR0.PE, then CS.L in IA-32e mode, then CS.D. */

@@ -37,6 +37,13 @@ struct mmio_decide_in {
 	struct mmio_view view;
 	bool cs_d;			/* CS.D: 32-bit default sizes outside 64-bit mode */
 	uint64_t seg_base[6];		/* ES, CS, SS, DS, FS, GS, indexed by enum insn_seg */
+	/*
+	 * When set, the bases of the segments the decision uses are asked for
+	 * here instead of read from seg_base[]: the product reads each with a
+	 * VMREAD, and most accesses need none or one of them.
+	 */
+	uint64_t (*read_seg_base)(const void *ctx, enum insn_seg seg);
+	const void *seg_ctx;
 	uint64_t rip;
 	uint64_t gpr[16];		/* RAX..R15 in encoding order, RSP included */
 	struct mmio_exit exit;
