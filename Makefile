@@ -42,10 +42,13 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -I
 UT_SRCS    := $(wildcard tests/unit/test_*.c)
 UT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UT_SRCS))
 
-$(BUILD)/host/test_%: tests/unit/test_%.c $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS) $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h hw/*.h tests/unit/*.h tests/unit/fakes/*.h)
+HOST_HDRS  := $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h hw/*.h tests/unit/*.h tests/unit/fakes/*.h)
+
+# Each source is compiled once and linked into every test (the test rule is
+# below the fragments, which add to HOST_SRCS).
+$(BUILD)/host/obj/%.o: %.c $(HOST_HDRS)
 	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
 
 # The loader's real-image check loads every guest tests/guests.cfg names:
 # the guests are built first, so that check always runs for real.
@@ -59,6 +62,12 @@ unit: $(UT_BINS) guests
 
 # Extra rules owned by the parts (fuzzing, host benchmarks, guests).
 -include $(wildcard tests/unit/*.mk tests/guest/*.mk scripts/*.mk)
+
+UT_OBJS := $(patsubst %.c,$(BUILD)/host/obj/%.o,$(PURE_SRCS) $(HOST_SRCS) $(UT_LIB_SRCS))
+$(BUILD)/host/test_%: tests/unit/test_%.c $(UT_OBJS) $(HOST_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(UT_OBJS)
 
 # ---------------------------------------------------------------------------
 # The EFI image: every .c and .asm of boot/ vmx/ vmm/ hw/ lib/ lapic/ timer/, compiled

@@ -5,5 +5,5 @@
 # harmless if the Makefile lists it later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),lib/string.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): lib/string.c include/tv/string.h $(wildcard tests/unit/data/*)

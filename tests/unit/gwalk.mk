@@ -5,5 +5,5 @@
 # top-level Makefile lists it later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/gwalk.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/gwalk.c vmm/gwalk.h

@@ -3,5 +3,5 @@
 # The Multiboot loader (vmm/mb_loader.c) is pure C: link it into the host tests.
 HOST_SRCS += vmm/mb_loader.c
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/mb_loader.c vmm/mb_loader.h include/x86/multiboot.h

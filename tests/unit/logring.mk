@@ -4,5 +4,5 @@
 # host tests (the filter keeps this harmless if the Makefile lists it later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),lib/logring.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): lib/logring.c include/tv/logring.h

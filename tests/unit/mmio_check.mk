@@ -6,5 +6,5 @@
 # test_mmio_decide.c test it on the host, tests/unit/fuzz_mmio.c fuzzes it.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/mmio_check.c vmm/mmio_decide.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/mmio_check.c vmm/mmio_check.h vmm/mmio_decide.c vmm/mmio_decide.h

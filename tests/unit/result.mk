@@ -3,5 +3,5 @@
 # The result-line JSON (vmm/result.c) is pure C: link it into the host tests.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/result.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/result.c vmm/result.h

@@ -4,5 +4,5 @@
 # binary that links vio.c links it too (see vio.mk).
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/rtc.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/rtc.c

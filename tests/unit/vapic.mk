@@ -7,5 +7,5 @@
 # Makefile lists it later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vapic.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vapic.c vmm/vapic.h

@@ -4,5 +4,5 @@
 # tests/unit/test_vcr.c tests it on the host.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vcr.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vcr.c

@@ -4,5 +4,5 @@
 # and vmm/guest_exit.c call it; tests/unit/test_vdebug.c tests it on the host.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vdebug.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vdebug.c

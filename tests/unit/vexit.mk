@@ -5,5 +5,5 @@
 # top-level Makefile lists them later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vcpuid.c vmm/vmsr.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vcpuid.c vmm/vcpuid.h vmm/vmsr.c vmm/vmsr.h include/tv/hypercall_abi.h

@@ -5,5 +5,5 @@
 # top-level Makefile lists them later).
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vio.c vmm/hypercall.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vio.c vmm/hypercall.c $(wildcard tests/guest/lib/hypercall.h)

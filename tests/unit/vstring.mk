@@ -4,5 +4,5 @@
 # vmm/guest_string.c calls it; tests/unit/test_vstring.c tests it on the host.
 HOST_SRCS += $(filter-out $(HOST_SRCS),vmm/vstring.c)
 
-# The pattern rule's prerequisites were expanded before this file was read.
+# The tests also depend on these directly (the objects already do).
 $(UT_BINS): vmm/vstring.c
