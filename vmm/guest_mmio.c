@@ -188,16 +188,28 @@ static uint64_t guest_read_seg_base(const void *ctx, enum insn_seg seg)
 static void guest_decide_in_of(struct vm *vm, const struct vmx_exit_info *e,
 			       struct mmio_decide_in *in)
 {
-	unsigned int i;
+	const struct vm_guest_regs *r = &vm->vcpu.regs;
 
 	guest_fetch_in_of(vm, e, in);
 	in->read_seg_base = guest_read_seg_base;
 	in->seg_ctx = e;
-	for (i = 0; i < 16U; i++) {
-		const uint64_t *p = vcpu_gpr(&vm->vcpu, i);
-
-		in->gpr[i] = p ? *p : e->rsp;
-	}
+	/* Straight copies in encoding order: this runs on every emulated MMIO access. */
+	in->gpr[0] = r->rax;
+	in->gpr[1] = r->rcx;
+	in->gpr[2] = r->rdx;
+	in->gpr[3] = r->rbx;
+	in->gpr[4] = e->rsp;
+	in->gpr[5] = r->rbp;
+	in->gpr[6] = r->rsi;
+	in->gpr[7] = r->rdi;
+	in->gpr[8] = r->r8;
+	in->gpr[9] = r->r9;
+	in->gpr[10] = r->r10;
+	in->gpr[11] = r->r11;
+	in->gpr[12] = r->r12;
+	in->gpr[13] = r->r13;
+	in->gpr[14] = r->r14;
+	in->gpr[15] = r->r15;
 }
 
 /*
