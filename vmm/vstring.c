@@ -5,11 +5,6 @@
 
 #include "vstring.h"
 
-uint64_t vstring_left(const struct insn *in, uint64_t rcx)
-{
-	return insn_string_count(in, rcx);
-}
-
 /* The linear address of offset register reg in segment base: 32 bits outside 64-bit mode. */
 static uint64_t vstring_linear(const struct vstring_req *req, uint64_t base, uint64_t reg)
 {
@@ -81,7 +76,7 @@ void vstring_run(const struct vstring_req *req, struct vstring_regs *r,
 	bool has_src = in->kind == INSN_KIND_MOVS || in->kind == INSN_KIND_OUTS;
 	bool has_dst = in->kind != INSN_KIND_OUTS;
 	int64_t step = insn_string_step(in, req->df);
-	uint64_t left = vstring_left(in, r->rcx), max = req->max ? req->max : 1U;
+	uint64_t left = insn_string_count(in, r->rcx), max = req->max ? req->max : 1U;
 
 	tv_memset(out, 0, sizeof(*out));
 	while (out->done < left && out->done < max) {

@@ -91,9 +91,6 @@ struct vstring_result {
 	uint64_t traps;		/* breakpoint bits matched by the iterations done */
 };
 
-/* @return the iterations the instruction has left: 1 without REP, else rCX in the address size. */
-uint64_t vstring_left(const struct insn *in, uint64_t rcx);
-
 /*
  * @brief Run iterations of the string instruction from the state in *r.
  * @param r updated as each iteration completes.

@@ -474,9 +474,9 @@ static void test_left_counts(void)
 {
 	struct insn rep = mk(INSN_KIND_INS, 1, 2, true), one = mk(INSN_KIND_INS, 1, 2, false);
 
-	UT_EQ(vstring_left(&rep, 0x12340005ULL), 5);
-	UT_EQ(vstring_left(&rep, 0x10000ULL), 0);
-	UT_EQ(vstring_left(&one, 0), 1);
+	UT_EQ(insn_string_count(&rep, 0x12340005ULL), 5);
+	UT_EQ(insn_string_count(&rep, 0x10000ULL), 0);
+	UT_EQ(insn_string_count(&one, 0), 1);
 }
 
 static const struct ut_case cases[] = {
