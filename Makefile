@@ -44,8 +44,10 @@ UT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UT_SRCS))
 
 HOST_HDRS  := $(wildcard include/*/*.h lapic/*.h timer/*.h vmm/*.h vmx/*.h hw/*.h tests/unit/*.h tests/unit/fakes/*.h)
 
-# Each source is compiled once and linked into every test (the test rule is
-# below the fragments, which add to HOST_SRCS).
+# Each source is compiled once and linked into every test, and kept for the
+# next make (.PRECIOUS: not an intermediate file); the test rule is below the
+# fragments, which add to HOST_SRCS.
+.PRECIOUS: $(BUILD)/host/obj/%.o
 $(BUILD)/host/obj/%.o: %.c $(HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
@@ -251,7 +253,7 @@ help:
 	@echo '  insn-diff           the MMIO decoder against Zydis on random instructions (test-insn-diff)'
 	@echo '  test-guests-bochs   every selftest guest under tickvisor in Bochs, 16 per boot (GUESTS="a b", GUEST_GROUP=g)'
 	@echo '  test-guests-native  the same guests natively in Bochs (mode=native)'
-	@echo '  test-guests-paths   the guests of group fidelity under apic=access and apic=ept (GUEST_PATHS=...)'
+	@echo '  test-guests-paths   tests/hostile.cfg under apic=apicv|access|ept; groups fidelity,isolation under access|ept (GUEST_PATH_RUNS=...)'
 	@echo '  test-guests-qemu    the same guests natively on QEMU TCG (-kernel; test-guests-qemu-results in make test)'
 	@echo '  test-timer-matrix   the timer guests under timer backends x APIC paths (TIMER_MATRIX="t:a ...")'
 	@echo '  test-timer-fallback the timer guests on a CPU model without APIC-register virtualization'

@@ -23,11 +23,13 @@ TV_GUEST_TESTS   := test-guests-bochs test-guests-native test-guests-paths
 TV_GUEST_RESULTS := $(BUILD)/results/guests-bochs-vmx.log $(BUILD)/results/guests-bochs-native.log
 
 # The guests of groups "fidelity" (what real guests touch, issue 16) and
-# "isolation" (hostile guests and their canaries, issue 12) on the xAPIC
-# paths test-guests-bochs does not take: there apic=auto is apicv in Bochs,
-# here access and ept, one run each (16 guests a boot), both at once.
-GUEST_PATHS ?= access ept
+# "isolation" (log forgery, state leaks, bad images) on the xAPIC paths
+# test-guests-bochs does not take: there apic=auto is apicv in Bochs, here
+# access and ept; and the hostile suite, tests/hostile.cfg (issue 12: each
+# case followed by its canary), under all three.  One run per CFG:PATH of
+# GUEST_PATH_RUNS, two at a time, the long ones first.
 GUEST_PATHS_GROUPS ?= fidelity,isolation
+GUEST_PATH_RUNS ?= hostile:apicv hostile:access hostile:ept guests:access guests:ept
 
 TV_GUEST_RUN = scripts/run-guests-tickvisor.sh --cfg tests/guests.cfg --dir $(BUILD)/guests \
 	--efi $(BUILD)/tickvisor.efi --msrs $(GUEST_MSRS) $(if $(GUEST_GROUP),--group $(GUEST_GROUP))
@@ -47,12 +49,14 @@ test-guests-native: $(BUILD)/tickvisor.efi guests
 test-guests-paths: $(BUILD)/tickvisor.efi guests
 	@scripts/deps.sh bochs
 	@mkdir -p $(BUILD)/results $(BUILD)/test
-	@rc=0; printf '%s\n' $(GUEST_PATHS) | xargs -P 2 -I{} sh -c ' \
-		scripts/run-guests-tickvisor.sh --cfg tests/guests.cfg --dir $(BUILD)/guests \
-			--efi $(BUILD)/tickvisor.efi --msrs $(GUEST_MSRS) --mode vmx --group $(GUEST_PATHS_GROUPS) \
-			--label -apic-$$1 --tv-config apic=$$1 --out $(BUILD)/test/guests-apic-$$1 \
-			--results $(BUILD)/results/guests-apic-$$1.log > $(BUILD)/test/guests-apic-$$1.out 2>&1; \
-		r=$$?; ok=$$(grep -c "^ok" $(BUILD)/test/guests-apic-$$1.out); \
-		bad=$$(grep -c "^not ok" $(BUILD)/test/guests-apic-$$1.out); \
-		echo "groups $(GUEST_PATHS_GROUPS), apic=$$1: $$ok ok, $$bad not ok (exit $$r)"; \
-		grep "^not ok" $(BUILD)/test/guests-apic-$$1.out; exit $$r' _ {} || rc=1; exit $$rc
+	@rc=0; printf '%s\n' $(GUEST_PATH_RUNS) | xargs -P 2 -I{} sh -c ' \
+		c=$${1%%:*}; a=$${1#*:}; n=$$c-apic-$$a; \
+		if [ $$c = guests ]; then g="--group $(GUEST_PATHS_GROUPS)"; l=-apic-$$a; else g=; l=-$$n; fi; \
+		scripts/run-guests-tickvisor.sh --cfg tests/$$c.cfg --dir $(BUILD)/guests \
+			--efi $(BUILD)/tickvisor.efi --msrs $(GUEST_MSRS) --mode vmx $$g \
+			--label $$l --tv-config apic=$$a --out $(BUILD)/test/$$n \
+			--results $(BUILD)/results/$$n.log > $(BUILD)/test/$$n.out 2>&1; \
+		r=$$?; ok=$$(grep -c "^ok" $(BUILD)/test/$$n.out); \
+		bad=$$(grep -c "^not ok" $(BUILD)/test/$$n.out); \
+		echo "tests/$$c.cfg$${g:+ ($(GUEST_PATHS_GROUPS))}, apic=$$a: $$ok ok, $$bad not ok (exit $$r)"; \
+		grep "^not ok" $(BUILD)/test/$$n.out; exit $$r' _ {} || rc=1; exit $$rc

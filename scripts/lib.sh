@@ -252,7 +252,7 @@ tv_guests_cfg_parse() {
 			[[ $val == bus || $val == stop ]] ||
 				tv_die "$file:$lineno: unmapped=$val (expected bus or stop)"
 			TV_GCFG[$section.$key]=$val ;;
-		guest | args | groups | cpuid_hide | why) TV_GCFG[$section.$key]=$val ;;
+		guest | args | groups | cpuid_hide | why | canary) TV_GCFG[$section.$key]=$val ;;
 		module) TV_GCFG[$section.module]=${TV_GCFG[$section.module]:+${TV_GCFG[$section.module]},}$val ;;
 		*) tv_die "$file:$lineno: unknown key '$key'" ;;
 		esac

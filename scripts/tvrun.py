@@ -12,8 +12,11 @@ of the groups named, comma-separated) under tickvisor in Bochs (scripts/run-boch
 the config, print TAP 13 and a summary table.  scripts/run-guests-tickvisor.sh
 runs this file.
 
-  vmx     one ESP holding every guest (at most 16 a boot, vmm/config.h; more
+  vmx     one ESP holding every guest (at most 64 a boot, vmm/config.h; more
           go to boot1, boot2, ...): tickvisor runs them one after another.
+          A section with canary=SECTION is followed in the same boot by that
+          section's guest, reported as NAME.canary (the hostile suite,
+          tests/hostile.cfg); a section named as a canary runs only so.
   native  tickvisor mode=native hands the bare machine to the first guest of
           its config: one Bochs boot per guest, --jobs N at a time.
 
@@ -69,7 +72,7 @@ SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(SCRIPTS)
 # make exports BUILD=... given on its command line: the defaults follow it.
 BUILD = os.environ.get("BUILD") or "build"
-MAX_GUESTS = 16         # vmm/config.h TV_CONFIG_MAX_GUESTS
+MAX_GUESTS = 64         # vmm/config.h TV_CONFIG_MAX_GUESTS
 MAX_MODULES = 4         # vmm/config.h TV_CONFIG_MAX_MODULES
 HDR = re.compile(r"\[[^\]]*\] +cpu[0-9]+ +[A-Z]+ +")
 GUEST_PREFIX = re.compile(r"(G[0-9]+|cal): ")
@@ -147,10 +150,17 @@ def parse_cfg(path):
             die(f"{path}:{no}: cpuid_hide={val} (expected a comma list of feature names)")
         if key == "why" and not val.strip():
             die(f"{path}:{no}: why= is empty (expected the text the stop or refusal reason must contain)")
+        if key == "canary" and not re.fullmatch(r"[A-Za-z0-9_.-]+", val):
+            die(f"{path}:{no}: canary={val} (expected the name of a section of this file)")
         if key not in ("mem", "timeout", "exit", "expect", "guest", "args", "groups", "module",
-                       "unmapped", "cpuid_hide", "why"):
+                       "unmapped", "cpuid_hide", "why", "canary"):
             die(f"{path}:{no}: unknown key '{key}'")
         cur[key] = cur[key] + "," + val if key == "module" and key in cur else val
+    names = [n for n, _ in sections]
+    for n, keys in sections:
+        c = keys.get("canary")
+        if c is not None and (c not in names or c == n or "canary" in dict(sections)[c]):
+            die(f"{path}: [{n}] canary={c}: expected another section of this file, itself without canary=")
     return sections
 
 
@@ -593,12 +603,31 @@ def main():
     for n in o["only"]:
         if n not in names:
             die(f"no guest [{n}] in {o['cfg']}")
-    guests = [Guest(n, k, o, scale) for n, k in cfg
-              if (not o["only"] or n in o["only"])
-              and (not o["group"] or set(o["group"].split(",")) & set(k.get("groups", "").split()))]
+    # A section with canary=C is one unit with its canary: in vmx mode C's guest runs right
+    # after it in the same boot as "<name>.canary" (issue 12: it finds the machine as a new
+    # guest must).  Natively no canary runs: each guest has the machine to itself anyway.
+    # A section some other section names as its canary runs only as that canary, with the RAM
+    # size of the guest before it, so that it checks every byte that guest could write.
+    canaries = {k["canary"] for _, k in cfg if "canary" in k}
+
+    def unit(n, k):
+        u = [Guest(n, k, o, scale)]
+        if "canary" in k and mode == "vmx":
+            u.append(Guest(f"{n}.canary", dict(cfg)[k["canary"]], o, scale))
+            u[1].mem = u[0].mem
+        return u
+
+    units = [unit(n, k) for n, k in cfg
+             if n not in canaries and (not o["only"] or n in o["only"])
+             and (not o["group"] or set(o["group"].split(",")) & set(k.get("groups", "").split()))]
+    guests = [g for u in units for g in u]
     if not guests:
         die(f"no guest selected from {o['cfg']}" + (f" (group {o['group']})" if o["group"] else ""))
-    boots = [guests[i:i + MAX_GUESTS] for i in range(0, len(guests), MAX_GUESTS)] if mode == "vmx" else []
+    boots = []
+    for u in units if mode == "vmx" else []:
+        if not boots or len(boots[-1]) + len(u) > MAX_GUESTS:
+            boots.append([])
+        boots[-1] += u
 
     if o["rejudge"]:
         if not os.path.isdir(out):

@@ -323,7 +323,7 @@ static void config_guest_keys_before_guest_set_defaults(void)
 
 static void config_too_many_guests_is_error(void)
 {
-	char text[1024] = "";
+	char text[4096] = "";
 
 	for (unsigned int i = 0; i < TV_CONFIG_MAX_GUESTS; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "guest=g%u.elf\n", i);
@@ -331,7 +331,7 @@ static void config_too_many_guests_is_error(void)
 	UT_EQ(cfg.nr_guests, TV_CONFIG_MAX_GUESTS);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "guest=one-more.elf\n");
 	UT_EQ(parse_file(text), -TV_EINVAL);
-	UT_STREQ(errline, "tickvisor.cfg:17: too many guests (max 16)");
+	UT_STREQ(errline, "tickvisor.cfg:65: too many guests (max 64)");
 }
 
 static void config_too_many_modules_is_error(void)
