@@ -179,6 +179,13 @@ static uint64_t guest_read_seg_base(const void *ctx, enum insn_seg seg)
 	return seg == INSN_SEG_CS ? e->cs_base : vmx_guest_seg_base((unsigned int)seg);
 }
 
+/* A segment limit mmio_decide() asks for (outside 64-bit mode only): two VMREADs. */
+static void guest_read_seg_limit(const void *ctx, enum insn_seg seg, struct mmio_seg_limit *out)
+{
+	(void)ctx;
+	vmx_guest_seg_limit((unsigned int)seg, &out->limit, &out->ar);
+}
+
 /*
  * Everything mmio_decide() reads, from the exit snapshot, the VMCS and the
  * vCPU: the segment bases it asks for (guest_read_seg_base(): only those
@@ -192,6 +199,8 @@ static void guest_decide_in_of(struct vm *vm, const struct vmx_exit_info *e,
 
 	guest_fetch_in_of(vm, e, in);
 	in->read_seg_base = guest_read_seg_base;
+	in->check_limits = true;
+	in->read_seg_limit = guest_read_seg_limit;
 	in->seg_ctx = e;
 	/* Straight copies in encoding order: this runs on every emulated MMIO access. */
 	in->gpr[0] = r->rax;
@@ -262,7 +271,8 @@ static int guest_check_mmio(struct vm *vm, const struct vmx_exit_info *e,
 			   "operand mismatch (%s%s)", mmio_access_name(o.access), where,
 			   (unsigned long long)gpa, (unsigned long long)e->rip,
 			   rc ? "it does not translate: " : o.match == MMIO_MISMATCH_DIR ?
-			   "it goes the other way" : "it is at another address",
+			   "it goes the other way" : o.match == MMIO_MISMATCH_LIMIT ?
+			   "outside its segment's limit" : "it is at another address",
 			   rc ? gwalk_strerror(rc) : "");
 	return -1;
 }

@@ -68,6 +68,7 @@ enum mmio_match {
 	MMIO_MATCH = 0,			/* emulate */
 	MMIO_MISMATCH_ADDR,		/* the exit's address is in no piece of the operand */
 	MMIO_MISMATCH_DIR,		/* the address matches, the direction does not */
+	MMIO_MISMATCH_LIMIT,		/* an operand or the instruction is outside its segment's limit */
 };
 
 /*

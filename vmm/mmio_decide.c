@@ -19,6 +19,65 @@ static uint64_t mmio_seg_base(const struct mmio_decide_in *in, enum insn_seg seg
 	return in->read_seg_base ? in->read_seg_base(in->seg_ctx, seg) : in->seg_base[seg];
 }
 
+/* VMCS access rights (SDM Vol. 3C, "Guest Register State"): S, D/B, unusable. */
+#define MMIO_AR_S		(1U << 4)
+#define MMIO_AR_TYPE_CODE	(1U << 3)
+#define MMIO_AR_TYPE_EXPDOWN	(1U << 2)
+#define MMIO_AR_DB		(1U << 14)
+#define MMIO_AR_UNUSABLE	(1U << 16)
+
+/*
+ * Whether the width bytes at offset off lie inside segment seg (SDM Vol.
+ * 3A, "Limit Checking"): an expand-up segment holds offsets 0..limit; an
+ * expand-down data segment holds limit + 1 up to 0xffffffff with D/B set,
+ * else 0xffff; an unusable segment holds none.  The offset is already cut
+ * to the address size.  Nothing is checked in 64-bit mode, where the CPU
+ * checks no limits, or without check_limits (host tests that give none).
+ * Type checks (an execute-only code segment read as data) are not made:
+ * docs/security.md lists that deviation.
+ */
+static bool mmio_seg_holds(const struct mmio_decide_in *in, enum insn_seg seg, uint64_t off,
+			   unsigned int width)
+{
+	struct mmio_seg_limit s;
+	uint64_t last = off + width - 1U;
+
+	if (!in->check_limits || in->view.is_64)
+		return true;
+	if ((unsigned int)seg >= 6U)
+		return false;
+	if (in->read_seg_limit)
+		in->read_seg_limit(in->seg_ctx, seg, &s);
+	else
+		s = in->seg_limit[seg];
+	if (s.ar & MMIO_AR_UNUSABLE)
+		return false;
+	if ((s.ar & (MMIO_AR_S | MMIO_AR_TYPE_CODE | MMIO_AR_TYPE_EXPDOWN)) ==
+	    (MMIO_AR_S | MMIO_AR_TYPE_EXPDOWN))
+		return off > s.limit && last <= ((s.ar & MMIO_AR_DB) ? 0xffffffffULL : 0xffffULL);
+	return last <= s.limit;
+}
+
+/*
+ * Step 3 of mmio_decide(): the instruction's bytes in CS, and its memory
+ * operands (the one of a MOV/MOVZX; [seg:rSI] of a MOVS and [ES:rDI] of a
+ * MOVS or STOS) in their segments.
+ */
+static bool mmio_insn_in_limits(const struct mmio_decide_in *in, const struct insn *i)
+{
+	uint64_t mask = insn_addr_mask(i);
+
+	if (!in->check_limits || in->view.is_64)
+		return true;
+	if (!mmio_seg_holds(in, INSN_SEG_CS, in->rip, i->length))
+		return false;
+	if (i->kind == INSN_KIND_MOVS || i->kind == INSN_KIND_STOS)
+		return (i->kind == INSN_KIND_STOS ||
+			mmio_seg_holds(in, i->seg, in->gpr[6] & mask, i->width)) &&
+		       mmio_seg_holds(in, INSN_SEG_ES, in->gpr[7] & mask, i->width);
+	return mmio_seg_holds(in, i->seg, insn_operand_offset(i, in->gpr, in->rip), i->width);
+}
+
 /* The decoder's default sizes: CR0.PE, then CS.L in IA-32e mode, then CS.D. */
 static enum insn_mode mmio_insn_mode(const struct mmio_decide_in *in)
 {
@@ -139,6 +198,11 @@ void mmio_decide(const struct mmio_decide_in *in, struct mmio_decide_out *out)
 	}
 	if (!mmio_fetch_decode(in, insn_decode, out))
 		return;
+	if (!mmio_insn_in_limits(in, &out->insn)) {
+		out->match = MMIO_MISMATCH_LIMIT;
+		out->verdict = MMIO_VERDICT_MISMATCH;
+		return;
+	}
 	out->walk_err = mmio_insn_pieces(in, out);
 	out->match = out->walk_err ? MMIO_MISMATCH_ADDR
 				   : mmio_check_operand(&in->exit, out->pieces, out->n_pieces);

@@ -32,6 +32,12 @@ struct mmio_view {
 	bool is_64;			/* IA-32e mode and CS.L: 64-bit mode */
 };
 
+/* A segment's limit, in bytes, and access rights, as the VMCS holds them. */
+struct mmio_seg_limit {
+	uint32_t limit;
+	uint32_t ar;			/* type 3:0, S 4, D/B 14, unusable 16 */
+};
+
 /* Everything the decision looks at. */
 struct mmio_decide_in {
 	struct mmio_view view;
@@ -43,6 +49,17 @@ struct mmio_decide_in {
 	 * VMREAD, and most accesses need none or one of them.
 	 */
 	uint64_t (*read_seg_base)(const void *ctx, enum insn_seg seg);
+	/*
+	 * Segment limits outside 64-bit mode (issue 12 item 2), when
+	 * check_limits: the instruction's bytes and each memory operand must
+	 * lie inside their segment (from read_seg_limit when set, else
+	 * seg_limit[]).  An access outside would have raised #GP or #SS on the
+	 * CPU instead of an exit, so the instruction at RIP is not the one that
+	 * made it: MISMATCH, MMIO_MISMATCH_LIMIT.
+	 */
+	bool check_limits;
+	struct mmio_seg_limit seg_limit[6];
+	void (*read_seg_limit)(const void *ctx, enum insn_seg seg, struct mmio_seg_limit *out);
 	const void *seg_ctx;
 	uint64_t rip;
 	uint64_t gpr[16];		/* RAX..R15 in encoding order, RSP included */
@@ -119,12 +136,15 @@ int mmio_operand_pieces(const struct mmio_view *v, uint64_t lin, unsigned int wi
  *     page walk, event delivery, fetch or undefined type (NOT_DATA);
  *  2. the instruction is fetched (NO_FETCH) and decoded by insn_decode()
  *     (NO_DECODE);
- *  3. its memory operands, MOV/MOVZX at segment base + effective address,
+ *  3. outside 64-bit mode with check_limits, the instruction's bytes and its
+ *     memory operands lie inside their segments' limits (MISMATCH with
+ *     match MMIO_MISMATCH_LIMIT);
+ *  4. its memory operands, MOV/MOVZX at segment base + effective address,
  *     MOVS at [seg:rSI] (read) and [ES:rDI] (write), STOS at [ES:rDI]
  *     (write), translate (MISMATCH with walk_err; but when the walk needs
  *     an entry outside RAM at the exit's address, the exit was that walk:
  *     NOT_DATA with access MMIO_ACCESS_PAGE_WALK, as Bochs 2.7 reports it);
- *  4. one piece holds the exit's address with the exit's direction
+ *  5. one piece holds the exit's address with the exit's direction
  *     (mmio_check_operand(); MISMATCH otherwise).
  * @post verdict EMULATE implies access is MMIO_ACCESS_READ or WRITE and
  *	 insn.kind is LOAD, LOAD_ZX, STORE_REG, STORE_IMM, MOVS or STOS.

@@ -22,3 +22,18 @@ uint64_t vmx_guest_seg_base(unsigned int sreg)
 		return 0;
 	return v;
 }
+
+int vmx_guest_seg_limit(unsigned int sreg, uint32_t *limit, uint32_t *ar)
+{
+	uint64_t l = 0, a = 0;
+
+	/* The 32-bit limit and access-rights fields are in the same order, two apart. */
+	*limit = 0;
+	*ar = 1U << 16;		/* unusable */
+	if (sreg > 5U || vmx_vmread(VMCS_GUEST_ES_LIMIT + 2U * sreg, &l) != VMX_OK ||
+	    vmx_vmread(VMCS_GUEST_ES_AR + 2U * sreg, &a) != VMX_OK)
+		return -1;
+	*limit = (uint32_t)l;
+	*ar = (uint32_t)a;
+	return 0;
+}

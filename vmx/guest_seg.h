@@ -18,4 +18,13 @@
  */
 uint64_t vmx_guest_seg_base(unsigned int sreg);
 
+/*
+ * @brief The limit (in bytes, granularity applied) and access rights of
+ *        guest segment register sreg from the current VMCS.
+ * @pre as vmx_guest_seg_base().
+ * @return 0 with *limit and *ar, or -1 (sreg > 5 or a failed VMREAD: then
+ *         *ar has the unusable bit set, so no access passes a check).
+ */
+int vmx_guest_seg_limit(unsigned int sreg, uint32_t *limit, uint32_t *ar);
+
 #endif /* TV_VMX_GUEST_SEG_H */

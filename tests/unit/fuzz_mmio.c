@@ -86,6 +86,8 @@ struct fz_operand {
 	uint64_t lin;
 	unsigned int width;
 	bool is_write;
+	unsigned int seg;		/* its segment, and the offset in it, for the limit oracle */
+	uint64_t off;
 };
 
 static bool fz_trace;
@@ -375,13 +377,13 @@ static unsigned int fz_operands(const struct mmio_decide_in *in, const struct in
 	switch (i->kind) {
 	case INSN_KIND_MOVS:
 		op[0] = (struct fz_operand){ fz_seg_base(in, i->seg) + (in->gpr[6] & amask),
-					     i->width, false };
+					     i->width, false, i->seg, in->gpr[6] & amask };
 		op[1] = (struct fz_operand){ fz_seg_base(in, INSN_SEG_ES) + (in->gpr[7] & amask),
-					     i->width, true };
+					     i->width, true, INSN_SEG_ES, in->gpr[7] & amask };
 		return 2;
 	case INSN_KIND_STOS:
 		op[0] = (struct fz_operand){ fz_seg_base(in, INSN_SEG_ES) + (in->gpr[7] & amask),
-					     i->width, true };
+					     i->width, true, INSN_SEG_ES, in->gpr[7] & amask };
 		return 1;
 	case INSN_KIND_LOAD:
 	case INSN_KIND_LOAD_ZX:
@@ -396,7 +398,7 @@ static unsigned int fz_operands(const struct mmio_decide_in *in, const struct in
 			ea += in->gpr[i->index] * i->scale;
 		op[0] = (struct fz_operand){ fz_seg_base(in, i->seg) + (ea & amask), i->width,
 					     i->kind == INSN_KIND_STORE_REG ||
-					     i->kind == INSN_KIND_STORE_IMM };
+					     i->kind == INSN_KIND_STORE_IMM, i->seg, ea & amask };
 		return 1;
 	default:
 		return 0;
@@ -523,6 +525,42 @@ static void fz_cover(const struct fz_case *c, int dir, bool *all_translate, bool
 	}
 }
 
+/*
+ * The limit oracle (SDM Vol. 3A, "Limit Checking"), written from the SDM
+ * apart from mmio_decide.c: every byte's offset in its segment, one at a
+ * time.  True when nothing is checked (64-bit mode, no check_limits).
+ */
+static bool fz_byte_in(const struct mmio_decide_in *in, unsigned int seg, uint64_t off)
+{
+	const struct mmio_seg_limit *s = &in->seg_limit[seg];
+	bool down = (s->ar & 0x1cU) == 0x14U;	/* S, data, expand-down */
+
+	if (s->ar & (1U << 16))
+		return false;
+	if (down)
+		return off > s->limit && off <= ((s->ar & (1U << 14)) ? 0xffffffffULL : 0xffffULL);
+	return off <= s->limit;
+}
+
+static bool fz_in_limits(const struct fz_case *c)
+{
+	const struct mmio_decide_in *in = &c->in;
+	struct fz_operand op[2];
+	unsigned int nop, k, b;
+
+	if (!in->check_limits || in->view.is_64)
+		return true;
+	for (b = 0; b < c->insn.length; b++)
+		if (!fz_byte_in(in, INSN_SEG_CS, in->rip + b))
+			return false;
+	nop = fz_operands(in, &c->insn, op);
+	for (k = 0; k < nop; k++)
+		for (b = 0; b < op[k].width; b++)
+			if (op[k].seg >= 6U || !fz_byte_in(in, op[k].seg, op[k].off + b))
+				return false;
+	return true;
+}
+
 static bool fz_same_fetch(const struct fz_case *c, const struct mmio_decide_out *o)
 {
 	if (c->n == 0)
@@ -535,7 +573,7 @@ static void fz_check(const struct fz_case *c, const struct mmio_decide_out *o,
 		     const struct mmio_decide_out *io)
 {
 	int dir = fz_exit_dir(&c->in.exit);
-	bool all_translate, covered, walk_entry;
+	bool all_translate, covered, walk_entry, in_limits;
 
 	if (!fz_same_fetch(c, io))
 		fz_fail(c, io, "the string-I/O fetch differs from the bytes at CS.base + RIP");
@@ -563,6 +601,12 @@ static void fz_check(const struct fz_case *c, const struct mmio_decide_out *o,
 	    o->insn.base != c->insn.base || o->insn.index != c->insn.index ||
 	    o->insn.seg != c->insn.seg || o->insn.addr_size != c->insn.addr_size)
 		fz_fail(c, o, "the decoded instruction differs from the one at CS:RIP");
+	in_limits = fz_in_limits(c);
+	if ((o->verdict == MMIO_VERDICT_MISMATCH && o->match == MMIO_MISMATCH_LIMIT) == in_limits)
+		fz_fail(c, o, in_limits ? "refused for a segment limit the access is inside"
+					: "an access outside a segment limit went past the limit check");
+	if (!in_limits)
+		return;
 	fz_cover(c, dir, &all_translate, &covered, &walk_entry);
 	if (o->verdict == MMIO_VERDICT_EMULATE && !covered)
 		fz_fail(c, o, "emulated, but no byte of the operand is the exit's access");
@@ -609,6 +653,18 @@ static bool fz_build(struct fz_case *c)
 		uint8_t s = (uint8_t)fz_get(c, 1);
 
 		c->in.gpr[i] = (s & 3U) == 0 ? fz_get(c, 8) : (s & 3U) == 1 ? fz_get(c, 4) : fz_get(c, 2);
+	}
+	/* Segment limits (issue 12 item 2), half the time: flat, 64 KiB or any; expand-down, unusable. */
+	if (fz_get(c, 1) & 1U) {
+		c->in.check_limits = true;
+		for (i = 0; i < 6U; i++) {
+			uint8_t s = (uint8_t)fz_get(c, 1);
+
+			c->in.seg_limit[i].limit = (s & 3U) == 0 ? 0xffffffffU :
+						   (s & 3U) == 1 ? 0xffffU : (uint32_t)fz_get(c, 4);
+			c->in.seg_limit[i].ar = (s & 0x10U) ? 1U << 16 :
+						0x93U | ((s & 4U) ? 4U : 0) | ((s & 8U) ? 0x4000U : 0);
+		}
 	}
 	/* RIP: the code page plus an offset, often at its end; 32 bits outside 64-bit mode. */
 	cs_off = fz_offset(c);

@@ -375,6 +375,114 @@ static void compat_mode_fetch_wraps_at_4_gib(void)
 	UT_EQ(o.fetched, INSN_MAX_LENGTH);
 }
 
+/* Flat 4-GiB segments, as a 32-bit guest has them: limit 0xffffffff, read/write data, D/B. */
+static void limits_flat(struct mmio_decide_in *in)
+{
+	in->check_limits = true;
+	for (unsigned int s = 0; s < 6; s++)
+		in->seg_limit[s] = (struct mmio_seg_limit){ .limit = 0xffffffffU,
+							    .ar = 0x4093U };
+	in->seg_limit[INSN_SEG_CS].ar = 0x409bU;	/* execute/read code */
+}
+
+/* SDM Vol. 3A, "Limit Checking": an operand past DS's limit would have been #GP, not an exit. */
+static void an_operand_past_its_segment_limit_is_a_mismatch(void)
+{
+	struct mmio_decide_in in = load_tpr();
+	struct mmio_decide_out o;
+
+	limits_flat(&in);
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	/* The last byte at the limit passes; one byte further does not. */
+	in.seg_limit[INSN_SEG_DS].limit = (uint32_t)(APIC_GPA + 0x83);
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	in.seg_limit[INSN_SEG_DS].limit = (uint32_t)(APIC_GPA + 0x82);
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_MISMATCH);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+	UT_EQ(o.n_pieces, 0);
+	/* An unusable DS holds nothing. */
+	in.seg_limit[INSN_SEG_DS] = (struct mmio_seg_limit){ .limit = 0xffffffffU, .ar = 1U << 16 };
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+	/* 64-bit mode checks no limits (the same tables as only_fs_and_gs_...: none needed here). */
+	in.view.is_64 = true;
+	in.seg_limit[INSN_SEG_DS].limit = 0;
+	in.view.cpu.efer = GWALK_EFER_LMA;
+	mmio_decide(&in, &o);
+	UT_CHECK(o.match != MMIO_MISMATCH_LIMIT);
+}
+
+/* An expand-down data segment holds limit + 1 .. 0xffffffff (D/B set) or .. 0xffff. */
+static void expand_down_segments_hold_the_offsets_above_the_limit(void)
+{
+	struct mmio_decide_in in = load_tpr();
+	struct mmio_decide_out o;
+
+	limits_flat(&in);
+	in.seg_limit[INSN_SEG_DS] = (struct mmio_seg_limit){ .limit = 0xfff, .ar = 0x4097U };
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	in.seg_limit[INSN_SEG_DS].limit = (uint32_t)(APIC_GPA + 0x80);
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+	/* Without D/B the top is 0xffff: 0xfee00080 is beyond it. */
+	in.seg_limit[INSN_SEG_DS] = (struct mmio_seg_limit){ .limit = 0xfff, .ar = 0x0097U };
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+}
+
+/* The instruction's own bytes must lie inside CS, and a segment override names the segment checked. */
+static void code_past_cs_limit_and_overrides_are_checked(void)
+{
+	static const uint8_t es_load[] = { 0x26, 0x8b, 0x03 };
+	struct mmio_decide_in in = load_tpr();
+	struct mmio_decide_out o;
+
+	limits_flat(&in);
+	in.seg_limit[INSN_SEG_CS].limit = (uint32_t)CODE_GPA + 1U;	/* both bytes of 8B 03 */
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	in.seg_limit[INSN_SEG_CS].limit = (uint32_t)CODE_GPA;
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+	limits_flat(&in);
+	put_code(CODE_GPA, es_load, sizeof(es_load));
+	in.seg_limit[INSN_SEG_DS].limit = 0;	/* DS is not used: ES is */
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	in.seg_limit[INSN_SEG_ES].limit = 0;
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+}
+
+/* Real mode: the 64-KiB limits the segments have there are checked too. */
+static void real_mode_offsets_past_0xffff_are_refused(void)
+{
+	static const uint8_t mov32[] = { 0x67, 0x66, 0x8b, 0x03 };	/* mov eax, [ebx] */
+	struct mmio_decide_in in = in_32();
+	struct mmio_decide_out o;
+
+	in.view.cpu.cr0 = 0;
+	limits_flat(&in);
+	for (unsigned int s = 0; s < 6; s++)
+		in.seg_limit[s] = (struct mmio_seg_limit){ .limit = 0xffff, .ar = 0x93U };
+	in.seg_base[INSN_SEG_CS] = 0;
+	in.rip = CODE_GPA;
+	put_code(CODE_GPA, mov32, sizeof(mov32));
+	in.seg_base[INSN_SEG_DS] = 0xf0000;
+	in.gpr[3] = 0xfffc;
+	in.exit = ept_exit(EPT_DATA_READ, 0xffffc);
+	mmio_decide(&in, &o);
+	UT_EQ(o.verdict, MMIO_VERDICT_EMULATE);
+	in.gpr[3] = 0xfffe;	/* bytes 0xfffe..0x10001: past the limit */
+	in.exit = ept_exit(EPT_DATA_READ, 0xffffe);
+	mmio_decide(&in, &o);
+	UT_EQ(o.match, MMIO_MISMATCH_LIMIT);
+}
+
 static const struct ut_case cases[] = {
 	UT_CASE(data_read_by_the_instruction_is_emulated),
 	UT_CASE(the_same_read_over_ept_is_emulated),
@@ -391,6 +499,10 @@ static const struct ut_case cases[] = {
 	UT_CASE(a_walk_through_the_apic_page_is_a_page_walk),
 	UT_CASE(the_string_io_fetch_uses_its_own_decoder),
 	UT_CASE(compat_mode_fetch_wraps_at_4_gib),
+	UT_CASE(an_operand_past_its_segment_limit_is_a_mismatch),
+	UT_CASE(expand_down_segments_hold_the_offsets_above_the_limit),
+	UT_CASE(code_past_cs_limit_and_overrides_are_checked),
+	UT_CASE(real_mode_offsets_past_0xffff_are_refused),
 };
 
 UT_MAIN("mmio_decide", cases)
