@@ -15,12 +15,14 @@
  * xAPIC mode, or registers the APIC-register virtualization leaves to the
  * MSR bitmap, must never reach the host's own APIC.
  *
- * how=all runs every case one after another: none is one tickvisor must
- * stop, every outcome is an SDM fault or value the guest checks itself.
- * That is also the native oracle (QEMU TCG, Bochs without tickvisor): the
- * emulated CPU must answer the same.  Where an emulator is known to answer
- * otherwise, the check is a SKIP naming what it did (under tickvisor it
- * stays a check).
+ * how=all runs every case one after another, the x2APIC ones last (the
+ * emulators cannot bring the APIC back to xAPIC mode): none is one
+ * tickvisor must stop, every outcome is an SDM fault or value the guest
+ * checks itself.  That is also the native oracle (QEMU TCG, Bochs without
+ * tickvisor): the emulated CPU must answer the same.  Where an emulator is
+ * known to answer otherwise, the check is a SKIP naming what it did (under
+ * tickvisor it stays a check, except IA32_TSC_AUX, which passes through to
+ * the CPU: see expect_tsc_aux_gp()).
  */
 #include "apic.h"
 #include "exception.h"
