@@ -823,10 +823,17 @@ struct fwcfg_dma_access {
 	uint64_t address;
 } __attribute__((packed));
 
+/*
+ * Hand fw_cfg a descriptor's address.  outl() has no memory clobber: the
+ * barriers make the descriptor's stores happen before the kick and its
+ * reads after it, as a device that writes RAM needs.
+ */
 static void fwcfg_dma_kick(uint64_t desc)
 {
+	__asm__ volatile("" : : : "memory");
 	outl(FWCFG_DMA_HI, __builtin_bswap32((uint32_t)(desc >> 32)));
 	outl(FWCFG_DMA_LO, __builtin_bswap32((uint32_t)desc));
+	__asm__ volatile("" : : : "memory");
 }
 
 static struct fwcfg_dma_access dma_desc __attribute__((aligned(16)));
