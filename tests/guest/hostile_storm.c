@@ -440,6 +440,12 @@ static void vectors_all(void)
 		uint64_t before = v < 32 ? low_count[v] : isr_count((uint8_t)v);
 		uint64_t after;
 
+		if (v == APIC_SPURIOUS_VECTOR && apic_is_bochs_native()) {
+			/* Seen: ISR[0xff] stays set after the EOI and blocks all later delivery. */
+			report_skip("vector 0xff not sent: Bochs keeps it (the SVR's spurious vector) "
+				    "in ISR after its EOI");
+			continue;
+		}
 		apic_self_ipi((uint8_t)v);
 		if (!apic_test_vector(APIC_IRR, (uint8_t)v))
 			not_pending++;
