@@ -245,8 +245,8 @@ tv_guests_cfg_parse() {
 			[[ $val =~ ^[0-9]+$ ]] || tv_die "$file:$lineno: $key=$val is not a number"
 			TV_GCFG[$section.$key]=$val ;;
 		expect)
-			[[ $val == pass || $val == stopped || $val == refused ]] ||
-				tv_die "$file:$lineno: expect=$val (expected pass, stopped or refused)"
+			[[ $val == pass || $val == stopped || $val == refused || $val == timeout ]] ||
+				tv_die "$file:$lineno: expect=$val (expected pass, stopped, refused or timeout)"
 			TV_GCFG[$section.$key]=$val ;;
 		unmapped)
 			[[ $val == bus || $val == stop ]] ||

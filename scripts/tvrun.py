@@ -12,7 +12,7 @@ of the groups named, comma-separated) under tickvisor in Bochs (scripts/run-boch
 the config, print TAP 13 and a summary table.  scripts/run-guests-tickvisor.sh
 runs this file.
 
-  vmx     one ESP holding every guest (at most 64 a boot, vmm/config.h; more
+  vmx     one ESP holding every guest (at most 128 a boot, vmm/config.h; more
           go to boot1, boot2, ...): tickvisor runs them one after another.
           A section with canary=SECTION is followed in the same boot by that
           section's guest, reported as NAME.canary (the hostile suite,
@@ -72,7 +72,7 @@ SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(SCRIPTS)
 # make exports BUILD=... given on its command line: the defaults follow it.
 BUILD = os.environ.get("BUILD") or "build"
-MAX_GUESTS = 64         # vmm/config.h TV_CONFIG_MAX_GUESTS
+MAX_GUESTS = 128        # vmm/config.h TV_CONFIG_MAX_GUESTS
 MAX_MODULES = 4         # vmm/config.h TV_CONFIG_MAX_MODULES
 HDR = re.compile(r"\[[^\]]*\] +cpu[0-9]+ +[A-Z]+ +")
 GUEST_PREFIX = re.compile(r"(G[0-9]+|cal): ")
@@ -142,8 +142,8 @@ def parse_cfg(path):
         val = val[:-1] if val.endswith('"') else val
         if key in ("mem", "timeout", "exit") and not val.isdigit():
             die(f"{path}:{no}: {key}={val} is not a number")
-        if key == "expect" and val not in ("pass", "stopped", "refused"):
-            die(f"{path}:{no}: expect={val} (expected pass, stopped or refused)")
+        if key == "expect" and val not in ("pass", "stopped", "refused", "timeout"):
+            die(f"{path}:{no}: expect={val} (expected pass, stopped, refused or timeout)")
         if key == "unmapped" and val not in ("bus", "stop"):
             die(f"{path}:{no}: unmapped={val} (expected bus or stop)")
         if key == "cpuid_hide" and not re.fullmatch(r"[a-z0-9,-]*", val):
@@ -216,8 +216,8 @@ class Guest:
         self.unmapped = keys.get("unmapped", "")    # tickvisor's per-guest unmapped=
         self.cpuid_hide = keys.get("cpuid_hide", "")    # tickvisor's per-guest cpuid_hide=
         self.want_why = keys.get("why", "")     # text the stop/refusal reason must contain
-        if self.want_why and self.expect not in ("stopped", "refused"):
-            die(f"[{name}]: why= needs expect=stopped or expect=refused")
+        if self.want_why and self.expect not in ("stopped", "refused", "timeout"):
+            die(f"[{name}]: why= needs expect=stopped, refused or timeout")
         if '"' in self.args:
             die(f"[{name}]: args= cannot contain '\"' in a tickvisor config")
         mods = [m for m in keys.get("module", "").split(",") if m]
@@ -412,6 +412,8 @@ def judge_vmx(g, idx, log, rc, run_dir):
         return "PASS", f"stopped as expected: {why}"
     if verdict == "timeout":
         g.status = "timeout"
+        if g.expect == "timeout" and not count(g, "FAIL") and g.want_why in why:
+            return "PASS", f"ended by tickvisor's {g.tmo}s timeout as expected: {why}"
         return "TIMEOUT", f"after tickvisor's {g.tmo}s timeout: {re.sub(r'^timeout: ', '', why)}"
     if verdict == "refused":
         g.status = "refused"

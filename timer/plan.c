@@ -61,7 +61,13 @@ struct plan_halt plan_halt(const struct plan_timing *t, const struct plan_input 
 	 */
 	if (in->event_pending)
 		return r;
-	if (in->deadline_guest == PLAN_NONE && in->timeout_host == PLAN_NONE) {
+	/*
+	 * Nothing armed and nothing pending: with one vCPU per VM nothing else
+	 * can wake it (no device of ours raises an interrupt on its own).  Stop
+	 * it now, timeout or not: waiting for the timeout only ends the same VM
+	 * later and names the cause less well ("timeout while halted").
+	 */
+	if (in->deadline_guest == PLAN_NONE) {
 		r.action = PLAN_HALT_STOP;
 		r.stop = PLAN_STOP_NEVER_WAKES;
 		return r;

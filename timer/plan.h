@@ -30,8 +30,8 @@
  *     deadline it is responsible for: the vCPU's own timer (when it is the
  *     timer's backend, or the safety net with IF = 0), the VM's timeout, and
  *     the other deadlines of this pCPU's host queue (the load generator).
- *  4. A halted vCPU that has no timer, no timeout and nothing pending can
- *     never wake: the VM stops.
+ *  4. A halted vCPU that has no timer and nothing pending can never wake:
+ *     the VM stops at once, with or without a timeout.
  *  5. The console never holds what is due: an entry gives the UART time
  *     only when it delivers nothing (no event injected, pending or waiting
  *     for a window, no spin, not halted), and never up to the earliest

@@ -79,7 +79,11 @@ static bool guest_string_cached(const struct guest_string_ctx *c, uint64_t lin, 
  * translated page by page.  With probe only the translation is done.
  * @return 0, or -1 with c->why set (and c->has_fault when the guest's
  * paging faults it), when the translation fails or the element reaches the
- * APIC page or straddles the end of RAM.
+ * APIC page.  An element across the end of RAM is emulated like the CPU
+ * does it: RAM ends on a page boundary (whole MiB), so its pieces are split
+ * there, the one below in RAM and the one above on the empty bus
+ * (hostile_io.ins_cross_end, .outs_cross_end); a piece that straddled the
+ * end would need RAM of no whole page, and is refused like the APIC page.
  */
 static int guest_string_access(struct guest_string_ctx *c, uint64_t lin, unsigned int width,
 			       bool is_write, bool probe, uint8_t *buf)
@@ -272,8 +276,7 @@ static void guest_string_finish(struct guest_string_ctx *c, struct vstring_req *
  * checked (the CPU checked them for the access that exited, not for the
  * iterations after it); a protection-key, SMAP or alignment-check fault
  * the CPU would raise on a RAM operand is not (gwalk does not check them).
- * An iteration that reaches the APIC page or straddles the end of RAM is
- * left to the CPU: RIP stays and the guest re-executes from that
+ * An iteration that reaches the APIC page is left to the CPU: RIP stays and the guest re-executes from that
  * iteration; if that is the very first iteration nothing would progress,
  * so the VM is stopped with the reason instead.
  */

@@ -47,7 +47,9 @@
  *                           starts a new line.  Returns 0; -EINVAL (-22) if
  *                           RCX > TV_HC_PRINT_MAX (checked first); -EFAULT
  *                           (-14) if the bytes are not wholly inside guest
- *                           RAM.  RCX = 0 prints nothing and returns 0.
+ *                           RAM, checked next, for RCX = 0 too (RBX must
+ *                           then be an address inside RAM or its end).
+ *                           Otherwise RCX = 0 prints nothing and returns 0.
  *   BASE+1 TV_HC_EXIT       RBX = exit code (low 32 bits).  Ends the VM
  *                           exactly as a write of the same code to
  *                           isa-debug-exit (port 0xF4) does: its status is

@@ -97,7 +97,7 @@ static inline const char *plan_props_halt(const struct plan_timing *t, const str
 		return h->action == PLAN_HALT_RUN ? NULL : "pending event did not end the halt";
 	if (h->action == PLAN_HALT_RUN)
 		return "left HLT with nothing pending";
-	if (d == PLAN_NONE && in->timeout_host == PLAN_NONE)
+	if (d == PLAN_NONE)
 		return h->action == PLAN_HALT_STOP && h->stop == PLAN_STOP_NEVER_WAKES ? NULL :
 		       "a vCPU that can never wake was not stopped";
 	if (h->action == PLAN_HALT_STOP)

@@ -331,7 +331,7 @@ static void config_too_many_guests_is_error(void)
 	UT_EQ(cfg.nr_guests, TV_CONFIG_MAX_GUESTS);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "guest=one-more.elf\n");
 	UT_EQ(parse_file(text), -TV_EINVAL);
-	UT_STREQ(errline, "tickvisor.cfg:65: too many guests (max 64)");
+	UT_STREQ(errline, "tickvisor.cfg:129: too many guests (max 128)");
 }
 
 static void config_too_many_modules_is_error(void)

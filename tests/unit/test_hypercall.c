@@ -63,6 +63,8 @@ static void hc_print_of_zero_bytes_prints_nothing(void)
 	UT_EQ(eff.print_len, 0);
 	call(TV_HC_PRINT, RAM_BYTES, 0, 0);	/* empty, at the very end: still inside */
 	UT_EQ(result(), 0);
+	call(TV_HC_PRINT, RAM_BYTES + 1, 0, 0);	/* empty, but past the end: the address counts */
+	UT_EQ(result(), -TV_HC_EFAULT);
 }
 
 static void hc_print_up_to_the_last_ram_byte_is_allowed(void)

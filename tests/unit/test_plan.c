@@ -168,8 +168,9 @@ static void halted_vcpu_with_nothing_armed_never_wakes(void)
 	h = plan_halt(&t, &in);
 	UT_EQ(h.action, PLAN_HALT_STOP);
 	UT_EQ(h.stop, PLAN_STOP_NEVER_WAKES);
+	/* A timeout does not change that: the VM is stopped now, with the cause. */
 	in.timeout_host = NOW + 1U;
-	UT_EQ(plan_halt(&t, &in).action, PLAN_HALT_IN_GUEST);
+	UT_EQ(plan_halt(&t, &in).action, PLAN_HALT_STOP);
 }
 
 static void preempt_backend_halts_in_the_guest(void)
