@@ -44,7 +44,7 @@
 
 #include "apic_path.h"
 
-#define TV_CONFIG_MAX_GUESTS	128U
+#define TV_CONFIG_MAX_GUESTS	256U
 #define TV_CONFIG_MAX_MODULES	4U
 #define TV_CONFIG_PATH_MAX	128U	/* bytes including the NUL */
 #define TV_CONFIG_ARGS_MAX	256U	/* bytes including the NUL */

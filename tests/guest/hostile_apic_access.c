@@ -74,17 +74,6 @@ struct __attribute__((packed)) desc_ptr {
 	uint64_t base;
 };
 
-static bool is_tickvisor(void)
-{
-	char sig[13];
-
-	if (tv_is_present())
-		return true;
-	report_skip("no tickvisor (%s): not provoked natively",
-		    tv_read_signature(sig) ? sig : "no hypervisor bit");
-	return false;
-}
-
 /*
  * Point the 2-MiB region at WALK_VA at a page table that is the APIC page,
  * then access WALK_VA + index * 4 KiB: the walk reads the entry at APIC
@@ -884,7 +873,7 @@ int main(void)
 	else if (i == N_CASES)
 		report(false, "how=%s: expected all or one of the cases in hostile_apic_access.c",
 		       how);
-	else if (!cases[i].is_stopped || is_tickvisor())
+	else if (!cases[i].is_stopped || tv_present_or_skip())
 		cases[i].run();
 	report_prefix_pop();
 	return report_summary();

@@ -114,17 +114,6 @@ static uint64_t to_tsc(uint64_t ticks)
 	return apic_ticks_to_tsc(&rate, ticks);
 }
 
-static bool is_tickvisor(void)
-{
-	char sig[13];
-
-	if (tv_is_present())
-		return true;
-	report_skip("no tickvisor (%s): not provoked natively",
-		    tv_read_signature(sig) ? sig : "no hypervisor bit");
-	return false;
-}
-
 /* IF=1 for a few instructions: whatever is pending and deliverable arrives. */
 static void deliver_pending(void)
 {
@@ -526,7 +515,7 @@ static void timer_periodic_min(void)
 	uint32_t cc, cc_max = 0;
 
 	report_prefix_push("timer_periodic_min");
-	if (!is_tickvisor()) {
+	if (!tv_present_or_skip()) {
 		report_prefix_pop();
 		return;
 	}
@@ -1067,7 +1056,7 @@ int main(void)
 		c->run();
 	} else {
 		report_prefix_push(how);
-		if (is_tickvisor()) {
+		if (tv_present_or_skip()) {
 			if (c->run)
 				c->run();
 			else

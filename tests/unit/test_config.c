@@ -323,7 +323,7 @@ static void config_guest_keys_before_guest_set_defaults(void)
 
 static void config_too_many_guests_is_error(void)
 {
-	char text[4096] = "";
+	char text[8192] = "";
 
 	for (unsigned int i = 0; i < TV_CONFIG_MAX_GUESTS; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "guest=g%u.elf\n", i);
@@ -331,7 +331,7 @@ static void config_too_many_guests_is_error(void)
 	UT_EQ(cfg.nr_guests, TV_CONFIG_MAX_GUESTS);
 	snprintf(text + strlen(text), sizeof(text) - strlen(text), "guest=one-more.elf\n");
 	UT_EQ(parse_file(text), -TV_EINVAL);
-	UT_STREQ(errline, "tickvisor.cfg:129: too many guests (max 128)");
+	UT_STREQ(errline, "tickvisor.cfg:257: too many guests (max 256)");
 }
 
 static void config_too_many_modules_is_error(void)

@@ -3,6 +3,7 @@
 #include "hypercall.h"
 #include "libc.h"
 #include "processor.h"
+#include "report.h"
 
 bool tv_has_hypervisor_bit(void)
 {
@@ -29,6 +30,17 @@ bool tv_is_present(void)
 	char sig[13];
 
 	return tv_read_signature(sig) && !memcmp(sig, TV_SIGNATURE, 12);
+}
+
+bool tv_present_or_skip(void)
+{
+	char sig[13];
+
+	if (tv_is_present())
+		return true;
+	report_skip("no tickvisor (%s): not provoked natively",
+		    tv_read_signature(sig) ? sig : "no hypervisor bit");
+	return false;
 }
 
 long tv_print(const char *s, size_t len)

@@ -30,6 +30,12 @@ bool tv_has_hypervisor_bit(void);
 bool tv_read_signature(char sig[13]);
 /* The tickvisor signature is present: hypercalls are allowed. */
 bool tv_is_present(void);
+/*
+ * tv_is_present(); without it, a SKIP "no tickvisor (<signature>): not
+ * provoked natively" first: for a case only tickvisor can answer (it must
+ * stop the VM), which natively would end or reset the emulator.
+ */
+bool tv_present_or_skip(void);
 
 long tv_print(const char *s, size_t len);
 long tv_info(void);
