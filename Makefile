@@ -244,7 +244,7 @@ help:
 	@echo '  unit                host unit tests of the pure model, planner, decoder, loader, config'
 	@echo '  test-layering       the purity and layering rules, judged from compiler output (scripts/check-purity.py)'
 	@echo '  fuzz-short          bounded libFuzzer runs of the vLAPIC and the planner (test-fuzz)'
-	@echo '  fuzz, fuzz-plan     the vLAPIC / planner fuzz targets for longer (not in make test)'
+	@echo '  fuzz                every fuzz target in turn, FUZZ_SECONDS each (fuzz-vlapic, -plan, -sched, -mmio alone)'
 	@echo '  test-boot-bochs     boot in Bochs: capability report, VMXON/VMXOFF, calibration, clean end'
 	@echo '  test-boot-qemu      boot on QEMU TCG (no VT-x): the report, its remedy and status 1'
 	@echo '  test-config-errors  an unknown key at boot: one error line, status 2'

@@ -7,8 +7,9 @@
 #  - fuzz_sched:  the pCPU scheduler (tests/unit/fuzz_sched.c);
 #  - fuzz_mmio:   the decision on a trapped MMIO access, fetch and decoder
 #                 included (tests/unit/fuzz_mmio.c, vmm/mmio_decide.c).
-#   make fuzz [FUZZ_SECONDS=60]   fuzz the vLAPIC for that long, corpus kept
-#                                 in $(BUILD)/fuzz/corpus across runs
+#   make fuzz [FUZZ_SECONDS=60]   every target below in turn, that long each
+#   make fuzz-vlapic [FUZZ_SECONDS=60]  fuzz the vLAPIC for that long, corpus
+#                                 kept in $(BUILD)/fuzz/corpus across runs
 #   make fuzz-plan [FUZZ_SECONDS=60]  the same for the planner
 #                                 ($(BUILD)/fuzz/plan-corpus)
 #   make fuzz-sched [FUZZ_SECONDS=60] the same for the scheduler
@@ -82,8 +83,11 @@ define fuzz_short
 	fi
 endef
 
-.PHONY: fuzz fuzz-plan fuzz-sched fuzz-mmio fuzz-short
-fuzz: $(FUZZ_BIN)
+.PHONY: fuzz fuzz-vlapic fuzz-plan fuzz-sched fuzz-mmio fuzz-short
+# Every target in turn, FUZZ_SECONDS each.
+fuzz: fuzz-vlapic fuzz-plan fuzz-sched fuzz-mmio
+
+fuzz-vlapic: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus
