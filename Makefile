@@ -251,7 +251,7 @@ help:
 	@echo '  test-vmm-exception  fault=pf: the VMM exception report and status 3'
 	@echo '  test-tvcfg, test-run-config  the host config checker; make run'"'"'s own ESP config (in unit)'
 	@echo '  insn-diff           the MMIO decoder against Zydis on random instructions (test-insn-diff)'
-	@echo '  test-guests-bochs   every selftest guest under tickvisor in Bochs, 16 per boot (GUESTS="a b", GUEST_GROUP=g)'
+	@echo '  test-guests-bochs   every selftest guest under tickvisor in Bochs, up to 256 a boot (GUESTS="a b", GUEST_GROUP=g)'
 	@echo '  test-guests-native  the same guests natively in Bochs (mode=native)'
 	@echo '  test-guests-paths   tests/hostile.cfg under apic=apicv|access|ept; groups fidelity,isolation under access|ept (GUEST_PATH_RUNS=...)'
 	@echo '  test-guests-qemu    the same guests natively on QEMU TCG (-kernel; test-guests-qemu-results in make test)'

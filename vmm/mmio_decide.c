@@ -31,8 +31,8 @@ static uint64_t mmio_seg_base(const struct mmio_decide_in *in, enum insn_seg seg
  * 3A, "Limit Checking"): an expand-up segment holds offsets 0..limit; an
  * expand-down data segment holds limit + 1 up to 0xffffffff with D/B set,
  * else 0xffff; an unusable segment holds none.  The offset is already cut
- * to the address size.  Nothing is checked in 64-bit mode, where the CPU
- * checks no limits, or without check_limits (host tests that give none).
+ * to the address size.  Called only outside 64-bit mode, where the CPU
+ * checks limits, and with check_limits (mmio_insn_in_limits()).
  * Type checks (an execute-only code segment read as data) are not made:
  * docs/security.md lists that deviation.
  */
@@ -42,8 +42,6 @@ static bool mmio_seg_holds(const struct mmio_decide_in *in, enum insn_seg seg, u
 	struct mmio_seg_limit s;
 	uint64_t last = off + width - 1U;
 
-	if (!in->check_limits || in->view.is_64)
-		return true;
 	if ((unsigned int)seg >= 6U)
 		return false;
 	if (in->read_seg_limit)
